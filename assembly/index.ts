@@ -1,0 +1,21 @@
+// The wasm module's exports. Every kernel takes byte addresses into the one linear memory and sizes; none
+// allocates, so the host owns all memory above heapBase().
+
+export { gemm, gemmPanels } from "./gemm";
+export { packedSize, packTransposed, packRows } from "./pack";
+export {
+  tanhArray, sigmoidArray, reluArray, tanhBackward, sigmoidBackward, reluBackward,
+} from "./activations";
+export { rnnForward, rnnBackward } from "./cells/rnn";
+export { lstmForward, lstmBackward } from "./cells/lstm";
+export {
+  gruForward, gruBackward, gruRbGates, gruRbForward, gruRbBackwardN, gruRbBackwardR,
+} from "./cells/gru";
+export { columnSums, fillRowsWithBias } from "./bptt";
+export { swapAxes01, copyBlock, addInPlace, zeroPadded } from "./rows";
+export { rngNext, rngSeed, rngFloat, rngUniform } from "./rng";
+
+/** First byte the host may use: everything below belongs to the module's static data. */
+export function heapBase(): usize {
+  return (__heap_base + 63) & ~63;
+}

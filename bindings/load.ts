@@ -1,0 +1,92 @@
+// Finding, compiling and instantiating the wasm module in Node, browsers and edge runtimes.
+// Builds: "relaxed" (f32x4.relaxed_madd, when the runtime validates relaxed SIMD) and "simd".
+
+import { instantiate } from "@assemblyscript/loader";
+import { KERNEL_NAMES, type Kernels } from "./kernels.js";
+
+export type BuildName = "relaxed" | "simd";
+export const BUILDS: readonly BuildName[] = ["relaxed", "simd"];
+
+/** Where the wasm comes from: bytes, a compiled module, a fetch Response, or a URL / path to fetch or read. */
+export type WasmSource = BufferSource | WebAssembly.Module | Response | URL | string;
+
+export interface LoadOptions {
+  /** The module to use (skips detection). A source without `build` is assumed to be the SIMD build. */
+  wasm?: WasmSource;
+  /** Force a build instead of the best one the runtime supports. */
+  build?: BuildName;
+}
+
+export interface LoadedModule {
+  kernels: Kernels;
+  build: BuildName;
+}
+
+/** A one-function module that uses f32x4.relaxed_madd: it validates only where relaxed SIMD runs. */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type: () -> v128
+  0x03, 0x02, 0x01, 0x00, // one function of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code: one body of 59 bytes, no locals
+  0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x85, 0x02, 0x0b, // f32x4.relaxed_madd, end
+]);
+
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array(16).fill(0), 0x0b, // v128.const 0, end
+]);
+
+export function supportsBuild(build: BuildName): boolean {
+  return WebAssembly.validate(build === "relaxed" ? RELAXED_PROBE : SIMD_PROBE);
+}
+
+/** The builds this runtime can run, best first. */
+export function supportedBuilds(): BuildName[] {
+  return BUILDS.filter(supportsBuild);
+}
+
+export function defaultWasmUrl(build: BuildName): URL {
+  return new URL(`../../build/rnn.${build}.wasm`, import.meta.url);
+}
+
+export async function loadModule(options: LoadOptions = {}): Promise<LoadedModule> {
+  let build = options.build;
+  if (build !== undefined && !BUILDS.includes(build)) {
+    throw new TypeError(`init: build must be one of ${BUILDS.map((b) => `"${b}"`).join(", ")}, got ${JSON.stringify(build)}`);
+  }
+  if (build === undefined) {
+    build = options.wasm !== undefined ? "simd" : supportedBuilds()[0];
+    if (build === undefined) {
+      throw new Error("wasm-rnn needs WebAssembly SIMD (128-bit), which this runtime does not support");
+    }
+  } else if (!supportsBuild(build)) {
+    throw new Error(`init: this runtime cannot run the "${build}" build (supported: ${supportedBuilds().join(", ") || "none"})`);
+  }
+  const source = await resolveSource(options.wasm ?? defaultWasmUrl(build));
+  const { exports } = await instantiate<Record<string, unknown>>(source as never);
+  const missing = KERNEL_NAMES.filter((name) => !(name in exports));
+  if (missing.length > 0) {
+    throw new TypeError(`init: the wasm module is not a wasm-rnn build (missing exports: ${missing.slice(0, 5).join(", ")})`);
+  }
+  return { kernels: exports as unknown as Kernels, build };
+}
+
+async function resolveSource(source: WasmSource): Promise<BufferSource | WebAssembly.Module | Response> {
+  if (typeof source !== "string" && !(source instanceof URL)) return source;
+  const url = source instanceof URL ? source : new URL(source, import.meta.url);
+  if (url.protocol === "file:" && isNode()) {
+    const { readFile } = await import(/* @vite-ignore */ "node:fs/promises" as string);
+    return (await readFile(url)) as Uint8Array;
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`init: could not fetch ${url.href}: HTTP ${response.status}`);
+  return response;
+}
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof p?.versions?.node === "string";
+}

@@ -1,0 +1,13 @@
+// One loaded module plus its heap: what the layers above hold on to.
+
+import { Heap } from "./memory.js";
+import type { Kernels } from "./kernels.js";
+import type { BuildName } from "./load.js";
+
+export class Runtime {
+  readonly heap: Heap;
+
+  constructor(readonly k: Kernels, readonly build: BuildName) {
+    this.heap = new Heap(k.memory, k.heapBase());
+  }
+}

@@ -1,0 +1,78 @@
+// Layer options: defaults, validation, and the derived sizes every other file uses.
+
+import { checkBoolean, checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
+
+export type CellType = "rnn" | "gru" | "lstm";
+
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  bias?: boolean;
+  /** Inputs and outputs as [B, T, F] instead of [T, B, F]. */
+  batchFirst?: boolean;
+  /** Seed of the default initialisation, uniform(−1/√H, 1/√H) as in PyTorch. Default 0. */
+  seed?: number;
+}
+
+export interface RNNOptions extends RecurrentOptions {
+  nonlinearity?: "tanh" | "relu";
+}
+
+export interface GRUOptions extends RecurrentOptions {
+  /** true: PyTorch/cuDNN candidate tanh(W_in x + b_in + r⊙(W_hn h + b_hn)); false: textbook tanh(W_in x + b_in + W_hn(r⊙h) + b_hn). */
+  resetAfter?: boolean;
+}
+
+export type LSTMOptions = RecurrentOptions;
+
+export interface LayerConfig {
+  cell: CellType;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  bias: boolean;
+  batchFirst: boolean;
+  seed: number;
+  nonlinearity: "tanh" | "relu";
+  resetAfter: boolean;
+}
+
+const COMMON = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "batchFirst", "seed"] as const;
+const EXTRA: Record<CellType, readonly string[]> = { rnn: ["nonlinearity"], gru: ["resetAfter"], lstm: [] };
+
+/** Number of gate blocks G: rows of W_ih / W_hh are G·H. */
+export function gateCount(cell: CellType): number {
+  return cell === "rnn" ? 1 : cell === "gru" ? 3 : 4;
+}
+
+export function resolveConfig(cell: CellType, className: string, input: unknown): LayerConfig {
+  const o = checkObject(`new ${className}(options)`, input);
+  checkKnownKeys(`new ${className}(options)`, o, [...COMMON, ...EXTRA[cell]]);
+  const where = (key: string) => `${className} option ${key}`;
+  if (o.inputSize === undefined || o.hiddenSize === undefined) {
+    throw new TypeError(`new ${className}(options): inputSize and hiddenSize are required, got ${JSON.stringify(o)}`);
+  }
+  const nonlinearity = o.nonlinearity ?? "tanh";
+  if (nonlinearity !== "tanh" && nonlinearity !== "relu") {
+    throw new TypeError(`${where("nonlinearity")} must be "tanh" or "relu", got ${describe(nonlinearity)}`);
+  }
+  const seed = o.seed ?? 0;
+  if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
+    throw new RangeError(`${where("seed")} must be a non-negative safe integer, got ${describe(seed)}`);
+  }
+  return {
+    cell,
+    inputSize: checkPositiveInt(where("inputSize"), o.inputSize),
+    hiddenSize: checkPositiveInt(where("hiddenSize"), o.hiddenSize),
+    numLayers: checkPositiveInt(where("numLayers"), o.numLayers ?? 1, 1024),
+    bidirectional: checkBoolean(where("bidirectional"), o.bidirectional ?? false),
+    bias: checkBoolean(where("bias"), o.bias ?? true),
+    batchFirst: checkBoolean(where("batchFirst"), o.batchFirst ?? false),
+    seed,
+    nonlinearity,
+    resetAfter: checkBoolean(where("resetAfter"), o.resetAfter ?? true),
+  };
+}

@@ -1,0 +1,41 @@
+// The library's seeded generator (xoshiro128** in wasm): the same seed gives the same numbers in Node,
+// browsers and edge runtimes.
+
+import type { Runtime } from "../bindings/index.js";
+import { describe } from "./errors.js";
+
+export class Random {
+  private readonly state: number;
+
+  constructor(private readonly rt: Runtime, seed: number) {
+    if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
+      throw new RangeError(`seed must be a non-negative safe integer, got ${describe(seed)}`);
+    }
+    this.state = rt.heap.alloc(16);
+    rt.k.rngSeed(this.state, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    return this.rt.k.rngFloat(this.state);
+  }
+
+  /** Fills n floats at byte address `ptr` with uniform values in [lo, hi). */
+  fillUniform(ptr: number, n: number, lo: number, hi: number): void {
+    this.rt.k.rngUniform(this.state, ptr, n, lo, hi);
+  }
+
+  /** The 128-bit state, for checkpoints. */
+  getState(): Uint32Array {
+    return this.rt.heap.u32(this.state, 4).slice();
+  }
+
+  setState(words: ArrayLike<number>): void {
+    if (words.length !== 4) throw new RangeError(`a generator state is 4 u32 words, got ${words.length}`);
+    this.rt.heap.u32(this.state, 4).set(words);
+  }
+
+  dispose(): void {
+    this.rt.heap.release(this.state);
+  }
+}

@@ -1,0 +1,69 @@
+// Every "layer" reference file computed by PyTorch (float64): forward outputs and all gradients within
+// |got − want| ≤ 1e-4 + 1e-3·|want|. Prints each file's worst error as a fraction of that tolerance.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { init, RNN, GRU, LSTM, type RecurrentLayer } from "../src/index.js";
+import { goldenCases, worstRatio, type GoldenCase } from "./helpers/golden.js";
+
+export function makeLayer(g: GoldenCase): RecurrentLayer {
+  const { inputSize, hiddenSize, numLayers, bidirectional, bias } = g.config;
+  const common = { inputSize, hiddenSize, numLayers, bidirectional, bias };
+  switch (g.cell) {
+    case "rnn_tanh": return new RNN({ ...common, nonlinearity: "tanh" });
+    case "rnn_relu": return new RNN({ ...common, nonlinearity: "relu" });
+    case "gru": return new GRU({ ...common, resetAfter: g.gruVariant !== "resetBefore" });
+    case "lstm": return new LSTM(common);
+  }
+}
+
+export function torchParams(g: GoldenCase, prefix = ""): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(g.params)) {
+    if (name.startsWith(prefix)) out[name.slice(prefix.length)] = t.data;
+  }
+  return out;
+}
+
+test.before(async () => {
+  await init();
+});
+
+const cases = goldenCases("layer");
+
+test("the fixtures are all there", () => {
+  assert.ok(cases.length >= 20, `expected the layer fixtures, found ${cases.length}`);
+});
+
+for (const g of cases) {
+  test(`golden ${g.name}`, () => {
+    const layer = makeLayer(g);
+    try {
+      layer.loadTorchParams(torchParams(g));
+      const fwd = layer.forward(g.x!.data, {
+        seqLen: g.seqLen, batch: g.batch, h0: g.h0.data, c0: g.c0?.data, lengths: g.lengths ?? undefined,
+      });
+      const bwd = layer.backward({ dOutput: g.dOutput!.data, dhN: g.dh_n!.data, dcN: g.dc_n?.data });
+      const checks: [string, ArrayLike<number> | undefined, number[]][] = [
+        ["output", fwd.output, g.output!.data],
+        ["h_n", fwd.hN, g.h_n.data],
+        ["x grad", bwd.dx, g.grads.x.data],
+        ["h0 grad", bwd.dh0, g.grads.h0.data],
+      ];
+      if (g.c_n) checks.push(["c_n", fwd.cN, g.c_n.data], ["c0 grad", bwd.dc0, g.grads.c0.data]);
+      for (const name of Object.keys(g.params)) checks.push([`${name} grad`, bwd.grads[name], g.grads[name].data]);
+      let worst = 0, worstName = "";
+      for (const [name, got, want] of checks) {
+        assert.ok(got, `${name} missing`);
+        const { ratio, index } = worstRatio(got!, want);
+        if (!(ratio <= worst)) { worst = ratio; worstName = name; }
+        assert.ok(ratio <= 1, `${g.name}: ${name}[${index}] = ${got![index]}, PyTorch ${want[index]} (${ratio.toFixed(2)}× tolerance)`);
+      }
+      console.log(`  ${g.name.padEnd(40)} worst ${(worst * 100).toFixed(3)}% of tolerance (${worstName})`);
+    } finally {
+      layer.dispose();
+    }
+  });
+}
+
+test.run();

@@ -3,6 +3,7 @@
 
 export { gemm, gemmPanels } from "./gemm";
 export { packedSize, packTransposed, packRows } from "./pack";
+export { gemv, packDot, dotPackedSize } from "./gemv";
 export {
   tanhArray, sigmoidArray, reluArray, tanhBackward, sigmoidBackward, reluBackward,
 } from "./activations";

@@ -13,6 +13,11 @@ export interface Kernels {
   packTransposed(W: Ptr, ldw: number, N: number, K: number, Bp: Ptr): void;
   packRows(S: Ptr, lds: number, K: number, N: number, Bp: Ptr): void;
 
+  // gemv.ts — batch-1 y (+)= x·B with B dot-packed (columns of B contiguous, 4 interleaved)
+  gemv(N: number, K: number, x: Ptr, Bd: Ptr, y: Ptr, accumulate: boolean): void;
+  packDot(src: Ptr, ldn: number, ldk: number, N: number, K: number, dst: Ptr): void;
+  dotPackedSize(K: number, N: number): number;
+
   // activations.ts
   tanhArray(x: Ptr, y: Ptr, n: number): void;
   sigmoidArray(x: Ptr, y: Ptr, n: number): void;
@@ -51,7 +56,7 @@ export interface Kernels {
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  "heapBase", "gemm", "gemmPanels", "packedSize", "packTransposed", "packRows",
+  "heapBase", "gemm", "gemmPanels", "packedSize", "packTransposed", "packRows", "gemv", "packDot", "dotPackedSize",
   "tanhArray", "sigmoidArray", "reluArray", "tanhBackward", "sigmoidBackward", "reluBackward",
   "rnnForward", "rnnBackward", "lstmForward", "lstmBackward", "gruForward", "gruBackward",
   "gruRbGates", "gruRbForward", "gruRbBackwardN", "gruRbBackwardR",

@@ -346,7 +346,7 @@ export class RecurrentLayer {
     const index = l * D + d;
     const dp = this.layout.directions[index];
     const key = `${l}.${d}`;
-    const packs = this.ensurePacks(dp, index, phase === "forward" ? this.cell.forwardPacks(H) : this.cell.backwardPacks(H));
+    const packs = this.ensurePacks(dp, index, phase === "forward" ? this.cell.forwardPacks(H) : this.cell.backwardPacks(H), B === 1);
     return {
       k: this.k, T, B, H, GH, X, I: dp.inputSize, ldx,
       gates: this.ws.ptr(`gates${key}`, TB * GH),
@@ -366,18 +366,25 @@ export class RecurrentLayer {
     };
   }
 
-  /** Packed copies of this direction's weights, rebuilt only when the parameters changed. */
-  private ensurePacks(dp: DirectionParams, index: number, specs: PackSpec[]): Record<string, number> {
+  /**
+   * Packed copies of this direction's weights, rebuilt only when the parameters changed. Per-step (W_hh) packs
+   * are dot-packed for batch 1 (`dot`), panel-packed otherwise; see stepProduct.
+   */
+  private ensurePacks(dp: DirectionParams, index: number, specs: PackSpec[], dot: boolean): Record<string, number> {
     const H = this.config.hiddenSize;
     const out: Record<string, number> = {};
     for (const spec of specs) {
       const cols = spec.source === "wih" ? dp.inputSize : H;
       const [K, N] = spec.layout === "T" ? [cols, spec.rows] : [spec.rows, cols];
-      const name = `${spec.name}@${index}`;
-      const ptr = this.packs.ptr(name, this.k.packedSize(K, N));
+      const asDot = dot && spec.source === "whh";
+      const name = `${spec.name}${asDot ? ".dot" : ""}@${index}`;
+      const ptr = this.packs.ptr(name, asDot ? this.k.dotPackedSize(K, N) : this.k.packedSize(K, N));
       if (this.packVersion.get(name) !== this.version) {
         const src = this.params.at((spec.source === "wih" ? dp.wih : dp.whh) + spec.firstRow * cols);
-        if (spec.layout === "T") this.k.packTransposed(src, cols, N, K, ptr);
+        if (asDot) {
+          if (spec.layout === "T") this.k.packDot(src, cols, 1, N, K, ptr);
+          else this.k.packDot(src, 1, cols, N, K, ptr);
+        } else if (spec.layout === "T") this.k.packTransposed(src, cols, N, K, ptr);
         else this.k.packRows(src, cols, K, N, ptr);
         this.packVersion.set(name, this.version);
       }

@@ -39,7 +39,21 @@ export interface DirectionRun {
   packs: Record<string, number>;
 }
 
-/** A packed copy of (part of) a weight: rows [firstRow, firstRow + rows) of W_ih or W_hh. */
+/**
+ * C (+)= A·W for one step's recurrent product with the packed weight `pack` (N outputs, K inputs): batch 1 uses
+ * the dot-packed GEMV, larger batches the register-blocked GEMM (the packs are built to match, see PackSpec).
+ */
+export function stepProduct(
+  r: DirectionRun, A: number, lda: number, pack: string, N: number, K: number, C: number, ldc: number, accumulate: boolean,
+): void {
+  if (r.B === 1) r.k.gemv(N, K, A, r.packs[pack], C, accumulate);
+  else r.k.gemm(r.B, N, K, A, lda, 1, r.packs[pack], C, ldc, accumulate);
+}
+
+/**
+ * A packed copy of (part of) a weight: rows [firstRow, firstRow + rows) of W_ih or W_hh. W_hh packs feed the
+ * per-step products (stepProduct), so they are dot-packed for batch 1 and panel-packed otherwise.
+ */
 export interface PackSpec {
   name: string;
   source: "wih" | "whh";

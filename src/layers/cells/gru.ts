@@ -2,7 +2,7 @@
 //   reset after  (PyTorch/cuDNN): n = tanh(x W_inᵀ + b_in + r⊙(h W_hnᵀ + b_hn))
 //   reset before (textbook):      n = tanh(x W_inᵀ + b_in + (r⊙h) W_hnᵀ + b_hn)
 
-import { type Cell, gatesAt, stateAt, auxAt, outAt } from "./cell.js";
+import { type Cell, stepProduct, gatesAt, stateAt, auxAt, outAt } from "./cell.js";
 
 export function gruCell(resetAfter: boolean): Cell {
   return resetAfter ? gruResetAfter() : gruResetBefore();
@@ -26,13 +26,13 @@ function gruResetAfter(): Cell {
     inputBiases: (r) => [r.bih, 0],
     stepForward(r, t, prev, next) {
       const hp = stateAt(r, prev);
-      r.k.gemm(r.B, r.GH, r.H, hp, r.H, 1, r.packs.whhT, r.tmp, r.GH, false);
+      stepProduct(r, hp, r.H, "whhT", r.GH, r.H, r.tmp, r.GH, false);
       r.k.gruForward(gatesAt(r, t), r.tmp, r.bhh, auxAt(r, t), hp, stateAt(r, next), outAt(r, t), r.ldo, r.B, r.H, r.lens, t);
     },
     stepBackward(r, t, prev, _next, dh, _dc, dOut) {
       const dGhh = r.dGhh + t * r.B * r.GH * 4;
       r.k.gruBackward(gatesAt(r, t), dGhh, auxAt(r, t), stateAt(r, prev), dh, dOut, r.ldo, r.B, r.H, r.lens, t);
-      r.k.gemm(r.B, r.H, r.GH, dGhh, r.GH, 1, r.packs.whhN, dh, r.H, true);
+      stepProduct(r, dGhh, r.GH, "whhN", r.H, r.GH, dh, r.H, true);
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
       grad(r.dGhh, r.GH, r.GH, hPrev, gWhh);
@@ -61,17 +61,17 @@ function gruResetBefore(): Cell {
     inputBiases: (r) => [r.bih, r.bhh],
     stepForward(r, t, prev, next) {
       const g = gatesAt(r, t), hp = stateAt(r, prev), rh = auxAt(r, t), H = r.H;
-      r.k.gemm(r.B, 2 * H, H, hp, H, 1, r.packs.wrzT, g, r.GH, true);
+      stepProduct(r, hp, H, "wrzT", 2 * H, H, g, r.GH, true);
       r.k.gruRbGates(g, hp, rh, r.B, H);
-      r.k.gemm(r.B, H, H, rh, H, 1, r.packs.wnT, g + 2 * H * 4, r.GH, true);
+      stepProduct(r, rh, H, "wnT", H, H, g + 2 * H * 4, r.GH, true);
       r.k.gruRbForward(g, hp, stateAt(r, next), outAt(r, t), r.ldo, r.B, H, r.lens, t);
     },
     stepBackward(r, t, prev, _next, dh, _dc, dOut) {
       const g = gatesAt(r, t), hp = stateAt(r, prev), H = r.H, q = r.tmp;
       r.k.gruRbBackwardN(g, hp, dh, dOut, r.ldo, r.B, H, r.lens, t);
-      r.k.gemm(r.B, H, H, g + 2 * H * 4, r.GH, 1, r.packs.wnN, q, H, false);
+      stepProduct(r, g + 2 * H * 4, r.GH, "wnN", H, H, q, H, false);
       r.k.gruRbBackwardR(g, q, hp, dh, r.B, H);
-      r.k.gemm(r.B, H, 2 * H, g, r.GH, 1, r.packs.wrzN, dh, H, true);
+      stepProduct(r, g, r.GH, "wrzN", H, 2 * H, dh, H, true);
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
       const H = r.H;

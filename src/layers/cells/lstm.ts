@@ -1,6 +1,6 @@
 // LSTM, gates i, f, g, o: c_t = f⊙c_{t-1} + i⊙g, h_t = o⊙tanh(c_t).
 
-import { type Cell, gatesAt, stateAt, cellAt, outAt } from "./cell.js";
+import { type Cell, stepProduct, gatesAt, stateAt, cellAt, outAt } from "./cell.js";
 
 export function lstmCell(): Cell {
   return {
@@ -19,13 +19,13 @@ export function lstmCell(): Cell {
     inputBiases: (r) => [r.bih, r.bhh],
     stepForward(r, t, prev, next) {
       const g = gatesAt(r, t), hp = stateAt(r, prev);
-      r.k.gemm(r.B, r.GH, r.H, hp, r.H, 1, r.packs.whhT, g, r.GH, true);
+      stepProduct(r, hp, r.H, "whhT", r.GH, r.H, g, r.GH, true);
       r.k.lstmForward(g, hp, cellAt(r, prev), stateAt(r, next), cellAt(r, next), outAt(r, t), r.ldo, r.B, r.H, r.lens, t);
     },
     stepBackward(r, t, prev, next, dh, dc, dOut) {
       const g = gatesAt(r, t);
       r.k.lstmBackward(g, cellAt(r, prev), cellAt(r, next), dh, dc, dOut, r.ldo, r.B, r.H, r.lens, t);
-      r.k.gemm(r.B, r.H, r.GH, g, r.GH, 1, r.packs.whhN, dh, r.H, true);
+      stepProduct(r, g, r.GH, "whhN", r.H, r.GH, dh, r.H, true);
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
       grad(r.gates, r.GH, r.GH, hPrev, gWhh);

@@ -1,6 +1,6 @@
 // Elman RNN: h_t = φ(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh), φ = tanh or relu.
 
-import { type Cell, type DirectionRun, gatesAt, stateAt, outAt } from "./cell.js";
+import { type Cell, type DirectionRun, stepProduct, gatesAt, stateAt, outAt } from "./cell.js";
 
 export function rnnCell(relu: boolean): Cell {
   return {
@@ -19,13 +19,13 @@ export function rnnCell(relu: boolean): Cell {
     inputBiases: (r) => [r.bih, r.bhh],
     stepForward(r: DirectionRun, t, prev, next) {
       const g = gatesAt(r, t), hp = stateAt(r, prev);
-      r.k.gemm(r.B, r.GH, r.H, hp, r.H, 1, r.packs.whhT, g, r.GH, true);
+      stepProduct(r, hp, r.H, "whhT", r.GH, r.H, g, r.GH, true);
       r.k.rnnForward(g, hp, stateAt(r, next), outAt(r, t), r.ldo, r.B, r.H, relu, r.lens, t);
     },
     stepBackward(r, t, _prev, _next, dh, _dc, dOut) {
       const g = gatesAt(r, t);
       r.k.rnnBackward(g, dh, dOut, r.ldo, r.B, r.H, relu, r.lens, t);
-      r.k.gemm(r.B, r.H, r.GH, g, r.GH, 1, r.packs.whhN, dh, r.H, true);
+      stepProduct(r, g, r.GH, "whhN", r.H, r.GH, dh, r.H, true);
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
       grad(r.gates, r.GH, r.GH, hPrev, gWhh);

@@ -60,9 +60,9 @@ export function checkKnownKeys(what: string, options: object, allowed: readonly 
   }
 }
 
-export function checkObject(what: string, value: unknown): Record<string, unknown> {
+export function checkObject(what: string, value: unknown, noun = "an options object"): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
-    throw new TypeError(`${what} must be an options object, got ${describe(value)}`);
+    throw new TypeError(`${what} must be ${noun}, got ${describe(value)}`);
   }
   return value as Record<string, unknown>;
 }

@@ -3,7 +3,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { init, RNN, GRU, LSTM, type RecurrentLayer } from "../src/index.js";
+import { RNN, GRU, LSTM, type RecurrentLayer } from "../src/index.js";
+import { initForTests } from "./helpers/setup.js";
 import { goldenCases, worstRatio, type GoldenCase } from "./helpers/golden.js";
 
 export function makeLayer(g: GoldenCase): RecurrentLayer {
@@ -26,7 +27,8 @@ export function torchParams(g: GoldenCase, prefix = ""): Record<string, number[]
 }
 
 test.before(async () => {
-  await init();
+  const build = await initForTests();
+  console.log(`  wasm build: ${build}`);
 });
 
 const cases = goldenCases("layer");

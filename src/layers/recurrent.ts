@@ -123,7 +123,7 @@ export class RecurrentLayer {
   /** Loads parameters by PyTorch name. Every parameter must be present with its exact shape; nothing changes on error. */
   loadTorchParams(params: Record<string, Float32Array | Float64Array | readonly number[]>): void {
     this.assertAlive("loadTorchParams");
-    const p = checkObject(`${this.name}.loadTorchParams(params)`, params);
+    const p = checkObject(`${this.name}.loadTorchParams(params)`, params, "an object of named parameters");
     const expected = this.layout.entries.map((e) => e.name);
     const extra = Object.keys(p).filter((name) => !this.layout.byName.has(name));
     if (extra.length > 0) {

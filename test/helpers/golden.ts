@@ -52,7 +52,8 @@ export function worstRatio(got: ArrayLike<number>, want: ArrayLike<number>, atol
   let ratio = 0, index = -1;
   for (let i = 0; i < want.length; i++) {
     const r = Math.abs(got[i] - want[i]) / (atol + rtol * Math.abs(want[i]));
-    if (!(r <= ratio)) { ratio = r; index = i; } // NaN counts as worst
+    if (Number.isNaN(r)) return { ratio: Infinity, index: i };
+    if (r > ratio) { ratio = r; index = i; }
   }
   return { ratio, index };
 }

@@ -13,8 +13,11 @@ export {
   gruForward, gruBackward, gruRbGates, gruRbForward, gruRbBackwardN, gruRbBackwardR,
 } from "./cells/gru";
 export { columnSums, fillRowsWithBias } from "./bptt";
-export { swapAxes01, copyBlock, addInPlace, zeroPadded } from "./rows";
-export { rngNext, rngSeed, rngFloat, rngUniform } from "./rng";
+export { swapAxes01, copyBlock, addInPlace, zeroPadded, mulInPlace } from "./rows";
+export { rngNext, rngSeed, rngFloat, rngUniform, rngNormal, dropoutMask } from "./rng";
+export { softmaxCrossEntropy, softmaxRow } from "./loss";
+export { gatherRows, oneHotRows, scatterAddRows, findBadId } from "./embedding";
+export { sumSquares, scaleInPlace, sgdStep, adamStep, allFinite } from "./optim";
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

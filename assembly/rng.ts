@@ -48,3 +48,27 @@ export function rngUniform(state: usize, out: usize, n: i32, lo: f32, hi: f32): 
     store<f32>(out + (<usize>i << 2), lo + span * u);
   }
 }
+
+/**
+ * out[i] = mean + std·N(0, 1) by Box–Muller on pairs of draws. Math.log / cos / sin are AssemblyScript's own
+ * (compiled into the module), so the numbers are identical in every runtime.
+ */
+export function rngNormal(state: usize, out: usize, n: i32, mean: f32, std: f32): void {
+  for (let i = 0; i < n; i += 2) {
+    const u1 = 1.0 - rngFloat(state); // (0, 1]: log stays finite
+    const u2 = rngFloat(state);
+    const radius = Math.sqrt(-2.0 * Math.log(u1));
+    const angle = 2.0 * Math.PI * u2;
+    store<f32>(out + (<usize>i << 2), <f32>(<f64>mean + <f64>std * radius * Math.cos(angle)));
+    if (i + 1 < n) store<f32>(out + (<usize>(i + 1) << 2), <f32>(<f64>mean + <f64>std * radius * Math.sin(angle)));
+  }
+}
+
+/** Inverted dropout mask: each of n entries is 0 with probability p, else 1/(1 − p). */
+export function dropoutMask(state: usize, mask: usize, n: i32, p: f32): void {
+  const keep: f32 = 1 / (1 - p);
+  for (let i = 0; i < n; i++) {
+    const u = <f32>(rngNext(state) >>> 8) * (1.0 / 16777216.0);
+    store<f32>(mask + (<usize>i << 2), u < p ? 0 : keep);
+  }
+}

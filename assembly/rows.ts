@@ -40,3 +40,16 @@ export function zeroPadded(x: usize, T: i32, B: i32, width: i32, ld: i32, lens: 
     }
   }
 }
+
+/** x[i] *= m[i] for n floats (applies a dropout mask, forward and backward). */
+export function mulInPlace(x: usize, m: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(x + o, f32x4.mul(v128.load(x + o), v128.load(m + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(x + o, load<f32>(x + o) * load<f32>(m + o));
+  }
+}

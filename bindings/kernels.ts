@@ -45,12 +45,32 @@ export interface Kernels {
   copyBlock(src: Ptr, lds: number, dst: Ptr, ldd: number, rows: number, cols: number): void;
   addInPlace(dst: Ptr, src: Ptr, n: number): void;
   zeroPadded(x: Ptr, T: number, B: number, width: number, ld: number, lens: Ptr): void;
+  mulInPlace(x: Ptr, m: Ptr, n: number): void;
+
+  // loss.ts — returns Σ cross-entropy (f64); dlogits = (softmax − onehot)·scale when dlogits ≠ 0
+  softmaxCrossEntropy(logits: Ptr, targets: Ptr, rows: number, V: number, ld: number, dlogits: Ptr, scale: number): number;
+  softmaxRow(logits: Ptr, probs: Ptr, V: number, invTemp: number): void;
+
+  // embedding.ts
+  gatherRows(table: Ptr, ids: Ptr, n: number, dim: number, out: Ptr): void;
+  oneHotRows(ids: Ptr, n: number, V: number, out: Ptr): void;
+  scatterAddRows(d: Ptr, ids: Ptr, n: number, dim: number, grad: Ptr): void;
+  findBadId(ids: Ptr, n: number, V: number): number;
+
+  // optim.ts
+  sumSquares(x: Ptr, n: number): number;
+  scaleInPlace(x: Ptr, n: number, s: number): void;
+  sgdStep(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean, first: boolean): void;
+  adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, stepSize: number, bc2Sqrt: number): void;
+  allFinite(x: Ptr, n: number): number; // 1 or 0
 
   // rng.ts — xoshiro128** with its state (4 × u32) in linear memory
   rngNext(state: Ptr): number;
   rngSeed(state: Ptr, lo: number, hi: number): void;
   rngFloat(state: Ptr): number;
   rngUniform(state: Ptr, out: Ptr, n: number, lo: number, hi: number): void;
+  rngNormal(state: Ptr, out: Ptr, n: number, mean: number, std: number): void;
+  dropoutMask(state: Ptr, mask: Ptr, n: number, p: number): void;
 
   memory: WebAssembly.Memory;
 }
@@ -61,5 +81,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   "rnnForward", "rnnBackward", "lstmForward", "lstmBackward", "gruForward", "gruBackward",
   "gruRbGates", "gruRbForward", "gruRbBackwardN", "gruRbBackwardR",
   "columnSums", "fillRowsWithBias", "swapAxes01", "copyBlock", "addInPlace", "zeroPadded",
-  "rngNext", "rngSeed", "rngFloat", "rngUniform", "memory",
+  "mulInPlace", "softmaxCrossEntropy", "softmaxRow", "gatherRows", "oneHotRows", "scatterAddRows", "findBadId",
+  "sumSquares", "scaleInPlace", "sgdStep", "adamStep", "allFinite",
+  "rngNext", "rngSeed", "rngFloat", "rngUniform", "rngNormal", "dropoutMask", "memory",
 ];

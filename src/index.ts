@@ -8,3 +8,18 @@ export type { ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } f
 export type { RecurrentOptions, RNNOptions, GRUOptions, LSTMOptions, LayerConfig, CellType } from "./layers/config.js";
 export type { FloatInput } from "./errors.js";
 export { supportedBuilds, type BuildName, type LoadOptions, type WasmSource } from "../bindings/index.js";
+export { LanguageModel } from "./lm/model.js";
+export type { LMForwardOptions, LMForwardResult, LMBackwardResult, ParameterGroup, TokenInput } from "./lm/model.js";
+export type { LanguageModelOptions, LanguageModelConfig } from "./lm/config.js";
+export { Vocabulary, type VocabularyOptions, type VocabularyJSON } from "./text/vocab.js";
+export { tokenize, type TokenLevel } from "./text/tokenize.js";
+export { makeBatches, type Batch, type Partition } from "./text/batches.js";
+export { Random } from "./random.js";
+export { Trainer, type TrainerOptions, type StepInfo, type EpochResult, type TrainerState } from "./train/trainer.js";
+export { Optimizer, type OptimizerOptions, type OptimizerName } from "./train/optimizers.js";
+export { clipGradientNorm, gradientNorm } from "./train/clip.js";
+export { learningRate, type Schedule } from "./train/schedule.js";
+export { evaluatePerplexity, type PerplexityResult } from "./train/perplexity.js";
+export { generate, generateIds, generateText, type GenerateOptions } from "./lm/generate.js";
+export type { SamplingOptions } from "./lm/sampling.js";
+export { CarriedState } from "./lm/state.js";

@@ -25,6 +25,30 @@ export class Random {
     this.rt.k.rngUniform(this.state, ptr, n, lo, hi);
   }
 
+  /** Fills n floats at `ptr` with normal values (Box–Muller). */
+  fillNormal(ptr: number, n: number, mean: number, std: number): void {
+    this.rt.k.rngNormal(this.state, ptr, n, mean, std);
+  }
+
+  /** Writes an inverted-dropout mask: 0 with probability p, else 1/(1 − p). */
+  fillDropoutMask(ptr: number, n: number, p: number): void {
+    this.rt.k.dropoutMask(this.state, ptr, n, p);
+  }
+
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Shuffles `items` in place (Fisher–Yates). */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+
   /** The 128-bit state, for checkpoints. */
   getState(): Uint32Array {
     return this.rt.heap.u32(this.state, 4).slice();

@@ -1,9 +1,9 @@
-// Every "layer" reference file computed by PyTorch (float64): forward outputs and all gradients within
+// Every reference file computed by PyTorch (float64), "layer" and "lm": forward results and all gradients within
 // |got − want| ≤ 1e-4 + 1e-3·|want|. Prints each file's worst error as a fraction of that tolerance.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { RNN, GRU, LSTM, type RecurrentLayer } from "../src/index.js";
+import { RNN, GRU, LSTM, LanguageModel, type RecurrentLayer } from "../src/index.js";
 import { initForTests } from "./helpers/setup.js";
 import { goldenCases, worstRatio, type GoldenCase } from "./helpers/golden.js";
 
@@ -54,16 +54,56 @@ for (const g of cases) {
       ];
       if (g.c_n) checks.push(["c_n", fwd.cN, g.c_n.data], ["c0 grad", bwd.dc0, g.grads.c0.data]);
       for (const name of Object.keys(g.params)) checks.push([`${name} grad`, bwd.grads[name], g.grads[name].data]);
-      let worst = 0, worstName = "";
-      for (const [name, got, want] of checks) {
-        assert.ok(got, `${name} missing`);
-        const { ratio, index } = worstRatio(got!, want);
-        if (!(ratio <= worst)) { worst = ratio; worstName = name; }
-        assert.ok(ratio <= 1, `${g.name}: ${name}[${index}] = ${got![index]}, PyTorch ${want[index]} (${ratio.toFixed(2)}× tolerance)`);
-      }
-      console.log(`  ${g.name.padEnd(40)} worst ${(worst * 100).toFixed(3)}% of tolerance (${worstName})`);
+      compareAll(g.name, checks);
     } finally {
       layer.dispose();
+    }
+  });
+}
+
+/** Checks named results against the reference, prints the worst ratio, fails above the tolerance. */
+function compareAll(name: string, checks: [string, ArrayLike<number> | undefined, number[]][]): void {
+  let worst = 0, worstName = "";
+  for (const [what, got, want] of checks) {
+    assert.ok(got, `${what} missing`);
+    const { ratio, index } = worstRatio(got!, want);
+    if (ratio > worst) { worst = ratio; worstName = what; }
+    assert.ok(ratio <= 1, `${name}: ${what}[${index}] = ${got![index]}, PyTorch ${want[index]} (${ratio.toFixed(2)}× tolerance)`);
+  }
+  console.log(`  ${name.padEnd(40)} worst ${(worst * 100).toFixed(3)}% of tolerance (${worstName})`);
+}
+
+const lmCases = goldenCases("lm");
+
+test("the language-model fixtures are all there", () => {
+  assert.ok(lmCases.length >= 3, `expected the lm fixtures, found ${lmCases.length}`);
+});
+
+for (const g of lmCases) {
+  test(`golden ${g.name}`, () => {
+    const c = g.config;
+    const cell = g.cell === "lstm" ? "lstm" : g.cell === "gru" ? "gru" : "rnn";
+    const lm = new LanguageModel({
+      vocabSize: c.vocabSize!, cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, embedSize: c.embedSize,
+      bidirectional: c.bidirectional, bias: c.bias,
+      ...(cell === "rnn" ? { nonlinearity: g.cell === "rnn_relu" ? "relu" as const : "tanh" as const } : {}),
+      ...(cell === "gru" ? { resetAfter: g.gruVariant !== "resetBefore" } : {}),
+    });
+    try {
+      lm.loadTorchParams(Object.fromEntries(Object.entries(g.params).map(([k, t]) => [k, t.data])));
+      const fwd = lm.forward(g.tokens!.data, g.targets!.data, { seqLen: g.seqLen, batch: g.batch, h0: g.h0.data, c0: g.c0?.data });
+      const bwd = lm.backward();
+      const checks: [string, ArrayLike<number> | undefined, number[]][] = [
+        ["loss", [fwd.loss!], [g.loss!]],
+        ["logits", fwd.logits, g.logits!.data],
+        ["h_n", fwd.hN, g.h_n.data],
+        ["h0 grad", bwd.dh0, g.grads.h0.data],
+      ];
+      if (g.c_n) checks.push(["c_n", fwd.cN, g.c_n.data], ["c0 grad", bwd.dc0, g.grads.c0.data]);
+      for (const name of Object.keys(g.params)) checks.push([`${name} grad`, bwd.grads[name], g.grads[name].data]);
+      compareAll(g.name, checks);
+    } finally {
+      lm.dispose();
     }
   });
 }

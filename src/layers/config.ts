@@ -12,8 +12,10 @@ export interface RecurrentOptions {
   bias?: boolean;
   /** Inputs and outputs as [B, T, F] instead of [T, B, F]. */
   batchFirst?: boolean;
-  /** Seed of the default initialisation, uniform(−1/√H, 1/√H) as in PyTorch. Default 0. */
+  /** Seed of the default initialisation, uniform(−1/√H, 1/√H) as in PyTorch, and of dropout. Default 0. */
   seed?: number;
+  /** Dropout on the outputs of every layer but the last, while training (as PyTorch). Default 0. */
+  dropout?: number;
 }
 
 export interface RNNOptions extends RecurrentOptions {
@@ -36,11 +38,12 @@ export interface LayerConfig {
   bias: boolean;
   batchFirst: boolean;
   seed: number;
+  dropout: number;
   nonlinearity: "tanh" | "relu";
   resetAfter: boolean;
 }
 
-const COMMON = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "batchFirst", "seed"] as const;
+const COMMON = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "batchFirst", "seed", "dropout"] as const;
 const EXTRA: Record<CellType, readonly string[]> = { rnn: ["nonlinearity"], gru: ["resetAfter"], lstm: [] };
 
 /** Number of gate blocks G: rows of W_ih / W_hh are G·H. */
@@ -63,6 +66,10 @@ export function resolveConfig(cell: CellType, className: string, input: unknown)
   if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
     throw new RangeError(`${where("seed")} must be a non-negative safe integer, got ${describe(seed)}`);
   }
+  const dropout = o.dropout ?? 0;
+  if (typeof dropout !== "number" || !(dropout >= 0 && dropout < 1)) {
+    throw new RangeError(`${where("dropout")} must be a probability in [0, 1), got ${describe(dropout)}`);
+  }
   return {
     cell,
     inputSize: checkPositiveInt(where("inputSize"), o.inputSize),
@@ -72,6 +79,7 @@ export function resolveConfig(cell: CellType, className: string, input: unknown)
     bias: checkBoolean(where("bias"), o.bias ?? true),
     batchFirst: checkBoolean(where("batchFirst"), o.batchFirst ?? false),
     seed,
+    dropout,
     nonlinearity,
     resetAfter: checkBoolean(where("resetAfter"), o.resetAfter ?? true),
   };

@@ -61,6 +61,8 @@ interface Pass {
   /** Layer-0 input [T·B, inputSize] and Int32 lengths (0 = none) in linear memory. */
   x: number;
   lens: number;
+  /** Whether dropout masks were applied between layers (backward applies them again). */
+  dropped: boolean;
   backwardDone: boolean;
 }
 
@@ -83,6 +85,10 @@ export class RecurrentLayer {
   private version = 0;
   private pass: Pass | null = null;
   private disposed = false;
+  /** Dropout draws; seeded apart from the initialisation stream. */
+  private readonly random: Random;
+  /** Training mode: dropout is active (PyTorch's module.train() / eval()). */
+  training = true;
 
   constructor(cellType: CellType, className: string, options: unknown) {
     this.name = className;
@@ -97,7 +103,24 @@ export class RecurrentLayer {
     this.params = F32Buffer.alloc(this.rt.heap, this.layout.total);
     this.grads = F32Buffer.alloc(this.rt.heap, this.layout.total);
     this.grads.zero();
+    this.random = new Random(this.rt, c.seed + 1);
     this.resetParameters(c.seed);
+  }
+
+  /** Training mode on (dropout active) or off; returns the layer. */
+  train(mode = true): this {
+    this.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: no dropout. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** The dropout generator, for checkpoints. */
+  get dropoutRandom(): Random {
+    return this.random;
   }
 
   /** PyTorch's default initialisation: every parameter uniform(−1/√H, 1/√H), from the seeded generator. */
@@ -206,7 +229,7 @@ export class RecurrentLayer {
     this.runBackward(dOutPtr, dhN ? this.stage("dhN", dhN) : 0, dcN ? this.stage("dcN", dcN) : 0);
 
     const grads = Object.fromEntries(this.layout.entries.map((e) => [e.name, this.grads.copyOut(e.offset, e.length)]));
-    const dx = this.copyOut(this.ws.ptr("dx0", T * B * c.inputSize), T, B, c.inputSize);
+    const dx = this.copyOut(this.inputGradPtr(), T, B, c.inputSize);
     const dh0 = this.ws.get("dh0", LD * B * H).copyOut(0, LD * B * H);
     const dc0 = c.cell === "lstm" ? this.ws.get("dc0", LD * B * H).copyOut(0, LD * B * H) : undefined;
     return dc0 ? { dx, dh0, dc0, grads } : { dx, dh0, grads };
@@ -220,6 +243,7 @@ export class RecurrentLayer {
     this.packs.dispose();
     this.params.free();
     this.grads.free();
+    this.random.dispose();
     this.pass = null;
   }
 
@@ -243,6 +267,7 @@ export class RecurrentLayer {
     if (lens) this.k.zeroPadded(xPtr, T, B, c.inputSize, c.inputSize, lens); // padding may hold NaN: keep it out of dW = dGᵀX
     const hN = this.ws.ptr("hN", LD * B * H);
     const cN = this.cell.usesCells ? this.ws.ptr("cN", LD * B * H) : 0;
+    const dropped = this.training && c.dropout > 0 && c.numLayers > 1;
     for (let l = 0; l < c.numLayers; l++) {
       const x = l === 0 ? xPtr : this.ws.ptr(`y${l - 1}`, T * B * D * H);
       const ldx = l === 0 ? c.inputSize : D * H;
@@ -262,8 +287,13 @@ export class RecurrentLayer {
         this.k.copyBlock(r.states + last * B * H * 4, H, hN + slot, H, B, H);
         if (r.cells) this.k.copyBlock(r.cells + last * B * H * 4, H, cN + slot, H, B, H);
       }
+      if (dropped && l < c.numLayers - 1) {
+        const mask = this.ws.ptr(`mask${l}`, T * B * D * H);
+        this.random.fillDropoutMask(mask, T * B * D * H, c.dropout);
+        this.k.mulInPlace(this.ws.ptr(`y${l}`, T * B * D * H), mask, T * B * D * H);
+      }
     }
-    this.pass = { T, B, x: xPtr, lens, backwardDone: false };
+    this.pass = { T, B, x: xPtr, lens, dropped, backwardDone: false };
   }
 
   /** The top layer's output of the last run(): [T·B, D·H], time-major. */
@@ -274,9 +304,10 @@ export class RecurrentLayer {
 
   /**
    * Backpropagation through time for the last run(). dOutPtr [T·B, D·H], dhNPtr / dcNPtr [L·D, B, H] (0 = none).
-   * Overwrites the gradient buffer; leaves ∂L/∂x in the workspace ("dx0") and dh0 / dc0.
+   * Overwrites the gradient buffer; leaves ∂L/∂x in the workspace ("dx0", see inputGradPtr; skipped when
+   * wantInputGrad is false) and dh0 / dc0.
    */
-  runBackward(dOutPtr: number, dhNPtr: number, dcNPtr: number): void {
+  runBackward(dOutPtr: number, dhNPtr: number, dcNPtr: number, wantInputGrad = true): void {
     const pass = this.pass!;
     const { T, B, lens } = pass;
     const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D, TB = T * B;
@@ -306,12 +337,33 @@ export class RecurrentLayer {
         if (r.cells) this.k.copyBlock(dc, H, dc0 + slot, H, B, H);
         this.weightGrads(r, this.layout.directions[l * D + d], xPacked, d);
         // ∂L/∂X = Σ_directions dG·W_ih
-        this.k.gemm(TB, I, r.GH, r.gates, r.GH, 1, r.packs.wihN, dX, I, d > 0);
+        if (l > 0 || wantInputGrad) this.k.gemm(TB, I, r.GH, r.gates, r.GH, 1, r.packs.wihN, dX, I, d > 0);
       }
+      if (pass.dropped && l > 0) this.k.mulInPlace(dX, this.ws.ptr(`mask${l - 1}`, TB * I), TB * I);
       dY = dX;
     }
     // layer 0 wrote ∂L/∂x into "dx0"
     pass.backwardDone = true;
+  }
+
+  /** Where runBackward() left ∂L/∂x [T·B, inputSize], and the final / initial-state gradients [L·D, B, H]. */
+  inputGradPtr(): number {
+    const { T, B } = this.pass!;
+    return this.ws.ptr("dx0", T * B * Math.max(this.config.inputSize, this.layout.D * this.config.hiddenSize));
+  }
+
+  /** Final states of the last run() [L·D, B, H] (cN: 0 unless LSTM). */
+  finalStatePtrs(): { hN: number; cN: number } {
+    const { B } = this.pass!;
+    const n = this.config.numLayers * this.layout.D * B * this.config.hiddenSize;
+    return { hN: this.ws.ptr("hN", n), cN: this.cell.usesCells ? this.ws.ptr("cN", n) : 0 };
+  }
+
+  /** Gradients w.r.t. the initial states after runBackward() [L·D, B, H] (dc0: 0 unless LSTM). */
+  initialStateGradPtrs(): { dh0: number; dc0: number } {
+    const { B } = this.pass!;
+    const n = this.config.numLayers * this.layout.D * B * this.config.hiddenSize;
+    return { dh0: this.ws.ptr("dh0", n), dc0: this.cell.usesCells ? this.ws.ptr("dc0", n) : 0 };
   }
 
   /** The flat parameter and gradient buffers (for optimizers working in wasm). */

@@ -1,0 +1,105 @@
+// Optimizer updates over flat parameter / gradient buffers (n floats each), PyTorch's formulas.
+
+/** Σ x² in f64 (for the global gradient norm). */
+export function sumSquares(x: usize, n: i32): f64 {
+  let a = f32x4.splat(0), b = f32x4.splat(0);
+  let i = 0;
+  let total: f64 = 0;
+  // f32 partial sums over blocks of 4096, accumulated in f64, keep the norm accurate for millions of weights
+  while (i + 8 <= n) {
+    const end = min(n, i + 4096) & ~7;
+    for (; i < end; i += 8) {
+      const u = v128.load(x + (<usize>i << 2)), v = v128.load(x + (<usize>i << 2), 16);
+      a = f32x4.add(a, f32x4.mul(u, u));
+      b = f32x4.add(b, f32x4.mul(v, v));
+    }
+    const s = f32x4.add(a, b);
+    total += <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
+    a = f32x4.splat(0); b = f32x4.splat(0);
+  }
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2));
+    total += v * v;
+  }
+  return total;
+}
+
+/** x *= s. */
+export function scaleInPlace(x: usize, n: i32, s: f32): void {
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(x + (<usize>i << 2), f32x4.mul(v128.load(x + (<usize>i << 2)), sv));
+  for (; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * s);
+}
+
+/**
+ * SGD (torch.optim.SGD): g' = g + wd·p; with momentum μ: buf = g' on the first step, else μ·buf + (1 − dampening)·g';
+ * nesterov: g' + μ·buf; then p −= lr·(update). buf may be 0 when μ = 0.
+ */
+export function sgdStep(
+  p: usize, g: usize, buf: usize, n: i32, lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, first: bool,
+): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const w = load<f32>(p + o);
+    let d = load<f32>(g + o);
+    if (weightDecay != 0) d += weightDecay * w;
+    if (momentum != 0) {
+      const b = first ? d : momentum * load<f32>(buf + o) + (1 - dampening) * d;
+      store<f32>(buf + o, b);
+      d = nesterov ? d + momentum * b : b;
+    }
+    store<f32>(p + o, w - lr * d);
+  }
+}
+
+/**
+ * Adam / AdamW (torch.optim.Adam, AdamW): m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g²,
+ * p −= stepSize·m / (√v / bc2Sqrt + eps) with stepSize = lr / (1 − β1^t), bc2Sqrt = √(1 − β2^t).
+ * Weight decay: decoupled (AdamW: p −= lr·wd·p first) or L2 (Adam: g += wd·p).
+ */
+export function adamStep(
+  p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32,
+  weightDecay: f32, decoupled: bool, stepSize: f32, bc2Sqrt: f32,
+): void {
+  const b1 = f32x4.splat(beta1), c1 = f32x4.splat(1 - beta1), b2 = f32x4.splat(beta2), c2 = f32x4.splat(1 - beta2);
+  const ss = f32x4.splat(stepSize), inv = f32x4.splat(1 / bc2Sqrt), ep = f32x4.splat(eps);
+  const wd = f32x4.splat(weightDecay), decay = f32x4.splat(1 - lr * weightDecay);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    let w = v128.load(p + o), d = v128.load(g + o);
+    if (weightDecay != 0) {
+      if (decoupled) w = f32x4.mul(w, decay);
+      else d = f32x4.add(d, f32x4.mul(wd, w));
+    }
+    const mm = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, d));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(d, d)));
+    v128.store(m + o, mm);
+    v128.store(v + o, vv);
+    const denom = f32x4.add(f32x4.mul(f32x4.sqrt(vv), inv), ep);
+    v128.store(p + o, f32x4.sub(w, f32x4.div(f32x4.mul(ss, mm), denom)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    let w = load<f32>(p + o), d = load<f32>(g + o);
+    if (weightDecay != 0) {
+      if (decoupled) w *= 1 - lr * weightDecay;
+      else d += weightDecay * w;
+    }
+    const mm = beta1 * load<f32>(m + o) + (1 - beta1) * d;
+    const vv = beta2 * load<f32>(v + o) + (1 - beta2) * d * d;
+    store<f32>(m + o, mm);
+    store<f32>(v + o, vv);
+    store<f32>(p + o, w - stepSize * mm / (Mathf.sqrt(vv) / bc2Sqrt + eps));
+  }
+}
+
+/** Whether all n floats are finite (no NaN / ±Infinity). */
+export function allFinite(x: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v - v != 0) return false;
+  }
+  return true;
+}

@@ -23,3 +23,7 @@ export { evaluatePerplexity, type PerplexityResult } from "./train/perplexity.js
 export { generate, generateIds, generateText, type GenerateOptions } from "./lm/generate.js";
 export type { SamplingOptions } from "./lm/sampling.js";
 export { CarriedState } from "./lm/state.js";
+export {
+  encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint, encodeSafetensorsModel, decodeSafetensorsModel,
+  inferConfig, saveModel, loadModel, saveCheckpoint, loadCheckpoint, type TextModel, type Checkpoint,
+} from "./io/model-io.js";

@@ -114,6 +114,17 @@ export class LanguageModel {
     this.paramsChanged();
   }
 
+  /** Options that rebuild this model: `new LanguageModel(lm.options())` (only the keys that apply to the cell). */
+  options(): LanguageModelOptions {
+    const { embedSize, nonlinearity, resetAfter, ...rest } = this.config;
+    return {
+      ...rest,
+      ...(embedSize !== null ? { embedSize } : {}),
+      ...(rest.cell === "rnn" ? { nonlinearity } : {}),
+      ...(rest.cell === "gru" ? { resetAfter } : {}),
+    };
+  }
+
   /** The parameter groups (embedding, rnn, fc) with their gradient buffers, for the optimizers. */
   parameterGroups(): readonly ParameterGroup[] {
     return this.groups;

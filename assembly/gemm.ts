@@ -11,6 +11,39 @@ export const NR: i32 = 8;
 const KC: i32 = 256;
 const MC: i32 = 64;
 
+/** Floats of scratch the host must give setGemmScratch(): one packed A block. */
+export const GEMM_SCRATCH_FLOATS: i32 = MC * KC;
+
+// Scratch for packing blocks of a strided A (wasm globals are per instance, so each worker thread that
+// instantiates the module sets its own).
+let scratch: usize = 0;
+
+/** Gives the GEMM a scratch region of GEMM_SCRATCH_FLOATS floats (0: never pack A). */
+export function setGemmScratch(ptr: usize): void {
+  scratch = ptr;
+}
+
+/**
+ * Copies rows [i0, i1) × k [pc, pc + kc) of a strided A into 4-row panels (k-major, 4 floats per k), zero rows
+ * past i1. With A transposed (rsA = 1) the 4 floats of a step are contiguous in A: one vector load.
+ */
+function packA(A: usize, rsA: i32, csA: i32, i0: i32, i1: i32, pc: i32, kc: i32, dst: usize): void {
+  const rsBytes = <usize>rsA << 2, csBytes = <usize>csA << 2;
+  for (let i = i0; i < i1; i += 4) {
+    const mr = min(4, i1 - i);
+    const src = A + <usize>i * rsBytes + <usize>pc * csBytes;
+    if (rsA == 1 && mr == 4) {
+      for (let k = 0; k < kc; k++) v128.store(dst + (<usize>k << 4), v128.load(src + <usize>k * csBytes));
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const d = dst + (<usize>k << 4), s = src + <usize>k * csBytes;
+        for (let r = 0; r < 4; r++) store<f32>(d + (<usize>r << 2), r < mr ? load<f32>(s + <usize>r * rsBytes) : 0);
+      }
+    }
+    dst += <usize>kc << 4;
+  }
+}
+
 /** Bytes from the start of a packed matrix to row k of panel j (panels are K×8 floats each). */
 // @ts-ignore: decorator
 @inline export function panelOffset(j: i32, k: i32, K: i32): usize {
@@ -85,24 +118,34 @@ export function gemmPanels(
     return;
   }
   const rsBytes = <usize>rsA << 2, csBytes = <usize>csA << 2, ldcBytes = <usize>ldc << 2;
+  // A read along a stride other than 1 (a transposed operand, e.g. dGᵀ in dW = dGᵀ·X) is packed block by
+  // block: each step of the micro-kernel then reads 16 contiguous bytes instead of touching a new line / page.
+  const pack = csA != 1 && scratch != 0;
   for (let pc = 0; pc < K; pc += KC) {
     const kc = min(KC, K - pc);
     const acc = accumulate || pc > 0;
     const aK = A + <usize>pc * csBytes;
     for (let ic = 0; ic < M; ic += MC) {
       const iEnd = min(M, ic + MC);
+      if (pack) packA(A, rsA, csA, ic, iEnd, pc, kc, scratch);
       for (let j = j0; j < j1; j++) {
         const bp = Bp + panelOffset(j, pc, K);
         const nr = min(NR, N - j * NR);
         const cCol = C + (<usize>(j * NR) << 2);
         for (let i = ic; i < iEnd; i += 4) {
           const mr = min(4, iEnd - i);
+          const c = cCol + <usize>i * ldcBytes;
+          if (pack) {
+            const a0 = scratch + ((<usize>(i - ic) * <usize>kc) << 2);
+            micro4x8(kc, a0, a0 + 4, a0 + 8, a0 + 12, 16, bp, c, ldcBytes, mr, nr, acc);
+            continue;
+          }
           const a0 = aK + <usize>i * rsBytes;
           // Rows past the end of A repeat the last valid row; their results are never stored.
           const a1 = mr > 1 ? a0 + rsBytes : a0;
           const a2 = mr > 2 ? a1 + rsBytes : a1;
           const a3 = mr > 3 ? a2 + rsBytes : a2;
-          micro4x8(kc, a0, a1, a2, a3, csBytes, bp, cCol + <usize>i * ldcBytes, ldcBytes, mr, nr, acc);
+          micro4x8(kc, a0, a1, a2, a3, csBytes, bp, c, ldcBytes, mr, nr, acc);
         }
       }
     }

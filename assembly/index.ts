@@ -1,7 +1,7 @@
 // The wasm module's exports. Every kernel takes byte addresses into the one linear memory and sizes; none
 // allocates, so the host owns all memory above heapBase().
 
-export { gemm, gemmPanels } from "./gemm";
+export { gemm, gemmPanels, setGemmScratch, GEMM_SCRATCH_FLOATS } from "./gemm";
 export { packedSize, packTransposed, packRows } from "./pack";
 export { gemv, packDot, dotPackedSize } from "./gemv";
 export {

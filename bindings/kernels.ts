@@ -10,6 +10,9 @@ export interface Kernels {
   gemm(M: number, N: number, K: number, A: Ptr, rsA: number, csA: number, Bp: Ptr, C: Ptr, ldc: number, accumulate: boolean): void;
   gemmPanels(M: number, N: number, K: number, A: Ptr, rsA: number, csA: number, Bp: Ptr, C: Ptr, ldc: number, accumulate: boolean, j0: number, j1: number): void;
   packedSize(K: number, N: number): number;
+  /** Scratch for packing blocks of a strided A: set once per instance, GEMM_SCRATCH_FLOATS floats. */
+  setGemmScratch(ptr: Ptr): void;
+  GEMM_SCRATCH_FLOATS: WebAssembly.Global;
   packTransposed(W: Ptr, ldw: number, N: number, K: number, Bp: Ptr): void;
   packRows(S: Ptr, lds: number, K: number, N: number, Bp: Ptr): void;
 
@@ -76,7 +79,7 @@ export interface Kernels {
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
-  "heapBase", "gemm", "gemmPanels", "packedSize", "packTransposed", "packRows", "gemv", "packDot", "dotPackedSize",
+  "heapBase", "gemm", "gemmPanels", "setGemmScratch", "GEMM_SCRATCH_FLOATS", "packedSize", "packTransposed", "packRows", "gemv", "packDot", "dotPackedSize",
   "tanhArray", "sigmoidArray", "reluArray", "tanhBackward", "sigmoidBackward", "reluBackward",
   "rnnForward", "rnnBackward", "lstmForward", "lstmBackward", "gruForward", "gruBackward",
   "gruRbGates", "gruRbForward", "gruRbBackwardN", "gruRbBackwardR",

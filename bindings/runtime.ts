@@ -9,5 +9,6 @@ export class Runtime {
 
   constructor(readonly k: Kernels, readonly build: BuildName) {
     this.heap = new Heap(k.memory, k.heapBase());
+    k.setGemmScratch(this.heap.alloc(Number(k.GEMM_SCRATCH_FLOATS.value) * 4));
   }
 }

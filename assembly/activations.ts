@@ -1,4 +1,5 @@
-// Vectorized exp, sigmoid and tanh (f32x4), plus array kernels for them, relu and their derivatives.
+// exp, sigmoid and tanh for f32x4 vectors and single floats (one formula, see lanes.ts), plus array kernels
+// for them, relu and their derivatives.
 //
 // exp: Cody–Waite reduction x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-7 Taylor polynomial
 // (truncation < 6e-9 relative), 2^n assembled in the exponent bits. Inputs are clamped first, so ±Infinity
@@ -6,7 +7,9 @@
 // tanh: an odd Taylor polynomial near 0 (keeps relative accuracy for tiny x), 1 − 2/(1 + e^{2|x|}) elsewhere.
 // The error bounds are measured in test/activations.test.ts and quoted in the README.
 
-import { madd } from "./simd";
+import {
+  ld, st, splat, add, sub, mul, div, madd, neg, abs, pmin, pmax, selectLess, wherePositiveElseZero, withSignOf, shiftedToExponent,
+} from "./lanes";
 
 // Every constant sits in a static table, four lanes each, and is read with a v128.load from a fixed address:
 // V8 folds that into the arithmetic instruction, whereas a v128.const or splat is rebuilt at every use inside
@@ -42,133 +45,105 @@ const TABLE: usize = memory.data<f32>([
   0.0, 0.0, 0.0, 0.0,
 ], 16);
 
+/** Constant i of the table as T. */
 // @ts-ignore: decorator
-@inline function k(i: i32): v128 {
-  return v128.load(TABLE + (<usize>i << 4));
+@inline function k<T>(i: i32): T {
+  if (isVector<T>()) return v128.load(TABLE + (<usize>i << 4)) as T;
+  else return load<f32>(TABLE + (<usize>i << 4)) as T;
 }
 
 // @ts-ignore: decorator
-@inline export function exp4(x: v128): v128 {
+@inline export function exp<T>(x: T): T {
   // pmin/pmax in this order let NaN through (NaN in, NaN out), so a diverging model is noticed
-  x = f32x4.pmin(f32x4.pmax(x, k(K_EXP_MIN)), k(K_EXP_MAX));
-  const m = madd(x, k(K_LOG2E), k(K_MAGIC));
-  const n = f32x4.sub(m, k(K_MAGIC));
-  let r = f32x4.sub(x, f32x4.mul(n, k(K_LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, k(K_LN2_LO)));
+  x = pmin<T>(pmax<T>(x, k<T>(K_EXP_MIN)), k<T>(K_EXP_MAX));
+  const m = madd<T>(x, k<T>(K_LOG2E), k<T>(K_MAGIC));
+  const n = sub<T>(m, k<T>(K_MAGIC));
+  let r = sub<T>(x, mul<T>(n, k<T>(K_LN2_HI)));
+  r = sub<T>(r, mul<T>(n, k<T>(K_LN2_LO)));
   // Horner form of Σ r^k / k!, k = 0..7
-  let p = madd(k(K_P7), r, k(K_P6));
-  p = madd(p, r, k(K_P5));
-  p = madd(p, r, k(K_P4));
-  p = madd(p, r, k(K_P3));
-  p = madd(p, r, k(K_P2));
-  p = madd(p, r, k(K_ONE));
-  p = madd(p, r, k(K_ONE));
-  return f32x4.mul(p, i32x4.shl(m, 23));
+  let p = madd<T>(k<T>(K_P7), r, k<T>(K_P6));
+  p = madd<T>(p, r, k<T>(K_P5));
+  p = madd<T>(p, r, k<T>(K_P4));
+  p = madd<T>(p, r, k<T>(K_P3));
+  p = madd<T>(p, r, k<T>(K_P2));
+  p = madd<T>(p, r, k<T>(K_ONE));
+  p = madd<T>(p, r, k<T>(K_ONE));
+  return mul<T>(p, shiftedToExponent<T>(m));
 }
 
 // @ts-ignore: decorator
-@inline export function sigmoid4(x: v128): v128 {
-  return f32x4.div(k(K_ONE), f32x4.add(k(K_ONE), exp4(f32x4.neg(x))));
+@inline export function sigmoid<T>(x: T): T {
+  return div<T>(k<T>(K_ONE), add<T>(k<T>(K_ONE), exp<T>(neg<T>(x))));
 }
 
 // @ts-ignore: decorator
-@inline export function tanh4(x: v128): v128 {
-  const a = f32x4.pmin(f32x4.abs(x), k(K_TANH_CLAMP)); // NaN stays NaN
-  const big = f32x4.sub(k(K_ONE), f32x4.div(k(K_TWO), f32x4.add(k(K_ONE), exp4(f32x4.add(a, a)))));
+@inline export function tanh<T>(x: T): T {
+  const a = pmin<T>(abs<T>(x), k<T>(K_TANH_CLAMP)); // NaN stays NaN
+  const big = sub<T>(k<T>(K_ONE), div<T>(k<T>(K_TWO), add<T>(k<T>(K_ONE), exp<T>(add<T>(a, a)))));
   // tanh a = a − a³/3 + 2a⁵/15 − 17a⁷/315 + 62a⁹/2835 − …  (next term < 2e-8 at a = 0.3)
-  const a2 = f32x4.mul(a, a);
-  let p = madd(k(K_T9), a2, k(K_T7));
-  p = madd(p, a2, k(K_T5));
-  p = madd(p, a2, k(K_T3));
-  const small = madd(f32x4.mul(a, a2), p, a);
-  const t = v128.bitselect(small, big, f32x4.lt(a, k(K_TANH_SMALL)));
-  // restore the sign of x
-  return v128.or(t, v128.and(x, k(K_SIGN)));
+  const a2 = mul<T>(a, a);
+  let p = madd<T>(k<T>(K_T9), a2, k<T>(K_T7));
+  p = madd<T>(p, a2, k<T>(K_T5));
+  p = madd<T>(p, a2, k<T>(K_T3));
+  const small = madd<T>(mul<T>(a, a2), p, a);
+  return withSignOf<T>(selectLess<T>(a, k<T>(K_TANH_SMALL), small, big), x);
 }
 
 /** max(x, 0), letting NaN through. */
 // @ts-ignore: decorator
-@inline export function relu4(x: v128): v128 {
-  return f32x4.pmax(x, k(K_ZERO));
+@inline export function relu<T>(x: T): T {
+  return pmax<T>(x, k<T>(K_ZERO));
 }
 
-// Scalar forms for the tails of vector loops: same formulas through lane 0 of the vector code, so a tail
-// element gets exactly what it would have got inside a vector.
-// @ts-ignore: decorator
-@inline export function sigmoid1(x: f32): f32 {
-  return f32x4.extract_lane(sigmoid4(f32x4.splat(x)), 0);
-}
-// @ts-ignore: decorator
-@inline export function tanh1(x: f32): f32 {
-  return f32x4.extract_lane(tanh4(f32x4.splat(x)), 0);
-}
-
-// ---- array kernels: y = f(x), and dx = dy · f'(·) from the saved output y (or input x for relu) ----
+// ---- array kernels: y = f(x), and dx = dy · f'(·) from the saved output y ----
 
 export function tanhArray(x: usize, y: usize, n: i32): void {
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), tanh1(load<f32>(x + (<usize>i << 2))));
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) st<v128>(y + (<usize>i << 2), tanh<v128>(ld<v128>(x + (<usize>i << 2))));
+  for (; i < n; i++) st<f32>(y + (<usize>i << 2), tanh<f32>(ld<f32>(x + (<usize>i << 2))));
 }
 
 export function sigmoidArray(x: usize, y: usize, n: i32): void {
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), sigmoid4(v128.load(x + (<usize>i << 2))));
-  for (; i < n; i++) store<f32>(y + (<usize>i << 2), sigmoid1(load<f32>(x + (<usize>i << 2))));
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) st<v128>(y + (<usize>i << 2), sigmoid<v128>(ld<v128>(x + (<usize>i << 2))));
+  for (; i < n; i++) st<f32>(y + (<usize>i << 2), sigmoid<f32>(ld<f32>(x + (<usize>i << 2))));
 }
 
 export function reluArray(x: usize, y: usize, n: i32): void {
   let i = 0;
-  const zero = f32x4.splat(0);
-  for (; i + 4 <= n; i += 4) v128.store(y + (<usize>i << 2), relu4(v128.load(x + (<usize>i << 2))));
-  for (; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    store<f32>(y + (<usize>i << 2), v < 0 ? 0 : v); // NaN passes, as in PyTorch
-  }
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) st<v128>(y + (<usize>i << 2), relu<v128>(ld<v128>(x + (<usize>i << 2))));
+  for (; i < n; i++) st<f32>(y + (<usize>i << 2), relu<f32>(ld<f32>(x + (<usize>i << 2))));
+}
+
+// @ts-ignore: decorator
+@inline function tanhGradAt<T>(y: usize, dy: usize, dx: usize): void {
+  const t = ld<T>(y);
+  st<T>(dx, mul<T>(ld<T>(dy), sub<T>(splat<T>(1), mul<T>(t, t))));
+}
+
+// @ts-ignore: decorator
+@inline function sigmoidGradAt<T>(y: usize, dy: usize, dx: usize): void {
+  const s = ld<T>(y);
+  st<T>(dx, mul<T>(ld<T>(dy), mul<T>(s, sub<T>(splat<T>(1), s))));
 }
 
 /** dx = dy · (1 − y²), y = tanh(x). */
 export function tanhBackward(y: usize, dy: usize, dx: usize, n: i32): void {
   let i = 0;
-  const one = f32x4.splat(1);
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    const t = v128.load(y + o);
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(t, t))));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const t = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * (1 - t * t));
-  }
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) tanhGradAt<v128>(y + (<usize>i << 2), dy + (<usize>i << 2), dx + (<usize>i << 2));
+  for (; i < n; i++) tanhGradAt<f32>(y + (<usize>i << 2), dy + (<usize>i << 2), dx + (<usize>i << 2));
 }
 
 /** dx = dy · y(1 − y), y = σ(x). */
 export function sigmoidBackward(y: usize, dy: usize, dx: usize, n: i32): void {
   let i = 0;
-  const one = f32x4.splat(1);
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    const s = v128.load(y + o);
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.mul(s, f32x4.sub(one, s))));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const s = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * s * (1 - s));
-  }
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) sigmoidGradAt<v128>(y + (<usize>i << 2), dy + (<usize>i << 2), dx + (<usize>i << 2));
+  for (; i < n; i++) sigmoidGradAt<f32>(y + (<usize>i << 2), dy + (<usize>i << 2), dx + (<usize>i << 2));
 }
 
 /** dx = dy where y > 0, else 0 (y = relu(x); PyTorch's convention: derivative 0 at 0). */
 export function reluBackward(y: usize, dy: usize, dx: usize, n: i32): void {
   let i = 0;
-  const zero = f32x4.splat(0);
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
-  }
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) st<v128>(dx + (<usize>i << 2), wherePositiveElseZero<v128>(ld<v128>(y + (<usize>i << 2)), ld<v128>(dy + (<usize>i << 2))));
+  for (; i < n; i++) st<f32>(dx + (<usize>i << 2), wherePositiveElseZero<f32>(ld<f32>(y + (<usize>i << 2)), ld<f32>(dy + (<usize>i << 2))));
 }

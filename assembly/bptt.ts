@@ -8,10 +8,10 @@ export function columnSums(A: usize, rows: i32, cols: i32, lda: i32, out: usize,
   if (!accumulate) memory.fill(out, 0, <usize>cols << 2);
   // Four rows per pass halves the read-modify-write traffic on `out`.
   let r = 0;
-  for (; r + 4 <= rows; r += 4) {
+  if (ASC_FEATURE_SIMD) for (; r + 4 <= rows; r += 4) {
     const a0 = row(A, r, lda), a1 = row(A, r + 1, lda), a2 = row(A, r + 2, lda), a3 = row(A, r + 3, lda);
     let c = 0;
-    for (; c + 4 <= cols; c += 4) {
+    if (ASC_FEATURE_SIMD) for (; c + 4 <= cols; c += 4) {
       const o = <usize>c << 2;
       const s = f32x4.add(f32x4.add(v128.load(a0 + o), v128.load(a1 + o)), f32x4.add(v128.load(a2 + o), v128.load(a3 + o)));
       v128.store(out + o, f32x4.add(v128.load(out + o), s));
@@ -24,7 +24,7 @@ export function columnSums(A: usize, rows: i32, cols: i32, lda: i32, out: usize,
   for (; r < rows; r++) {
     const a = row(A, r, lda);
     let c = 0;
-    for (; c + 4 <= cols; c += 4) {
+    if (ASC_FEATURE_SIMD) for (; c + 4 <= cols; c += 4) {
       const o = <usize>c << 2;
       v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(a + o)));
     }
@@ -45,7 +45,7 @@ export function fillRowsWithBias(P: usize, rows: i32, cols: i32, ldp: i32, b1: u
   else if (b1 == 0) memory.copy(first, b2, bytes);
   else {
     let c = 0;
-    for (; c + 4 <= cols; c += 4) {
+    if (ASC_FEATURE_SIMD) for (; c + 4 <= cols; c += 4) {
       const o = <usize>c << 2;
       v128.store(first + o, f32x4.add(v128.load(b1 + o), v128.load(b2 + o)));
     }

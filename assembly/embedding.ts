@@ -19,7 +19,7 @@ export function scatterAddRows(d: usize, ids: usize, n: i32, dim: i32, grad: usi
   for (let i = 0; i < n; i++) {
     const src = row(d, i, dim), dst = row(grad, load<i32>(ids + (<usize>i << 2)), dim);
     let j = 0;
-    for (; j + 4 <= dim; j += 4) {
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= dim; j += 4) {
       const o = <usize>j << 2;
       v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
     }

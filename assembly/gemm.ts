@@ -113,6 +113,10 @@ export function gemmPanels(
     if (!accumulate) zeroColumns(M, N, C, ldc, j0, j1);
     return;
   }
+  if (!ASC_FEATURE_SIMD) {
+    gemmScalar(M, N, K, A, rsA, csA, Bp, C, ldc, accumulate, j0, j1);
+    return;
+  }
   if (M == 1) {
     gemvPanels(N, K, A, csA, Bp, C, accumulate, j0, j1);
     return;
@@ -200,6 +204,39 @@ function gemvPanels(N: i32, K: i32, x: usize, csx: i32, Bp: usize, y: usize, acc
     }
     storeRow(y + (<usize>(j * NR) << 2), f32x4.add(s0, s2), f32x4.add(s1, s3), min(NR, N - j * NR), accumulate);
   }
+}
+
+/** The scalar build's product over the same packed panels: eight running sums per row and panel. */
+function gemmScalar(
+  M: i32, N: i32, K: i32, A: usize, rsA: i32, csA: i32, Bp: usize, C: usize, ldc: i32, accumulate: bool, j0: i32, j1: i32,
+): void {
+  const rsBytes = <usize>rsA << 2, csBytes = <usize>csA << 2;
+  for (let i = 0; i < M; i++) {
+    const a = A + <usize>i * rsBytes;
+    for (let j = j0; j < j1; j++) {
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
+      let bp = Bp + panelOffset(j, 0, K);
+      for (let k = 0; k < K; k++) {
+        const x = load<f32>(a + <usize>k * csBytes);
+        s0 += x * load<f32>(bp); s1 += x * load<f32>(bp, 4); s2 += x * load<f32>(bp, 8); s3 += x * load<f32>(bp, 12);
+        s4 += x * load<f32>(bp, 16); s5 += x * load<f32>(bp, 20); s6 += x * load<f32>(bp, 24); s7 += x * load<f32>(bp, 28);
+        bp += 32;
+      }
+      const c = C + ((<usize>i * <usize>ldc + <usize>(j * NR)) << 2);
+      const nr = min(NR, N - j * NR);
+      storeScalar(c, 0, s0, nr, accumulate); storeScalar(c, 1, s1, nr, accumulate);
+      storeScalar(c, 2, s2, nr, accumulate); storeScalar(c, 3, s3, nr, accumulate);
+      storeScalar(c, 4, s4, nr, accumulate); storeScalar(c, 5, s5, nr, accumulate);
+      storeScalar(c, 6, s6, nr, accumulate); storeScalar(c, 7, s7, nr, accumulate);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function storeScalar(c: usize, col: i32, v: f32, nr: i32, accumulate: bool): void {
+  if (col >= nr) return;
+  const p = c + (<usize>col << 2);
+  store<f32>(p, accumulate ? load<f32>(p) + v : v);
 }
 
 function zeroColumns(M: i32, N: i32, C: usize, ldc: i32, j0: i32, j1: i32): void {

@@ -37,6 +37,28 @@ export function packDot(src: usize, ldn: i32, ldk: i32, N: i32, K: i32, dst: usi
 
 /** y (+)= x·B for dot-packed B (x: K contiguous floats). */
 export function gemv(N: i32, K: i32, x: usize, Bd: usize, y: usize, accumulate: bool): void {
+  if (ASC_FEATURE_SIMD) gemvSimd(N, K, x, Bd, y, accumulate);
+  else gemvScalar(N, K, x, Bd, y, accumulate);
+}
+
+/** The scalar build's product over the same layout: four running sums per group of rows. */
+function gemvScalar(N: i32, K: i32, x: usize, Bd: usize, y: usize, accumulate: bool): void {
+  const Kp = (K + KCHUNK - 1) & ~(KCHUNK - 1);
+  for (let g = 0; g < (N + 3) >> 2; g++) {
+    const base = Bd + ((<usize>g * <usize>Kp) << 4);
+    for (let r = 0; r < min(4, N - g * 4); r++) {
+      let sum: f32 = 0;
+      for (let k = 0; k < K; k++) {
+        const at = base + (<usize>(k >> 3) << 7) + (<usize>((k >> 2) & 1) << 6) + (<usize>r << 4) + (<usize>(k & 3) << 2);
+        sum += load<f32>(x + (<usize>k << 2)) * load<f32>(at);
+      }
+      const p = y + (<usize>(g * 4 + r) << 2);
+      store<f32>(p, accumulate ? load<f32>(p) + sum : sum);
+    }
+  }
+}
+
+function gemvSimd(N: i32, K: i32, x: usize, Bd: usize, y: usize, accumulate: bool): void {
   const Kp = (K + KCHUNK - 1) & ~(KCHUNK - 1);
   const full = K >> 3; // chunks with all 8 k present; the last partial chunk reads x without overrunning it
   const groups = (N + 3) >> 2;

@@ -2,11 +2,11 @@
 
 /** Σ x² in f64 (for the global gradient norm). */
 export function sumSquares(x: usize, n: i32): f64 {
-  let a = f32x4.splat(0), b = f32x4.splat(0);
   let i = 0;
   let total: f64 = 0;
   // f32 partial sums over blocks of 4096, accumulated in f64, keep the norm accurate for millions of weights
-  while (i + 8 <= n) {
+  if (ASC_FEATURE_SIMD) while (i + 8 <= n) {
+    let a = f32x4.splat(0), b = f32x4.splat(0);
     const end = min(n, i + 4096) & ~7;
     for (; i < end; i += 8) {
       const u = v128.load(x + (<usize>i << 2)), v = v128.load(x + (<usize>i << 2), 16);
@@ -15,7 +15,6 @@ export function sumSquares(x: usize, n: i32): f64 {
     }
     const s = f32x4.add(a, b);
     total += <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
-    a = f32x4.splat(0); b = f32x4.splat(0);
   }
   for (; i < n; i++) {
     const v = <f64>load<f32>(x + (<usize>i << 2));
@@ -26,9 +25,8 @@ export function sumSquares(x: usize, n: i32): f64 {
 
 /** x *= s. */
 export function scaleInPlace(x: usize, n: i32, s: f32): void {
-  const sv = f32x4.splat(s);
   let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(x + (<usize>i << 2), f32x4.mul(v128.load(x + (<usize>i << 2)), sv));
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) v128.store(x + (<usize>i << 2), f32x4.mul(v128.load(x + (<usize>i << 2)), f32x4.splat(s)));
   for (; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * s);
 }
 
@@ -62,11 +60,11 @@ export function adamStep(
   p: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32,
   weightDecay: f32, decoupled: bool, stepSize: f32, bc2Sqrt: f32,
 ): void {
-  const b1 = f32x4.splat(beta1), c1 = f32x4.splat(1 - beta1), b2 = f32x4.splat(beta2), c2 = f32x4.splat(1 - beta2);
-  const ss = f32x4.splat(stepSize), inv = f32x4.splat(1 / bc2Sqrt), ep = f32x4.splat(eps);
-  const wd = f32x4.splat(weightDecay), decay = f32x4.splat(1 - lr * weightDecay);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) {
+    const b1 = f32x4.splat(beta1), c1 = f32x4.splat(1 - beta1), b2 = f32x4.splat(beta2), c2 = f32x4.splat(1 - beta2);
+    const ss = f32x4.splat(stepSize), inv = f32x4.splat(1 / bc2Sqrt), ep = f32x4.splat(eps);
+    const wd = f32x4.splat(weightDecay), decay = f32x4.splat(1 - lr * weightDecay);
     const o = <usize>i << 2;
     let w = v128.load(p + o), d = v128.load(g + o);
     if (weightDecay != 0) {

@@ -34,21 +34,15 @@ export function packRows(S: usize, lds: i32, K: i32, N: i32, Bp: usize): void {
     const dst = Bp + panelOffset(j, 0, K);
     const nr = min(NR, N - j * NR);
     const src = S + (<usize>(j * NR) << 2);
-    if (nr == NR) {
+    if (ASC_FEATURE_SIMD && nr == NR) {
       for (let k = 0; k < K; k++) {
-        const s = src + <usize>k * ldsBytes;
-        const d = dst + (<usize>k << 5);
+        const s = src + <usize>k * ldsBytes, d = dst + (<usize>k << 5);
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
       }
     } else {
-      for (let k = 0; k < K; k++) {
-        const s = src + <usize>k * ldsBytes;
-        const d = dst + (<usize>k << 5);
-        v128.store(d, f32x4.splat(0));
-        v128.store(d, f32x4.splat(0), 16);
-        memory.copy(d, s, <usize>nr << 2);
-      }
+      if (nr < NR) memory.fill(dst, 0, <usize>K << 5);
+      for (let k = 0; k < K; k++) memory.copy(dst + (<usize>k << 5), src + <usize>k * ldsBytes, <usize>nr << 2);
     }
   }
 }

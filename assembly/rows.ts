@@ -21,7 +21,7 @@ export function copyBlock(src: usize, lds: i32, dst: usize, ldd: i32, rows: i32,
 /** dst[i] += src[i] for n floats. */
 export function addInPlace(dst: usize, src: usize, n: i32): void {
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
   }
@@ -44,7 +44,7 @@ export function zeroPadded(x: usize, T: i32, B: i32, width: i32, ld: i32, lens: 
 /** x[i] *= m[i] for n floats (applies a dropout mask, forward and backward). */
 export function mulInPlace(x: usize, m: usize, n: i32): void {
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     v128.store(x + o, f32x4.mul(v128.load(x + o), v128.load(m + o)));
   }

@@ -1,17 +1,18 @@
 // Finding, compiling and instantiating the wasm module in Node, browsers and edge runtimes.
-// Builds: "relaxed" (f32x4.relaxed_madd, when the runtime validates relaxed SIMD) and "simd".
+// Builds, best first: "relaxed" (f32x4.relaxed_madd, where the runtime validates relaxed SIMD), "simd"
+// (128-bit SIMD) and "scalar" (no SIMD at all, for the runtimes that lack it).
 
 import { instantiate } from "@assemblyscript/loader";
 import { KERNEL_NAMES, type Kernels } from "./kernels.js";
 
-export type BuildName = "relaxed" | "simd";
-export const BUILDS: readonly BuildName[] = ["relaxed", "simd"];
+export type BuildName = "relaxed" | "simd" | "scalar";
+export const BUILDS: readonly BuildName[] = ["relaxed", "simd", "scalar"];
 
 /** Where the wasm comes from: bytes, a compiled module, a fetch Response, or a URL / path to fetch or read. */
 export type WasmSource = BufferSource | WebAssembly.Module | Response | URL | string;
 
 export interface LoadOptions {
-  /** The module to use (skips detection). A source without `build` is assumed to be the SIMD build. */
+  /** The module to use (skips detection). A source without `build` is taken to be the SIMD build. */
   wasm?: WasmSource;
   /** Force a build instead of the best one the runtime supports. */
   build?: BuildName;
@@ -40,6 +41,7 @@ const SIMD_PROBE = new Uint8Array([
 ]);
 
 export function supportsBuild(build: BuildName): boolean {
+  if (build === "scalar") return typeof WebAssembly === "object";
   return WebAssembly.validate(build === "relaxed" ? RELAXED_PROBE : SIMD_PROBE);
 }
 
@@ -59,9 +61,7 @@ export async function loadModule(options: LoadOptions = {}): Promise<LoadedModul
   }
   if (build === undefined) {
     build = options.wasm !== undefined ? "simd" : supportedBuilds()[0];
-    if (build === undefined) {
-      throw new Error("wasm-rnn needs WebAssembly SIMD (128-bit), which this runtime does not support");
-    }
+    if (build === undefined) throw new Error("wasm-rnn needs WebAssembly, which this runtime does not provide");
   } else if (!supportsBuild(build)) {
     throw new Error(`init: this runtime cannot run the "${build}" build (supported: ${supportedBuilds().join(", ") || "none"})`);
   }

@@ -6,7 +6,7 @@ let current: Runtime | undefined;
 let pending: Promise<Runtime> | undefined;
 
 export interface InitResult {
-  /** The build that was loaded: "relaxed" (relaxed SIMD) or "simd". */
+  /** The build that was loaded: "relaxed" (relaxed SIMD), "simd" or "scalar". */
   build: BuildName;
 }
 

@@ -2,34 +2,35 @@
 //   r = σ(a_r)   z = σ(a_z)   h_t = z⊙h_{t-1} + (1 − z)⊙n   (written n + z⊙(h_{t-1} − n))
 // reset after  (PyTorch / cuDNN): n = tanh(x W_inᵀ + b_in + r⊙(h_{t-1} W_hnᵀ + b_hn))
 // reset before (textbook / Keras): n = tanh(x W_inᵀ + b_in + (r⊙h_{t-1}) W_hnᵀ + b_hn)
-// Loops: whole vectors through a chunk inlined with n = 4, then the tail (see rnn.ts). Inside a chunk, H is
-// the gate block size in bytes.
+// Step functions over a lane type T, called four units at a time and then one by one (see rnn.ts). In them,
+// H is the gate block size in bytes.
 
-import { sigmoid4, tanh4 } from "../activations";
-import { ldv, stv, isActive, row } from "../simd";
+import { sigmoid, tanh } from "../activations";
+import { ld, st, add, sub, mul, splat } from "../lanes";
+import { isActive, row } from "../simd";
 
 // ---------------------------------------------------------------- reset after ----
 
 // @ts-ignore: decorator
-@inline function forwardChunk(
-  gr: usize, hr: usize, bhh: usize, H: usize, sv: usize, hp: usize, hnx: usize, o: usize, off: usize, n: i32,
+@inline function forwardAt<T>(
+  gr: usize, hr: usize, bhh: usize, H: usize, sv: usize, hp: usize, hnx: usize, o: usize, off: usize,
 ): void {
   const pr = gr + off, pz = pr + H, pn = pz + H, qr = hr + off, qz = qr + H, qn = qz + H;
-  let ar = f32x4.add(ldv(pr, n), ldv(qr, n));
-  let az = f32x4.add(ldv(pz, n), ldv(qz, n));
-  let hn = ldv(qn, n);
+  let ar = add<T>(ld<T>(pr), ld<T>(qr));
+  let az = add<T>(ld<T>(pz), ld<T>(qz));
+  let hn = ld<T>(qn);
   if (bhh) {
-    ar = f32x4.add(ar, ldv(bhh + off, n));
-    az = f32x4.add(az, ldv(bhh + H + off, n));
-    hn = f32x4.add(hn, ldv(bhh + 2 * H + off, n));
+    ar = add<T>(ar, ld<T>(bhh + off));
+    az = add<T>(az, ld<T>(bhh + H + off));
+    hn = add<T>(hn, ld<T>(bhh + 2 * H + off));
   }
-  const r = sigmoid4(ar), z = sigmoid4(az);
-  const nn = tanh4(f32x4.add(ldv(pn, n), f32x4.mul(r, hn)));
-  const h = f32x4.add(nn, f32x4.mul(z, f32x4.sub(ldv(hp + off, n), nn)));
-  stv(pr, r, n); stv(pz, z, n); stv(pn, nn, n);
-  stv(sv + off, hn, n);
-  stv(hnx + off, h, n);
-  stv(o + off, h, n);
+  const r = sigmoid<T>(ar), z = sigmoid<T>(az);
+  const nn = tanh<T>(add<T>(ld<T>(pn), mul<T>(r, hn)));
+  const h = add<T>(nn, mul<T>(z, sub<T>(ld<T>(hp + off), nn)));
+  st<T>(pr, r); st<T>(pz, z); st<T>(pn, nn);
+  st<T>(sv + off, hn);
+  st<T>(hnx + off, h);
+  st<T>(o + off, h);
 }
 
 /**
@@ -50,26 +51,26 @@ export function gruForward(
     }
     const gr = row(gates, b, 3 * H), hr = row(hh, b, 3 * H), sv = row(hnSave, b, H);
     let j = 0;
-    for (; j + 4 <= H; j += 4) forwardChunk(gr, hr, bhh, bytes, sv, hp, hnx, o, <usize>j << 2, 4);
-    if (j < H) forwardChunk(gr, hr, bhh, bytes, sv, hp, hnx, o, <usize>j << 2, H - j);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(gr, hr, bhh, bytes, sv, hp, hnx, o, <usize>j << 2);
+    for (; j < H; j++) forwardAt<f32>(gr, hr, bhh, bytes, sv, hp, hnx, o, <usize>j << 2);
   }
 }
 
 // @ts-ignore: decorator
-@inline function backwardChunk(
-  gr: usize, qr: usize, H: usize, sv: usize, hp: usize, d: usize, o: usize, off: usize, n: i32,
+@inline function backwardAt<T>(
+  gr: usize, qr: usize, H: usize, sv: usize, hp: usize, d: usize, o: usize, off: usize,
 ): void {
-  const one = f32x4.splat(1);
+  const one = splat<T>(1);
   const pr = gr + off, pz = pr + H, pn = pz + H, wr = qr + off, wz = wr + H, wn = wz + H;
-  let dht = ldv(d + off, n);
-  if (o) dht = f32x4.add(dht, ldv(o + off, n));
-  const r = ldv(pr, n), z = ldv(pz, n), nn = ldv(pn, n);
-  const dan = f32x4.mul(f32x4.mul(dht, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nn, nn)));
-  const daz = f32x4.mul(f32x4.mul(dht, f32x4.sub(ldv(hp + off, n), nn)), f32x4.mul(z, f32x4.sub(one, z)));
-  const dar = f32x4.mul(f32x4.mul(dan, ldv(sv + off, n)), f32x4.mul(r, f32x4.sub(one, r)));
-  stv(pr, dar, n); stv(pz, daz, n); stv(pn, dan, n);
-  stv(wr, dar, n); stv(wz, daz, n); stv(wn, f32x4.mul(dan, r), n);
-  stv(d + off, f32x4.mul(dht, z), n);
+  let dht = ld<T>(d + off);
+  if (o) dht = add<T>(dht, ld<T>(o + off));
+  const r = ld<T>(pr), z = ld<T>(pz), nn = ld<T>(pn);
+  const dan = mul<T>(mul<T>(dht, sub<T>(one, z)), sub<T>(one, mul<T>(nn, nn)));
+  const daz = mul<T>(mul<T>(dht, sub<T>(ld<T>(hp + off), nn)), mul<T>(z, sub<T>(one, z)));
+  const dar = mul<T>(mul<T>(dan, ld<T>(sv + off)), mul<T>(r, sub<T>(one, r)));
+  st<T>(pr, dar); st<T>(pz, daz); st<T>(pn, dan);
+  st<T>(wr, dar); st<T>(wz, daz); st<T>(wn, mul<T>(dan, r));
+  st<T>(d + off, mul<T>(dht, z));
 }
 
 /**
@@ -91,8 +92,8 @@ export function gruBackward(
     const d = row(dh, b, H), hp = row(hPrev, b, H), sv = row(hnSave, b, H);
     const o = dOut ? row(dOut, b, ldo) : 0;
     let j = 0;
-    for (; j + 4 <= H; j += 4) backwardChunk(gr, qr, bytes, sv, hp, d, o, <usize>j << 2, 4);
-    if (j < H) backwardChunk(gr, qr, bytes, sv, hp, d, o, <usize>j << 2, H - j);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) backwardAt<v128>(gr, qr, bytes, sv, hp, d, o, <usize>j << 2);
+    for (; j < H; j++) backwardAt<f32>(gr, qr, bytes, sv, hp, d, o, <usize>j << 2);
   }
 }
 
@@ -101,12 +102,12 @@ export function gruBackward(
 // on r⊙h) → gruRbForward; and backward: gruRbBackwardN → GEMM (q = dA_n·W_hn) → gruRbBackwardR → GEMM.
 
 // @ts-ignore: decorator
-@inline function rbGatesChunk(gr: usize, H: usize, hp: usize, q: usize, off: usize, n: i32): void {
+@inline function rbGatesAt<T>(gr: usize, H: usize, hp: usize, q: usize, off: usize): void {
   const pr = gr + off, pz = pr + H;
-  const r = sigmoid4(ldv(pr, n));
-  stv(pr, r, n);
-  stv(pz, sigmoid4(ldv(pz, n)), n);
-  stv(q + off, f32x4.mul(r, ldv(hp + off, n)), n);
+  const r = sigmoid<T>(ld<T>(pr));
+  st<T>(pr, r);
+  st<T>(pz, sigmoid<T>(ld<T>(pz)));
+  st<T>(q + off, mul<T>(r, ld<T>(hp + off)));
 }
 
 /** gates [B,3H]: r, z pre-activations (complete) in, σ of them out; rh [B,H] = r ⊙ h_{t-1} (kept for backward). */
@@ -115,19 +116,19 @@ export function gruRbGates(gates: usize, hPrev: usize, rh: usize, B: i32, H: i32
   for (let b = 0; b < B; b++) {
     const gr = row(gates, b, 3 * H), hp = row(hPrev, b, H), q = row(rh, b, H);
     let j = 0;
-    for (; j + 4 <= H; j += 4) rbGatesChunk(gr, bytes, hp, q, <usize>j << 2, 4);
-    if (j < H) rbGatesChunk(gr, bytes, hp, q, <usize>j << 2, H - j);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) rbGatesAt<v128>(gr, bytes, hp, q, <usize>j << 2);
+    for (; j < H; j++) rbGatesAt<f32>(gr, bytes, hp, q, <usize>j << 2);
   }
 }
 
 // @ts-ignore: decorator
-@inline function rbForwardChunk(gz: usize, H: usize, hp: usize, hnx: usize, o: usize, off: usize, n: i32): void {
+@inline function rbForwardAt<T>(gz: usize, H: usize, hp: usize, hnx: usize, o: usize, off: usize): void {
   const pz = gz + off, pn = pz + H;
-  const nn = tanh4(ldv(pn, n));
-  const h = f32x4.add(nn, f32x4.mul(ldv(pz, n), f32x4.sub(ldv(hp + off, n), nn)));
-  stv(pn, nn, n);
-  stv(hnx + off, h, n);
-  stv(o + off, h, n);
+  const nn = tanh<T>(ld<T>(pn));
+  const h = add<T>(nn, mul<T>(ld<T>(pz), sub<T>(ld<T>(hp + off), nn)));
+  st<T>(pn, nn);
+  st<T>(hnx + off, h);
+  st<T>(o + off, h);
 }
 
 /** gates: n pre-activation (complete) in, n out; writes h_t. Padded steps carry h. */
@@ -144,21 +145,21 @@ export function gruRbForward(
     }
     const gz = row(gates, b, 3 * H) + bytes;
     let j = 0;
-    for (; j + 4 <= H; j += 4) rbForwardChunk(gz, bytes, hp, hnx, o, <usize>j << 2, 4);
-    if (j < H) rbForwardChunk(gz, bytes, hp, hnx, o, <usize>j << 2, H - j);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) rbForwardAt<v128>(gz, bytes, hp, hnx, o, <usize>j << 2);
+    for (; j < H; j++) rbForwardAt<f32>(gz, bytes, hp, hnx, o, <usize>j << 2);
   }
 }
 
 // @ts-ignore: decorator
-@inline function rbBackwardNChunk(gz: usize, H: usize, hp: usize, d: usize, o: usize, off: usize, n: i32): void {
-  const one = f32x4.splat(1);
+@inline function rbBackwardNAt<T>(gz: usize, H: usize, hp: usize, d: usize, o: usize, off: usize): void {
+  const one = splat<T>(1);
   const pz = gz + off, pn = pz + H;
-  let dht = ldv(d + off, n);
-  if (o) dht = f32x4.add(dht, ldv(o + off, n));
-  const z = ldv(pz, n), nn = ldv(pn, n);
-  stv(pn, f32x4.mul(f32x4.mul(dht, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(nn, nn))), n);
-  stv(pz, f32x4.mul(f32x4.mul(dht, f32x4.sub(ldv(hp + off, n), nn)), f32x4.mul(z, f32x4.sub(one, z))), n);
-  stv(d + off, f32x4.mul(dht, z), n);
+  let dht = ld<T>(d + off);
+  if (o) dht = add<T>(dht, ld<T>(o + off));
+  const z = ld<T>(pz), nn = ld<T>(pn);
+  st<T>(pn, mul<T>(mul<T>(dht, sub<T>(one, z)), sub<T>(one, mul<T>(nn, nn))));
+  st<T>(pz, mul<T>(mul<T>(dht, sub<T>(ld<T>(hp + off), nn)), mul<T>(z, sub<T>(one, z))));
+  st<T>(d + off, mul<T>(dht, z));
 }
 
 /** First half of the backward step: dA_z, dA_n into gates (r kept for gruRbBackwardR), dh ← dh_t ⊙ z. */
@@ -175,16 +176,16 @@ export function gruRbBackwardN(
     const d = row(dh, b, H), hp = row(hPrev, b, H);
     const o = dOut ? row(dOut, b, ldo) : 0;
     let j = 0;
-    for (; j + 4 <= H; j += 4) rbBackwardNChunk(gr + bytes, bytes, hp, d, o, <usize>j << 2, 4);
-    if (j < H) rbBackwardNChunk(gr + bytes, bytes, hp, d, o, <usize>j << 2, H - j);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) rbBackwardNAt<v128>(gr + bytes, bytes, hp, d, o, <usize>j << 2);
+    for (; j < H; j++) rbBackwardNAt<f32>(gr + bytes, bytes, hp, d, o, <usize>j << 2);
   }
 }
 
 // @ts-ignore: decorator
-@inline function rbBackwardRChunk(gr: usize, q: usize, hp: usize, d: usize, off: usize, n: i32): void {
-  const r = ldv(gr + off, n), qv = ldv(q + off, n);
-  stv(gr + off, f32x4.mul(f32x4.mul(qv, ldv(hp + off, n)), f32x4.mul(r, f32x4.sub(f32x4.splat(1), r))), n);
-  stv(d + off, f32x4.add(ldv(d + off, n), f32x4.mul(qv, r)), n);
+@inline function rbBackwardRAt<T>(gr: usize, q: usize, hp: usize, d: usize, off: usize): void {
+  const r = ld<T>(gr + off), qv = ld<T>(q + off);
+  st<T>(gr + off, mul<T>(mul<T>(qv, ld<T>(hp + off)), mul<T>(r, sub<T>(splat<T>(1), r))));
+  st<T>(d + off, add<T>(ld<T>(d + off), mul<T>(qv, r)));
 }
 
 /** Second half: q = dA_n·W_hn [B,H] in; dA_r = q⊙h_{t-1}⊙r(1 − r) into gates; dh += q⊙r. */
@@ -192,7 +193,7 @@ export function gruRbBackwardR(gates: usize, q: usize, hPrev: usize, dh: usize, 
   for (let b = 0; b < B; b++) {
     const gr = row(gates, b, 3 * H), qb = row(q, b, H), hp = row(hPrev, b, H), d = row(dh, b, H);
     let j = 0;
-    for (; j + 4 <= H; j += 4) rbBackwardRChunk(gr, qb, hp, d, <usize>j << 2, 4);
-    if (j < H) rbBackwardRChunk(gr, qb, hp, d, <usize>j << 2, H - j);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) rbBackwardRAt<v128>(gr, qb, hp, d, <usize>j << 2);
+    for (; j < H; j++) rbBackwardRAt<f32>(gr, qb, hp, d, <usize>j << 2);
   }
 }

@@ -1,23 +1,24 @@
 // LSTM step, gate blocks in PyTorch's order i, f, g, o:
 //   i, f, o = σ(a_i, a_f, a_o)   g = tanh(a_g)   c_t = f⊙c_{t-1} + i⊙g   h_t = o⊙tanh(c_t)
-// Loops: whole vectors through the chunk inlined with n = 4, then the tail (see rnn.ts).
+// Step functions over a lane type T, called four units at a time and then one by one (see rnn.ts).
 
-import { sigmoid4, tanh4 } from "../activations";
-import { ldv, stv, isActive, row } from "../simd";
+import { sigmoid, tanh } from "../activations";
+import { ld, st, add, sub, mul, splat } from "../lanes";
+import { isActive, row } from "../simd";
 
 // @ts-ignore: decorator
-@inline function forwardChunk(gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize, n: i32): void {
+@inline function forwardAt<T>(gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize): void {
   const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H; // H in bytes here
-  const i = sigmoid4(ldv(pi, n));
-  const f = sigmoid4(ldv(pf, n));
-  const g = tanh4(ldv(pg, n));
-  const og = sigmoid4(ldv(po, n));
-  const c = f32x4.add(f32x4.mul(f, ldv(cp + off, n)), f32x4.mul(i, g));
-  const h = f32x4.mul(og, tanh4(c));
-  stv(pi, i, n); stv(pf, f, n); stv(pg, g, n); stv(po, og, n);
-  stv(cn + off, c, n);
-  stv(hn + off, h, n);
-  stv(o + off, h, n);
+  const i = sigmoid<T>(ld<T>(pi));
+  const f = sigmoid<T>(ld<T>(pf));
+  const g = tanh<T>(ld<T>(pg));
+  const og = sigmoid<T>(ld<T>(po));
+  const c = add<T>(mul<T>(f, ld<T>(cp + off)), mul<T>(i, g));
+  const h = mul<T>(og, tanh<T>(c));
+  st<T>(pi, i); st<T>(pf, f); st<T>(pg, g); st<T>(po, og);
+  st<T>(cn + off, c);
+  st<T>(hn + off, h);
+  st<T>(o + off, h);
 }
 
 /** gates [B,4H]: pre-activations in, activated i,f,g,o out (kept for backward). Padded steps carry h and c. */
@@ -36,28 +37,26 @@ export function lstmForward(
     }
     const gi = row(gates, b, 4 * H);
     let j = 0;
-    for (; j + 4 <= H; j += 4) forwardChunk(gi, bytes, cp, cn, hn, o, <usize>j << 2, 4);
-    if (j < H) forwardChunk(gi, bytes, cp, cn, hn, o, <usize>j << 2, H - j);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(gi, bytes, cp, cn, hn, o, <usize>j << 2);
+    for (; j < H; j++) forwardAt<f32>(gi, bytes, cp, cn, hn, o, <usize>j << 2);
   }
 }
 
 // @ts-ignore: decorator
-@inline function backwardChunk(
-  gi: usize, H: usize, cp: usize, cn: usize, d: usize, dcr: usize, o: usize, off: usize, n: i32,
-): void {
-  const one = f32x4.splat(1);
+@inline function backwardAt<T>(gi: usize, H: usize, cp: usize, cn: usize, d: usize, dcr: usize, o: usize, off: usize): void {
+  const one = splat<T>(1);
   const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H;
-  let dht = ldv(d + off, n);
-  if (o) dht = f32x4.add(dht, ldv(o + off, n));
-  const i = ldv(pi, n), f = ldv(pf, n), g = ldv(pg, n), og = ldv(po, n);
-  const tc = tanh4(ldv(cn + off, n));
-  const dct = f32x4.add(ldv(dcr + off, n), f32x4.mul(f32x4.mul(dht, og), f32x4.sub(one, f32x4.mul(tc, tc))));
-  stv(pi, f32x4.mul(f32x4.mul(dct, g), f32x4.mul(i, f32x4.sub(one, i))), n);
-  stv(pf, f32x4.mul(f32x4.mul(dct, ldv(cp + off, n)), f32x4.mul(f, f32x4.sub(one, f))), n);
-  stv(pg, f32x4.mul(f32x4.mul(dct, i), f32x4.sub(one, f32x4.mul(g, g))), n);
-  stv(po, f32x4.mul(f32x4.mul(dht, tc), f32x4.mul(og, f32x4.sub(one, og))), n);
-  stv(dcr + off, f32x4.mul(dct, f), n);
-  stv(d + off, f32x4.splat(0), n);
+  let dht = ld<T>(d + off);
+  if (o) dht = add<T>(dht, ld<T>(o + off));
+  const i = ld<T>(pi), f = ld<T>(pf), g = ld<T>(pg), og = ld<T>(po);
+  const tc = tanh<T>(ld<T>(cn + off));
+  const dct = add<T>(ld<T>(dcr + off), mul<T>(mul<T>(dht, og), sub<T>(one, mul<T>(tc, tc))));
+  st<T>(pi, mul<T>(mul<T>(dct, g), mul<T>(i, sub<T>(one, i))));
+  st<T>(pf, mul<T>(mul<T>(dct, ld<T>(cp + off)), mul<T>(f, sub<T>(one, f))));
+  st<T>(pg, mul<T>(mul<T>(dct, i), sub<T>(one, mul<T>(g, g))));
+  st<T>(po, mul<T>(mul<T>(dht, tc), mul<T>(og, sub<T>(one, og))));
+  st<T>(dcr + off, mul<T>(dct, f));
+  st<T>(d + off, splat<T>(0));
 }
 
 /**
@@ -78,7 +77,7 @@ export function lstmBackward(
     const d = row(dh, b, H), dcr = row(dc, b, H), cp = row(cPrev, b, H), cn = row(cNext, b, H);
     const o = dOut ? row(dOut, b, ldo) : 0;
     let j = 0;
-    for (; j + 4 <= H; j += 4) backwardChunk(gi, bytes, cp, cn, d, dcr, o, <usize>j << 2, 4);
-    if (j < H) backwardChunk(gi, bytes, cp, cn, d, dcr, o, <usize>j << 2, H - j);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) backwardAt<v128>(gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+    for (; j < H; j++) backwardAt<f32>(gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
   }
 }

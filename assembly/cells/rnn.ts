@@ -1,18 +1,20 @@
 // Elman RNN step:  h_t = φ(a_t),  a_t = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh  (φ = tanh or relu).
 // The caller has accumulated a_t into `gates`; these kernels do the pointwise part of one time step.
-// Each loop runs whole vectors through a chunk function inlined with n = 4 (so its partial-load branches fold
-// away: measured ~4× faster than testing per chunk) and the tail once with n < 4.
+// Each step function is written once over a lane type T (see lanes.ts) and takes row base pointers plus the
+// byte offset `off` of the units it handles: four at a time as v128, then the rest one by one as f32 (and
+// everything as f32 in the scalar build).
 
-import { tanh4, relu4 } from "../activations";
-import { ldv, stv, isActive, row } from "../simd";
+import { tanh, relu } from "../activations";
+import { ld, st, add, sub, mul, splat, wherePositiveElseZero } from "../lanes";
+import { isActive, row } from "../simd";
 
 // @ts-ignore: decorator
-@inline function forwardChunk(g: usize, hn: usize, o: usize, off: usize, n: i32, relu: bool): void {
-  const a = ldv(g + off, n);
-  const h = relu ? relu4(a) : tanh4(a);
-  stv(g + off, h, n);
-  stv(hn + off, h, n);
-  stv(o + off, h, n);
+@inline function forwardAt<T>(g: usize, hn: usize, o: usize, off: usize, useRelu: bool): void {
+  const a = ld<T>(g + off);
+  const h = useRelu ? relu<T>(a) : tanh<T>(a);
+  st<T>(g + off, h);
+  st<T>(hn + off, h);
+  st<T>(o + off, h);
 }
 
 /**
@@ -20,7 +22,7 @@ import { ldv, stv, isActive, row } from "../simd";
  * output row (stride ldo), 0 on padded steps, where the state is carried unchanged.
  */
 export function rnnForward(
-  gates: usize, hPrev: usize, hNext: usize, out: usize, ldo: i32, B: i32, H: i32, relu: bool, lens: usize, t: i32,
+  gates: usize, hPrev: usize, hNext: usize, out: usize, ldo: i32, B: i32, H: i32, useRelu: bool, lens: usize, t: i32,
 ): void {
   const bytes = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -32,26 +34,23 @@ export function rnnForward(
     }
     const g = row(gates, b, H);
     let j = 0;
-    if (relu) {
-      for (; j + 4 <= H; j += 4) forwardChunk(g, hn, o, <usize>j << 2, 4, true);
-      if (j < H) forwardChunk(g, hn, o, <usize>j << 2, H - j, true);
+    if (useRelu) {
+      if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(g, hn, o, <usize>j << 2, true);
+      for (; j < H; j++) forwardAt<f32>(g, hn, o, <usize>j << 2, true);
     } else {
-      for (; j + 4 <= H; j += 4) forwardChunk(g, hn, o, <usize>j << 2, 4, false);
-      if (j < H) forwardChunk(g, hn, o, <usize>j << 2, H - j, false);
+      if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(g, hn, o, <usize>j << 2, false);
+      for (; j < H; j++) forwardAt<f32>(g, hn, o, <usize>j << 2, false);
     }
   }
 }
 
 // @ts-ignore: decorator
-@inline function backwardChunk(g: usize, d: usize, o: usize, off: usize, n: i32, relu: bool): void {
-  let dht = ldv(d + off, n);
-  if (o) dht = f32x4.add(dht, ldv(o + off, n));
-  const h = ldv(g + off, n);
-  const da = relu
-    ? v128.and(dht, f32x4.gt(h, f32x4.splat(0)))
-    : f32x4.mul(dht, f32x4.sub(f32x4.splat(1), f32x4.mul(h, h)));
-  stv(g + off, da, n);
-  stv(d + off, f32x4.splat(0), n);
+@inline function backwardAt<T>(g: usize, d: usize, o: usize, off: usize, useRelu: bool): void {
+  let dht = ld<T>(d + off);
+  if (o) dht = add<T>(dht, ld<T>(o + off));
+  const h = ld<T>(g + off);
+  st<T>(g + off, useRelu ? wherePositiveElseZero<T>(h, dht) : mul<T>(dht, sub<T>(splat<T>(1), mul<T>(h, h))));
+  st<T>(d + off, splat<T>(0));
 }
 
 /**
@@ -59,7 +58,7 @@ export function rnnForward(
  * that does not go through W_hh (zero on active rows; the caller adds dA·W_hh). dOut: ∂L/∂output (0 = none).
  */
 export function rnnBackward(
-  gates: usize, dh: usize, dOut: usize, ldo: i32, B: i32, H: i32, relu: bool, lens: usize, t: i32,
+  gates: usize, dh: usize, dOut: usize, ldo: i32, B: i32, H: i32, useRelu: bool, lens: usize, t: i32,
 ): void {
   const bytes = <usize>H << 2;
   for (let b = 0; b < B; b++) {
@@ -70,12 +69,12 @@ export function rnnBackward(
     }
     const d = row(dh, b, H), o = dOut ? row(dOut, b, ldo) : 0;
     let j = 0;
-    if (relu) {
-      for (; j + 4 <= H; j += 4) backwardChunk(g, d, o, <usize>j << 2, 4, true);
-      if (j < H) backwardChunk(g, d, o, <usize>j << 2, H - j, true);
+    if (useRelu) {
+      if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) backwardAt<v128>(g, d, o, <usize>j << 2, true);
+      for (; j < H; j++) backwardAt<f32>(g, d, o, <usize>j << 2, true);
     } else {
-      for (; j + 4 <= H; j += 4) backwardChunk(g, d, o, <usize>j << 2, 4, false);
-      if (j < H) backwardChunk(g, d, o, <usize>j << 2, H - j, false);
+      if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) backwardAt<v128>(g, d, o, <usize>j << 2, false);
+      for (; j < H; j++) backwardAt<f32>(g, d, o, <usize>j << 2, false);
     }
   }
 }

@@ -134,11 +134,16 @@ test("tanh: max relative error over |x| in [1e-6, 0.3] (the series branch)", () 
   });
 });
 
-test("the scalar tail path gives the same bits as the vector path", () => {
+test("the scalar tail path gives the vector path's bits (within 2 ulp in the relaxed build, whose lanes fuse multiply-adds)", () => {
+  const fused = runtime().build === "relaxed";
   withArena((ar) => {
     const rng = new Rng(300);
     const xs = Float64Array.from({ length: 2000 }, (_, i) => (i < 1000 ? rng.uniform(-20, 20) : rng.uniform(-0.5, 0.5)));
-    for (const [name] of FORWARD) assertSame(applyOneByOne(ar, name, xs), apply(ar, name, xs), `${name} n = 1 vs vector`);
+    for (const [name] of FORWARD) {
+      const one = applyOneByOne(ar, name, xs), vec = apply(ar, name, xs);
+      if (!fused) assertSame(one, vec, `${name} n = 1 vs vector`);
+      else one.forEach((v, i) => assert.ok(Math.abs(v - vec[i]) <= 2 * 2 ** -23 * Math.max(Math.abs(vec[i]), 2 ** -126), `${name}(${xs[i]}): ${v} vs ${vec[i]}`));
+    }
   });
 });
 

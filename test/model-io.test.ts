@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from "n
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import {
-  init, LanguageModel, Trainer, Vocabulary, encodeModel, decodeModel, decodeCheckpoint,
+  init, LanguageModel, Trainer, Vocabulary, encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint,
   encodeSafetensorsModel, decodeSafetensorsModel, saveModel, loadModel, saveCheckpoint, loadCheckpoint, inferConfig,
   type TrainerOptions,
 } from "../src/index.js";
@@ -75,6 +75,17 @@ test("a checkpoint resumes exactly: 2 + 2 epochs give the same weights bit for b
   for (const t of [t1, t3]) t.dispose();
   straight.lm.dispose();
   ck.lm.dispose();
+});
+
+test("a checkpoint also loads as a model (its model part)", async () => {
+  const { lm, vocab, ids } = model();
+  const trainer = new Trainer(lm, ids, { batchSize: 2, seqLen: 8, optimizer: { name: "adam", lr: 0.01 } });
+  trainer.trainEpoch();
+  const back = await decodeModel(await encodeCheckpoint(lm, vocab, trainer), "run.ckpt");
+  sameOutputs(lm, back.lm, ids);
+  trainer.dispose();
+  lm.dispose();
+  back.lm.dispose();
 });
 
 test("a model file is not a checkpoint, and damaged files say what is wrong", async () => {

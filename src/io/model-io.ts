@@ -34,7 +34,8 @@ export async function encodeModel(lm: LanguageModel, vocab: Vocabulary | null = 
 export async function decodeModel(bytes: Uint8Array, source = "the model data"): Promise<TextModel> {
   if (looksLikeSafetensors(bytes) && !looksLikeModelFile(bytes)) return decodeSafetensorsModel(bytes, source);
   const file = await decodeModelFile(bytes, source);
-  return { lm: buildModel(file.config, file.tensors, source), vocab: buildVocab(file.vocab, source) };
+  const weights = Object.fromEntries(Object.entries(file.tensors).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
+  return { lm: buildModel(file.config, weights, source), vocab: buildVocab(file.vocab, source) };
 }
 
 export async function encodeCheckpoint(lm: LanguageModel, vocab: Vocabulary | null, trainer: Trainer, settings: Record<string, unknown> = {}): Promise<Uint8Array> {

@@ -83,8 +83,9 @@ export class Trainer {
       schedule: checkSchedule(options.schedule ?? { kind: "constant" }),
       seed: options.seed ?? 0,
     };
-    const ws = this.options.batchSize * (this.options.seqLen + 1);
-    if (ids.length < ws) throw new RangeError(`Trainer: the text has ${ids.length} tokens; a batch of ${this.options.batchSize} × ${this.options.seqLen} needs at least ${ws}`);
+    // a batch takes B·T tokens plus the targets' one more, after a random offset of up to T − 1
+    const need = (this.options.batchSize + 1) * this.options.seqLen;
+    if (ids.length < need) throw new RangeError(`Trainer: the text has ${ids.length} tokens; batches of ${this.options.batchSize} × ${this.options.seqLen} need at least ${need}`);
     this.optimizer = new Optimizer(lm.parameterGroups(), options.optimizer);
     this.random = new Random(runtime(), this.options.seed);
     this.state = new CarriedState(lm, this.options.batchSize);

@@ -1,0 +1,108 @@
+// `wasm-rnn convert <in> <out>`: between our model format (.wrnn, checkpoints) and safetensors, e.g. to
+// import PyTorch weights saved with safetensors. Also the model loader shared by generate and eval.
+
+import { Command, Option } from "commander";
+import { init, decodeModel, decodeSafetensorsModel, saveModel, Vocabulary, type TextModel, type LanguageModel } from "../index.js";
+import { readFileBytes } from "../io/files.js";
+import { looksLikeModelFile } from "../io/format.js";
+import { looksLikeSafetensors } from "../io/safetensors.js";
+import type { LanguageModelOptions } from "../lm/config.js";
+import { fail } from "./errors.js";
+
+export interface ModelLoadOptions {
+  /** A Vocabulary JSON file, for models that carry none (or to replace theirs). */
+  vocab?: string;
+  /** For safetensors without wasm-rnn metadata: what the shapes cannot tell. */
+  cellVariant?: "reset-after" | "reset-before";
+  nonlinearity?: "tanh" | "relu";
+}
+
+/** Adds --vocab, --cell-variant and --nonlinearity to a command that reads a model. */
+export function addModelLoadOptions(command: Command): Command {
+  return command
+    .option("--vocab <vocab.json>", "a vocabulary JSON file ({ level, unk, tokens }) for a model that has none, e.g. bare PyTorch safetensors")
+    .addOption(new Option("--cell-variant <form>", "GRU form of safetensors weights without wasm-rnn metadata (PyTorch's nn.GRU is reset-after)").choices(["reset-after", "reset-before"]))
+    .addOption(new Option("--nonlinearity <fn>", "RNN nonlinearity of safetensors weights without wasm-rnn metadata").choices(["tanh", "relu"]));
+}
+
+/** Loads a .wrnn model, a checkpoint (its model) or a safetensors file. */
+export async function loadModelFile(path: string, options: ModelLoadOptions = {}): Promise<TextModel> {
+  await init();
+  const bytes = await readFileBytes(path, "model file");
+  const vocab = options.vocab === undefined ? undefined : await readVocabulary(options.vocab);
+  const config: Partial<LanguageModelOptions> = {};
+  if (options.cellVariant) config.resetAfter = options.cellVariant === "reset-after";
+  if (options.nonlinearity) config.nonlinearity = options.nonlinearity;
+  let model: TextModel;
+  if (looksLikeSafetensors(bytes) && !looksLikeModelFile(bytes)) {
+    model = decodeSafetensorsModel(bytes, path, { config, ...(vocab ? { vocab } : {}) });
+  } else {
+    if (Object.keys(config).length > 0) fail(`--cell-variant and --nonlinearity are for safetensors files; ${path} is a wasm-rnn model file, which records its configuration`);
+    model = await decodeModel(bytes, path); // a model, or a checkpoint's model part
+    if (vocab) model.vocab = vocab;
+  }
+  if (model.vocab && model.vocab.size !== model.lm.config.vocabSize) {
+    const size = model.lm.config.vocabSize;
+    model.lm.dispose();
+    fail(`the vocabulary${vocab ? ` in ${options.vocab}` : ""} has ${model.vocab.size} tokens but the model ${path} has ${size} outputs`);
+  }
+  return model;
+}
+
+/** Like loadModelFile, but a vocabulary is required (to turn text into ids and back). */
+export async function loadModelWithVocab(path: string, options: ModelLoadOptions = {}): Promise<{ lm: LanguageModel; vocab: Vocabulary }> {
+  const { lm, vocab } = await loadModelFile(path, options);
+  if (!vocab) {
+    lm.dispose();
+    fail(`${path} has no vocabulary (bare PyTorch weights?): pass --vocab <vocab.json>, a file { "level": "char" | "word", "unk": "<unk>", "tokens": [...] } listing the tokens in id order`);
+  }
+  return { lm, vocab };
+}
+
+export async function readVocabulary(path: string): Promise<Vocabulary> {
+  const bytes = await readFileBytes(path, "vocabulary file");
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    fail(`vocabulary file ${path} is not JSON: ${(e as Error).message}`);
+  }
+  try {
+    return Vocabulary.fromJSON(json);
+  } catch (e) {
+    fail(`vocabulary file ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** "LSTM, hidden 256, 2 layers, embedding 32, vocabulary 55 (char)". */
+export function describeModel(lm: LanguageModel, vocab: Vocabulary | null): string {
+  const c = lm.config;
+  const cell = c.cell === "gru" ? `GRU${c.resetAfter ? "" : " (reset-before)"}` : c.cell === "rnn" ? `RNN (${c.nonlinearity})` : "LSTM";
+  const parts = [
+    cell,
+    `hidden ${c.hiddenSize}`,
+    `${c.numLayers} layer${c.numLayers === 1 ? "" : "s"}${c.bidirectional ? ", bidirectional" : ""}`,
+    c.embedSize === null ? "one-hot input" : `embedding ${c.embedSize}`,
+    vocab ? `vocabulary ${vocab.size} (${vocab.level})` : `${c.vocabSize} outputs, no vocabulary`,
+    `${lm.parameterCount.toLocaleString("en-US")} parameters`,
+  ];
+  return parts.join(", ");
+}
+
+export function registerConvert(program: Command): void {
+  const command = program
+    .command("convert")
+    .description("convert a model between wasm-rnn's format (.wrnn, checkpoints) and safetensors (the output's extension decides)")
+    .argument("<in>", "a .wrnn model, a checkpoint or a .safetensors file")
+    .argument("<out>", "the file to write: .safetensors for safetensors, anything else for wasm-rnn's format");
+  addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions) => {
+    const { lm, vocab } = await loadModelFile(input, options);
+    try {
+      await saveModel(output, lm, vocab);
+      process.stdout.write(`wrote ${output}: ${describeModel(lm, vocab)}\n`);
+      if (!vocab) process.stderr.write(`wasm-rnn: note: ${input} has no vocabulary, so ${output} has none either; generate and eval will need --vocab\n`);
+    } finally {
+      lm.dispose();
+    }
+  });
+}

@@ -1,0 +1,46 @@
+// `wasm-rnn eval <model> <text>`: the perplexity of a text under a model (eval mode, state carried).
+
+import type { Command } from "commander";
+import { evaluatePerplexity } from "../index.js";
+import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "./convert.js";
+import { readTextFile } from "./corpus.js";
+import { fail, positiveInt } from "./errors.js";
+
+/** Lanes and chunk length of evaluatePerplexity; train uses the same for its validation perplexity. */
+export const EVAL_BATCH = 32;
+export const EVAL_STEPS = 64;
+
+interface EvalFlags extends ModelLoadOptions {
+  batch: number;
+  steps: number;
+}
+
+export function registerEval(program: Command): void {
+  const command = program
+    .command("eval")
+    .description("print the perplexity of a text under a model")
+    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary")
+    .argument("<text>", "a UTF-8 text file")
+    .option("--batch <lanes>", "the text is read in this many parallel lanes (each lane's first token has no context)", positiveInt, EVAL_BATCH)
+    .option("--steps <n>", "tokens per chunk (the state is carried across chunks)", positiveInt, EVAL_STEPS);
+  addModelLoadOptions(command).action(async (path: string, textPath: string, flags: EvalFlags) => {
+    const { text } = await readTextFile(textPath, "text");
+    const { lm, vocab } = await loadModelWithVocab(path, flags);
+    try {
+      const ids = vocab.encode(text);
+      if (ids.length < 2) fail(`${textPath} has ${ids.length} token${ids.length === 1 ? "" : "s"}; a perplexity needs at least 2`);
+      let unknown = 0;
+      const unk = vocab.unkId;
+      for (const id of ids) if (id === unk) unknown++;
+      const r = evaluatePerplexity(lm, ids, { batchSize: flags.batch, seqLen: flags.steps });
+      const out = [
+        `perplexity ${r.perplexity.toFixed(3)}`,
+        `cross-entropy ${r.loss.toFixed(4)} nats/token (${(r.loss / Math.LN2).toFixed(4)} bits)`,
+        `tokens ${ids.length} (${r.tokens} predicted, ${vocab.level} level), unknown ${unknown}`,
+      ];
+      process.stdout.write(out.join("\n") + "\n");
+    } finally {
+      lm.dispose();
+    }
+  });
+}

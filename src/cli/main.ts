@@ -1,0 +1,59 @@
+// The command line: `wasm-rnn train | generate | eval | convert`. Every failure ends as one line
+// "wasm-rnn: error: …" on stderr with a non-zero exit code (see errors.ts).
+
+import { createRequire } from "node:module";
+import { Command } from "commander";
+import { reportError } from "./errors.js";
+import { registerTrain } from "./train.js";
+import { registerGenerate } from "./generate.js";
+import { registerEval } from "./eval.js";
+import { registerConvert } from "./convert.js";
+
+function packageVersion(): string {
+  try {
+    // dist/src/cli/main.js → the package root
+    return (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export function createProgram(): Command {
+  const program = new Command("wasm-rnn")
+    .description("train and run recurrent language models (RNN, GRU, LSTM) on a WebAssembly SIMD core")
+    .version(packageVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    // errors surface as CommanderError exceptions and are printed by reportError as one line
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+  registerTrain(program);
+  registerGenerate(program);
+  registerEval(program);
+  registerConvert(program);
+  program.addHelpText("after", `
+Examples:
+  wasm-rnn train --builtin names --cell gru --hidden 128 --epochs 20 --out names.wrnn
+  wasm-rnn train book.txt --level word --embed 64 --out book.wrnn
+  wasm-rnn generate names.wrnn --length 300 --temperature 0.8 --seed 1
+  wasm-rnn eval book.wrnn chapter12.txt
+  wasm-rnn convert names.wrnn names.safetensors
+
+Set WASM_RNN_DEBUG=1 to print the stack of an error.`);
+  return program;
+}
+
+/** Runs the command line on `argv` (process.argv's layout) and returns the exit code. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  // `wasm-rnn generate … | head` closes stdout early: stop quietly
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  try {
+    await createProgram().parseAsync([...argv]);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}

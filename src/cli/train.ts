@@ -1,0 +1,365 @@
+// `wasm-rnn train <corpus>` / `wasm-rnn train --builtin names`: trains a character- or word-level language
+// model, with a progress bar, a validation perplexity per epoch, samples every few epochs, a checkpoint at
+// every epoch end (resumable exactly with --resume) and the model saved at the end.
+
+import { mkdir, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { Command, Option } from "commander";
+import cliProgress from "cli-progress";
+import {
+  init, evaluatePerplexity, generateText, loadCheckpoint, saveCheckpoint, saveModel, LanguageModel, Trainer, Vocabulary,
+  type Checkpoint, type OptimizerName, type Partition, type Schedule, type StepInfo, type TokenLevel, type TrainerOptions,
+} from "../index.js";
+import { BUILTIN_CORPORA, builtinCorpus, readTextFile, splitValidation, textChecksum, type BuiltinCorpus, type Corpus } from "./corpus.js";
+import { describeModel } from "./convert.js";
+import { EVAL_BATCH, EVAL_STEPS } from "./eval.js";
+import { fail, CliError, fraction, nonNegativeFloat, nonNegativeInt, positiveFloat, positiveInt } from "./errors.js";
+
+/** What a run is made of; stored in every checkpoint so that --resume rebuilds the same run. */
+export interface TrainSettings {
+  /** Absolute path of the corpus file, or null for a built-in corpus. */
+  corpus: string | null;
+  builtin: BuiltinCorpus | null;
+  corpusChecksum: string;
+  level: TokenLevel;
+  minFreq: number;
+  cell: "rnn" | "gru" | "lstm";
+  hidden: number;
+  layers: number;
+  embed: number | null;
+  dropout: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  optimizer: OptimizerName;
+  momentum: number | null;
+  weightDecay: number | null;
+  clip: number;
+  schedule: "constant" | "step" | "cosine";
+  epochs: number;
+  partition: Partition;
+  seed: number;
+  valSplit: number;
+  out: string;
+  checkpoint: string | null;
+  sampleEvery: number | null;
+  sampleLength: number;
+  prefix: string | null;
+}
+
+interface TrainFlags {
+  builtin?: BuiltinCorpus;
+  level: TokenLevel;
+  minFreq: number;
+  cell: TrainSettings["cell"];
+  hidden: number;
+  layers: number;
+  embed?: number;
+  dropout: number;
+  steps: number;
+  batch: number;
+  lr?: number;
+  optimizer: OptimizerName;
+  momentum?: number;
+  weightDecay?: number;
+  clip: number;
+  schedule: TrainSettings["schedule"];
+  epochs: number;
+  partition: Partition;
+  seed: number;
+  valSplit: number;
+  out: string;
+  checkpoint?: string | false;
+  resume?: string;
+  sampleEvery?: number;
+  sampleLength: number;
+  prefix?: string;
+  quiet?: boolean;
+}
+
+/** Settings that decide the trained weights: a resumed run keeps them (flag name for the messages). */
+const RUN_KEYS: [keyof TrainFlags & keyof TrainSettings, string][] = [
+  ["builtin", "--builtin"], ["level", "--level"], ["minFreq", "--min-freq"], ["cell", "--cell"], ["hidden", "--hidden"],
+  ["layers", "--layers"], ["embed", "--embed"], ["dropout", "--dropout"], ["steps", "--steps"], ["batch", "--batch"],
+  ["lr", "--lr"], ["optimizer", "--optimizer"], ["momentum", "--momentum"], ["weightDecay", "--weight-decay"],
+  ["clip", "--clip"], ["schedule", "--schedule"], ["partition", "--partition"], ["seed", "--seed"], ["valSplit", "--val-split"],
+];
+/** Settings about output only: on --resume they default to the stored ones and may be changed. */
+const OUTPUT_KEYS = ["out", "sampleEvery", "sampleLength", "prefix"] as const;
+
+/** Samples: a draw at temperature 0.8 from the 10 most likely tokens (greedy text loops), from a fixed seed. */
+const SAMPLE_TEMPERATURE = 0.8;
+const SAMPLE_TOP_K = 10;
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train a language model on a text file (or a built-in corpus) and save it")
+    .argument("[corpus]", "a UTF-8 text file (or use --builtin, or --resume)")
+    .addOption(new Option("--builtin <name>", "train on a built-in corpus: names = 8,400 English first names, one per line").choices([...BUILTIN_CORPORA]))
+    .addOption(new Option("--level <level>", "tokens: characters or words").choices(["char", "word"]).default("char"))
+    .option("--min-freq <n>", "tokens seen fewer times become <unk>", positiveInt, 1)
+    .addOption(new Option("--cell <cell>", "recurrent cell").choices(["rnn", "gru", "lstm"]).default("lstm"))
+    .option("--hidden <size>", "hidden size", positiveInt, 256)
+    .option("--layers <n>", "recurrent layers", positiveInt, 1)
+    .option("--embed <size>", "embedding size (default: one-hot inputs)", positiveInt)
+    .option("--dropout <p>", "dropout between recurrent layers (needs --layers ≥ 2)", fraction, 0)
+    .option("--steps <n>", "BPTT sequence length", positiveInt, 35)
+    .option("--batch <n>", "sequences per batch", positiveInt, 32)
+    .option("--lr <rate>", "learning rate (default: 1 for sgd, 0.002 for adam / adamw)", positiveFloat)
+    .addOption(new Option("--optimizer <name>", "optimizer").choices(["sgd", "adam", "adamw"]).default("adam"))
+    .option("--momentum <m>", "SGD momentum in [0, 1)", fraction)
+    .option("--weight-decay <w>", "L2 penalty (sgd, adam) or decoupled decay (adamw; default 0.01)", nonNegativeFloat)
+    .option("--clip <norm>", "clip the gradient to this global norm (0: no clipping)", nonNegativeFloat, 1)
+    .addOption(new Option("--schedule <kind>", "learning-rate schedule: constant; step = halve at every quarter of the run; cosine = down to 0 over the run").choices(["constant", "step", "cosine"]).default("constant"))
+    .option("--epochs <n>", "passes over the text", positiveInt, 10)
+    .addOption(new Option("--partition <kind>", "batches: sequential (state carried) or random (state reset)").choices(["sequential", "random"]).default("sequential"))
+    .option("--seed <n>", "seed of the weights, the batches, dropout, samples and the built-in corpus's order", nonNegativeInt, 0)
+    .option("--val-split <fraction>", "fraction of the text held out at its end for validation (0: none)", fraction, 0.1)
+    .option("--out <path>", "where to save the model (.safetensors: safetensors)", "model.wrnn")
+    .option("--checkpoint <path>", "checkpoint saved at every epoch end (default: <out>.ckpt)")
+    .option("--no-checkpoint", "save no checkpoints")
+    .option("--resume <checkpoint>", "continue a run exactly from its checkpoint (only --epochs may change its settings)")
+    .option("--sample-every <epochs>", "print a sample every this many epochs (default: about 10 over the run)", positiveInt)
+    .option("--sample-length <tokens>", "tokens per sample", positiveInt, 100)
+    .option("--prefix <text>", "prefix of the samples (default: the corpus's first word, or a newline for names)")
+    .option("--quiet", "print only the final summary")
+    .action(async (corpusArg: string | undefined, flags: TrainFlags, command: Command) => {
+      await train(corpusArg, flags, command);
+    });
+}
+
+/** What a run holds in wasm memory, released however it ends. */
+interface Owned {
+  lm: LanguageModel | null;
+  trainer: Trainer | null;
+}
+
+async function train(corpusArg: string | undefined, flags: TrainFlags, command: Command): Promise<void> {
+  const owned: Owned = { lm: null, trainer: null };
+  try {
+    await run(corpusArg, flags, command, owned);
+  } finally {
+    owned.trainer?.dispose();
+    owned.lm?.dispose();
+  }
+}
+
+async function run(corpusArg: string | undefined, flags: TrainFlags, command: Command, owned: Owned): Promise<void> {
+  await init();
+  const given = (key: string) => command.getOptionValueSource(key) === "cli";
+  const quiet = flags.quiet ?? false;
+  const say = (line: string) => void process.stdout.write(line + "\n");
+  const log = quiet ? () => {} : say;
+  const progress = quiet ? () => {} : (line: string) => void process.stderr.write(line + "\n");
+
+  // ------------------------------------------------------------------------------- settings ----
+  let checkpoint: Checkpoint | null = null;
+  let settings: TrainSettings;
+  if (flags.resume) {
+    checkpoint = await loadCheckpoint(flags.resume);
+    owned.lm = checkpoint.lm;
+    settings = storedSettings(checkpoint.settings, flags.resume);
+    for (const [key, flag] of RUN_KEYS) {
+      if (given(key) && flags[key] !== settings[key]) {
+        fail(`${flag} ${String(flags[key])} conflicts with the checkpoint ${flags.resume}, which was trained with ${settings[key] === null ? "no " + flag : `${flag} ${String(settings[key])}`}; a resumed run keeps its settings (only --epochs may change)`);
+      }
+    }
+    if (corpusArg !== undefined && (settings.corpus === null || resolve(corpusArg) !== settings.corpus)) {
+      fail(`the checkpoint ${flags.resume} was trained on ${settings.corpus ?? `--builtin ${settings.builtin}`}, not ${corpusArg}; give no corpus to --resume (it uses the stored one)`);
+    }
+    if (given("epochs")) settings.epochs = flags.epochs;
+    for (const key of OUTPUT_KEYS) if (given(key)) (settings as unknown as Record<string, unknown>)[key] = flags[key];
+    if (given("checkpoint") || flags.checkpoint === false) settings.checkpoint = flags.checkpoint === false ? null : flags.checkpoint!;
+    else if (given("out")) settings.checkpoint = `${settings.out}.ckpt`;
+    if (checkpoint.trainer.epoch >= settings.epochs) {
+      fail(`the checkpoint ${flags.resume} has already trained ${checkpoint.trainer.epoch} of ${settings.epochs} epochs; pass --epochs N with N > ${checkpoint.trainer.epoch} to train further`);
+    }
+  } else {
+    settings = newSettings(corpusArg, flags);
+  }
+
+  // --------------------------------------------------------------------------------- corpus ----
+  const corpus: Corpus = settings.builtin ? await builtinCorpus(settings.builtin, settings.seed) : await readTextFile(checkpoint ? settings.corpus! : corpusArg!);
+  const checksum = textChecksum(corpus.text);
+  if (checkpoint && checksum !== settings.corpusChecksum) {
+    fail(`${corpus.source} has changed since the checkpoint ${flags.resume} was saved (checksum ${checksum}, was ${settings.corpusChecksum}); resuming needs the same text`);
+  }
+  settings.corpusChecksum = checksum;
+  const { train: trainText, validation: valText } = splitValidation(corpus.text, settings.valSplit, settings.level);
+  const vocab = checkpoint ? checkpoint.vocab : Vocabulary.build(trainText, { level: settings.level, minFreq: settings.minFreq });
+  if (!vocab) {
+    fail(`the checkpoint ${flags.resume} has no vocabulary`);
+  }
+  const trainIds = vocab.encode(trainText);
+  const B = settings.batch, T = settings.steps;
+  const needed = B * T + Math.max(B, T); // one batch from any random start offset (< T)
+  const heldOut = settings.valSplit > 0 ? ` after holding out ${settings.valSplit * 100}% for validation` : "";
+  if (trainIds.length === 0) {
+    fail(`${corpus.source} has no ${settings.level === "word" ? "words" : "characters"} to train on${heldOut}`);
+  }
+  if (trainIds.length < needed) {
+    fail(`${corpus.source} is too short: it has ${trainIds.length} training tokens${heldOut}, and one batch of --batch ${B} × --steps ${T} needs at least ${needed}; use a longer text or smaller --batch / --steps`);
+  }
+  const valIds = vocab.encode(valText);
+  const validate = valIds.length >= 2;
+  let valUnknown = 0;
+  for (const id of valIds) if (id === vocab.unkId) valUnknown++;
+
+  // ---------------------------------------------------------------------- model and trainer ----
+  await prepareOutput(settings.out);
+  if (settings.checkpoint) await prepareOutput(settings.checkpoint);
+  const lm = owned.lm = checkpoint ? checkpoint.lm : new LanguageModel({
+    vocabSize: vocab.size, cell: settings.cell, hiddenSize: settings.hidden, numLayers: settings.layers,
+    ...(settings.embed !== null ? { embedSize: settings.embed } : {}), dropout: settings.dropout, seed: settings.seed,
+  });
+  const perEpoch = batchesPerEpoch(trainIds.length, B, T, settings.partition);
+  const trainer = owned.trainer = new Trainer(lm, trainIds, trainerOptions(settings, perEpoch));
+  if (checkpoint) trainer.restoreState(checkpoint.trainer);
+
+  const prefix = settings.prefix ?? defaultSamplePrefix(corpus, trainText, vocab);
+  if (vocab.tokenize(prefix).length === 0) fail(`the sample prefix ${JSON.stringify(prefix)} holds no ${vocab.level === "word" ? "word" : "character"}`);
+  const sampleEvery = settings.sampleEvery ?? Math.max(1, Math.round(settings.epochs / 10));
+  const firstEpoch = trainer.epoch + 1;
+  log(`${checkpoint ? `resuming ${flags.resume} at epoch ${firstEpoch}` : "training"}: ${describeModel(lm, vocab)}`);
+  log(`corpus: ${corpus.source}: ${trainIds.length.toLocaleString("en-US")} training tokens${validate ? `, ${valIds.length.toLocaleString("en-US")} validation tokens (${valUnknown} unknown)` : ""}`);
+  log(`${settings.optimizer} lr ${settings.lr}${settings.schedule !== "constant" ? ` (${settings.schedule})` : ""}, clip ${settings.clip || "off"}, batch ${B} × ${T} steps (${perEpoch} batches per epoch, ${settings.partition}), ${settings.epochs} epochs, seed ${settings.seed}`);
+
+  const bar = !quiet && process.stderr.isTTY ? new cliProgress.SingleBar({
+    format: "epoch {epoch}/{epochs} {bar} {value}/{total} | {speed} tok/s | loss {loss} | ppl {ppl} | ETA {runEta}",
+    barsize: 24, hideCursor: false, gracefulExit: false, clearOnComplete: true, stream: process.stderr, fps: 8,
+  }, cliProgress.Presets.shades_classic) : null;
+
+  const runStarted = performance.now();
+  let stepsDone = 0, tokens = 0, seconds = 0;
+  const totalSteps = (settings.epochs - firstEpoch + 1) * perEpoch;
+  for (let epoch = firstEpoch; epoch <= settings.epochs; epoch++) {
+    const epochStarted = performance.now();
+    let epochTokens = 0;
+    bar?.start(perEpoch, 0, { epoch, epochs: settings.epochs, speed: "-", loss: "-", ppl: "-", runEta: "-" });
+    const onStep = (info: StepInfo) => {
+      stepsDone++;
+      epochTokens += info.tokens;
+      if (!bar) return;
+      const now = performance.now();
+      const eta = ((now - runStarted) / stepsDone) * Math.max(0, totalSteps - stepsDone);
+      bar.setTotal(info.batches);
+      bar.update(info.batch, {
+        speed: Math.round(epochTokens / ((now - epochStarted) / 1000)).toLocaleString("en-US"),
+        loss: info.loss.toFixed(3), ppl: Math.exp(info.loss).toFixed(2), runEta: duration(eta / 1000),
+      });
+    };
+    const result = trainer.trainEpoch(onStep);
+    bar?.stop();
+    tokens += result.tokens;
+    seconds += result.seconds;
+    if (result.stopped) {
+      await saveModel(settings.out, lm, vocab);
+      say(`saved the last good weights (after step ${trainer.step}) to ${settings.out}`);
+      throw new CliError(`training stopped: ${result.stopped}`, 2);
+    }
+    const val = validate ? evaluatePerplexity(lm, valIds, { batchSize: EVAL_BATCH, seqLen: EVAL_STEPS }) : null;
+    progress(`epoch ${epoch}/${settings.epochs}: loss ${result.loss.toFixed(4)}, perplexity ${result.perplexity.toFixed(3)}${val ? `, validation ${val.perplexity.toFixed(3)}` : ""}, ${Math.round(result.tokensPerSecond).toLocaleString("en-US")} tokens/s, ${result.seconds.toFixed(1)} s`);
+    if (settings.checkpoint) await saveCheckpoint(settings.checkpoint, lm, vocab, trainer, { ...settings } as unknown as Record<string, unknown>);
+    if (!quiet && (epoch % sampleEvery === 0 || epoch === settings.epochs)) {
+      const text = generateText(lm, vocab, prefix, settings.sampleLength, { temperature: SAMPLE_TEMPERATURE, topK: SAMPLE_TOP_K, seed: settings.seed });
+      say(`sample after epoch ${epoch} (train perplexity ${result.perplexity.toFixed(2)}${val ? `, validation ${val.perplexity.toFixed(2)}` : ""}):`);
+      say(formatSample(prefix, text, corpus));
+    }
+  }
+
+  // ----------------------------------------------------------------------------- summary ----
+  const finalTrain = evaluatePerplexity(lm, trainIds, { batchSize: EVAL_BATCH, seqLen: EVAL_STEPS });
+  const finalVal = validate ? evaluatePerplexity(lm, valIds, { batchSize: EVAL_BATCH, seqLen: EVAL_STEPS }) : null;
+  await saveModel(settings.out, lm, vocab);
+  say(`final: train perplexity ${finalTrain.perplexity.toFixed(3)}${finalVal ? `, validation perplexity ${finalVal.perplexity.toFixed(3)}` : " (no validation text)"}; ${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s over ${settings.epochs - firstEpoch + 1} epoch${settings.epochs - firstEpoch === 0 ? "" : "s"} (${duration((performance.now() - runStarted) / 1000)})`);
+  say(`saved ${settings.out}${settings.checkpoint ? ` (checkpoint: ${settings.checkpoint})` : ""}`);
+  log(`next: npx wasm-rnn generate ${settings.out} --temperature ${SAMPLE_TEMPERATURE} --top-k ${SAMPLE_TOP_K}  |  npx wasm-rnn eval ${settings.out} <text file>`);
+}
+
+function newSettings(corpusArg: string | undefined, f: TrainFlags): TrainSettings {
+  if (corpusArg !== undefined && f.builtin) fail(`give a corpus file or --builtin ${f.builtin}, not both`);
+  if (corpusArg === undefined && !f.builtin) fail(`train needs a corpus: a text file, --builtin names, or --resume <checkpoint>`);
+  if (f.momentum !== undefined && f.optimizer !== "sgd") fail(`--momentum is for --optimizer sgd (adam and adamw have their own moments)`);
+  if (f.dropout > 0 && f.layers < 2) fail(`--dropout acts between recurrent layers, so it needs --layers 2 or more (got --layers ${f.layers})`);
+  return {
+    corpus: corpusArg === undefined ? null : resolve(corpusArg),
+    builtin: f.builtin ?? null,
+    corpusChecksum: "",
+    level: f.level, minFreq: f.minFreq, cell: f.cell, hidden: f.hidden, layers: f.layers, embed: f.embed ?? null, dropout: f.dropout,
+    steps: f.steps, batch: f.batch, lr: f.lr ?? (f.optimizer === "sgd" ? 1 : 0.002), optimizer: f.optimizer,
+    momentum: f.momentum ?? null, weightDecay: f.weightDecay ?? null, clip: f.clip, schedule: f.schedule, epochs: f.epochs,
+    partition: f.partition, seed: f.seed, valSplit: f.valSplit,
+    out: f.out, checkpoint: f.checkpoint === false ? null : (f.checkpoint ?? `${f.out}.ckpt`),
+    sampleEvery: f.sampleEvery ?? null, sampleLength: f.sampleLength, prefix: f.prefix ?? null,
+  };
+}
+
+/** The settings a checkpoint stored, checked enough that a foreign or damaged one gets a clear message. */
+function storedSettings(stored: Record<string, unknown>, path: string): TrainSettings {
+  const required = ["corpus", "builtin", "corpusChecksum", "level", "minFreq", "cell", "hidden", "layers", "embed", "dropout", "steps", "batch",
+    "lr", "optimizer", "momentum", "weightDecay", "clip", "schedule", "epochs", "partition", "seed", "valSplit", "out", "checkpoint",
+    "sampleEvery", "sampleLength", "prefix"];
+  const missing = required.filter((k) => !(k in stored));
+  if (missing.length > 0) fail(`${path} was not written by "wasm-rnn train" (its settings lack ${missing.join(", ")}), so the command line cannot resume it; use the library's Trainer.restoreState`);
+  return { ...(stored as unknown as TrainSettings) };
+}
+
+function trainerOptions(s: TrainSettings, perEpoch: number): TrainerOptions {
+  const total = Math.max(1, s.epochs * perEpoch);
+  const schedule: Schedule = s.schedule === "cosine" ? { kind: "cosine", total }
+    : s.schedule === "step" ? { kind: "step", every: Math.max(1, Math.round(total / 4)), gamma: 0.5 }
+    : { kind: "constant" };
+  return {
+    batchSize: s.batch, seqLen: s.steps, partition: s.partition, seed: s.seed, schedule,
+    ...(s.clip > 0 ? { clip: s.clip } : {}),
+    optimizer: {
+      name: s.optimizer, lr: s.lr,
+      ...(s.momentum !== null ? { momentum: s.momentum } : {}),
+      ...(s.weightDecay !== null ? { weightDecay: s.weightDecay } : {}),
+    },
+  };
+}
+
+/** Batches in an epoch (exact for a zero start offset; a random offset may drop one). */
+function batchesPerEpoch(n: number, B: number, T: number, partition: Partition): number {
+  return partition === "sequential" ? Math.floor(Math.floor((n - 1) / B) / T) : Math.floor(Math.floor((n - 1) / T) / B);
+}
+
+/** Names: a newline (a name from scratch). Otherwise the corpus's first word (≤ 8 characters), or first token. */
+function defaultSamplePrefix(corpus: Corpus, text: string, vocab: Vocabulary): string {
+  if (corpus.names) return "\n";
+  const tokens = vocab.tokenize(text);
+  if (vocab.level === "word") return tokens[0];
+  const word = /^\S{1,8}/u.exec(text);
+  return word ? Array.from(word[0]).slice(0, 8).join("") : tokens[0];
+}
+
+function formatSample(prefix: string, generated: string, corpus: Corpus): string {
+  const full = prefix + generated;
+  if (corpus.names) {
+    const parts = full.split("\n");
+    if (parts.length > 1 && !full.endsWith("\n")) parts.pop(); // the last name was cut off by the length
+    const names = parts.map((p) => p.trim()).filter((p) => p !== "");
+    const invented = names.filter((n) => !corpus.names!.has(n)).length;
+    return `  ${names.join(", ")}  (${invented} of ${names.length} not in the list)`;
+  }
+  return full.replace(/^\n+/, "").split("\n").map((line) => `  ${line}`).join("\n");
+}
+
+/** Creates the file's directory; refuses a path that is a directory. */
+async function prepareOutput(path: string): Promise<void> {
+  const info = await stat(path).catch(() => null);
+  if (info?.isDirectory()) fail(`cannot save to ${path}: it is a directory`);
+  try {
+    await mkdir(dirname(resolve(path)), { recursive: true });
+  } catch (e) {
+    fail(`cannot create the directory of ${path}: ${(e as Error).message}`);
+  }
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "-";
+  const s = Math.round(seconds);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}

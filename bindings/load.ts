@@ -16,12 +16,24 @@ export interface LoadOptions {
   wasm?: WasmSource;
   /** Force a build instead of the best one the runtime supports. */
   build?: BuildName;
+  /**
+   * Threads for the matrix products (default 1). More than 1 loads the shared-memory variant of the build
+   * and starts threads − 1 workers (worker_threads in Node, Web Workers elsewhere). Needs SharedArrayBuffer
+   * (in browsers: a cross-origin-isolated page).
+   */
+  threads?: number;
 }
 
 export interface LoadedModule {
   kernels: Kernels;
   build: BuildName;
+  /** Set for a shared-memory (threads) build: what workers need to instantiate the same module. */
+  shared?: { module: WebAssembly.Module; memory: WebAssembly.Memory };
 }
+
+/** Pages of the threads builds' shared memory: initial as declared by asconfig, maximum 2 GiB. */
+const SHARED_INITIAL_PAGES = 16;
+const SHARED_MAXIMUM_PAGES = 32768;
 
 /** A one-function module that uses f32x4.relaxed_madd: it validates only where relaxed SIMD runs. */
 const RELAXED_PROBE = new Uint8Array([
@@ -50,8 +62,18 @@ export function supportedBuilds(): BuildName[] {
   return BUILDS.filter(supportsBuild);
 }
 
-export function defaultWasmUrl(build: BuildName): URL {
-  return new URL(`../../build/rnn.${build}.wasm`, import.meta.url);
+export function defaultWasmUrl(build: BuildName, threads = false): URL {
+  return new URL(`../../build/rnn.${build}${threads ? "-threads" : ""}.wasm`, import.meta.url);
+}
+
+/** Whether this runtime can share wasm memory between threads. */
+export function supportsThreads(): boolean {
+  if (typeof SharedArrayBuffer !== "function") return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
 }
 
 export async function loadModule(options: LoadOptions = {}): Promise<LoadedModule> {
@@ -65,13 +87,19 @@ export async function loadModule(options: LoadOptions = {}): Promise<LoadedModul
   } else if (!supportsBuild(build)) {
     throw new Error(`init: this runtime cannot run the "${build}" build (supported: ${supportedBuilds().join(", ") || "none"})`);
   }
-  const source = await resolveSource(options.wasm ?? defaultWasmUrl(build));
-  const { exports } = await instantiate<Record<string, unknown>>(source as never);
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`init: threads must be an integer in [1, 64], got ${JSON.stringify(threads)}`);
+  const shared = threads > 1;
+  if (shared && build === "scalar") throw new Error("init: threads need a SIMD build (the scalar build has no shared-memory variant)");
+  if (shared && !supportsThreads()) throw new Error("init: threads need shared WebAssembly memory (SharedArrayBuffer), which this runtime does not offer; in browsers the page must be cross-origin isolated (COOP/COEP headers)");
+  const source = await resolveSource(options.wasm ?? defaultWasmUrl(build, shared));
+  const memory = shared ? new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true }) : undefined;
+  const { exports, module } = await instantiate<Record<string, unknown>>(source as never, memory ? { env: { memory } } : {});
   const missing = KERNEL_NAMES.filter((name) => !(name in exports));
   if (missing.length > 0) {
     throw new TypeError(`init: the wasm module is not a wasm-rnn build (missing exports: ${missing.slice(0, 5).join(", ")})`);
   }
-  return { kernels: exports as unknown as Kernels, build };
+  return { kernels: exports as unknown as Kernels, build, ...(memory ? { shared: { module, memory } } : {}) };
 }
 
 async function resolveSource(source: WasmSource): Promise<BufferSource | WebAssembly.Module | Response> {

@@ -8,6 +8,8 @@ let pending: Promise<Runtime> | undefined;
 export interface InitResult {
   /** The build that was loaded: "relaxed" (relaxed SIMD), "simd" or "scalar". */
   build: BuildName;
+  /** Threads sharing the matrix products (1 unless init({ threads }) asked for more). */
+  threads: number;
 }
 
 /**
@@ -16,11 +18,16 @@ export interface InitResult {
  */
 export async function init(options: LoadOptions = {}): Promise<InitResult> {
   if (!pending) {
-    pending = loadModule(options).then((loaded) => (current = new Runtime(loaded.kernels, loaded.build)));
+    pending = loadModule(options)
+      .then((loaded) => Runtime.create(loaded, options.threads ?? 1))
+      .then((rt) => (current = rt));
     pending.catch(() => { pending = undefined; }); // a failed load may be retried
   }
   const rt = await pending;
-  return { build: rt.build };
+  if (options.threads !== undefined && options.threads !== rt.threads) {
+    throw new Error(`init: already initialised with ${rt.threads} thread${rt.threads > 1 ? "s" : ""}; choose threads in the first init() call`);
+  }
+  return { build: rt.build, threads: rt.threads };
 }
 
 export function runtime(): Runtime {

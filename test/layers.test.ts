@@ -233,6 +233,23 @@ test("dispose() returns the layer's memory, and the memory stays flat over repea
   assert.is(heap.bytesInUse, before);
 });
 
+test("memory stays flat over 10 000 forward calls (wasm heap, linear memory and process RSS)", () => {
+  const heap = runtime().heap;
+  const lstm = new LSTM({ inputSize: 8, hiddenSize: 32 });
+  const x = randoms(4 * 2 * 8, 1), h0 = randoms(2 * 32, 2), c0 = randoms(2 * 32, 3);
+  const call = () => lstm.forward(x, { seqLen: 4, batch: 2, h0, c0 });
+  for (let i = 0; i < 100; i++) call();
+  const inUse = heap.bytesInUse, reserved = heap.bytesReserved;
+  globalThis.gc?.();
+  const rss = process.memoryUsage().rss;
+  for (let i = 0; i < 10_000; i++) call();
+  assert.is(heap.bytesInUse, inUse, "no wasm allocation left behind");
+  assert.is(heap.bytesReserved, reserved, "the linear memory did not grow");
+  const grown = process.memoryUsage().rss - rss;
+  assert.ok(grown < 32 * 2 ** 20, `RSS grew by ${(grown / 2 ** 20).toFixed(1)} MiB over 10 000 calls`);
+  lstm.dispose();
+});
+
 test("a large input grows the wasm memory, and results stay right afterwards", () => {
   const heap = runtime().heap;
   const layer = new RNN({ inputSize: 64, hiddenSize: 64, seed: 2 });

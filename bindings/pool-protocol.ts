@@ -1,0 +1,54 @@
+// The few words main thread and workers share to hand out one matrix product: a control block in the
+// shared wasm memory, written by the main thread, read by every worker.
+//
+//   Int32 [0] GEN  — bumped by the main thread for each job (workers wait on it)
+//   Int32 [1] DONE — parts finished by workers (the main thread waits on it)
+//   Int32 [2] QUIT — set once to stop the workers
+//   Float64 at byte 64: the job (pointers can exceed 2^31, so not Int32)
+
+export const GEN = 0;
+export const DONE = 1;
+export const QUIT = 2;
+export const CONTROL_BYTES = 256;
+const JOB_OFFSET = 64;
+
+/** One GEMM C (+)= A·B split into `parts` slices by rows (multiples of 4) or by 8-column panels. */
+export interface GemmJob {
+  M: number; N: number; K: number;
+  A: number; rsA: number; csA: number;
+  Bp: number; C: number; ldc: number;
+  accumulate: boolean;
+  byRows: boolean;
+  parts: number;
+}
+
+const FIELDS = ["M", "N", "K", "A", "rsA", "csA", "Bp", "C", "ldc", "accumulate", "byRows", "parts"] as const;
+
+export function writeJob(buffer: ArrayBufferLike, control: number, job: GemmJob): void {
+  const f = new Float64Array(buffer, control + JOB_OFFSET, FIELDS.length);
+  FIELDS.forEach((name, i) => (f[i] = Number(job[name])));
+}
+
+export function readJob(buffer: ArrayBufferLike, control: number): GemmJob {
+  const f = new Float64Array(buffer, control + JOB_OFFSET, FIELDS.length);
+  const job = {} as Record<string, number | boolean>;
+  FIELDS.forEach((name, i) => (job[name] = name === "accumulate" || name === "byRows" ? f[i] !== 0 : f[i]));
+  return job as unknown as GemmJob;
+}
+
+/** The part `p` of a job, computed with this thread's own kernel instance. */
+export function runPart(
+  gemmPanels: (M: number, N: number, K: number, A: number, rsA: number, csA: number, Bp: number, C: number, ldc: number, acc: boolean, j0: number, j1: number) => void,
+  job: GemmJob, p: number,
+): void {
+  const { M, N, K, A, rsA, csA, Bp, C, ldc, accumulate, byRows, parts } = job;
+  const panels = Math.ceil(N / 8);
+  if (byRows) {
+    const quads = Math.ceil(M / 4);
+    const r0 = Math.min(M, 4 * Math.floor((quads * p) / parts)), r1 = Math.min(M, 4 * Math.floor((quads * (p + 1)) / parts));
+    if (r1 > r0) gemmPanels(r1 - r0, N, K, A + r0 * rsA * 4, rsA, csA, Bp, C + r0 * ldc * 4, ldc, accumulate, 0, panels);
+  } else {
+    const j0 = Math.floor((panels * p) / parts), j1 = Math.floor((panels * (p + 1)) / parts);
+    if (j1 > j0) gemmPanels(M, N, K, A, rsA, csA, Bp, C, ldc, accumulate, j0, j1);
+  }
+}

@@ -1,0 +1,53 @@
+// A compute worker: instantiates the same wasm module on the shared memory, then waits for GEMM jobs
+// (see pool-protocol.ts). Runs under Node's worker_threads and as a browser / Deno module Web Worker.
+
+import { instantiate } from "@assemblyscript/loader";
+import type { Kernels } from "./kernels.js";
+import { DONE, GEN, QUIT, readJob, runPart } from "./pool-protocol.js";
+
+interface Setup {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  scratch: number;
+  /** This worker's part index (the main thread computes part 0). */
+  part: number;
+}
+
+/** Spin briefly before blocking: a job that follows soon after the last starts without a wake-up delay. */
+const SPIN_CHECKS = 20000;
+
+async function serve(setup: Setup, ready: () => void): Promise<void> {
+  const { exports } = await instantiate<Record<string, unknown>>(setup.module, { env: { memory: setup.memory } });
+  const k = exports as unknown as Kernels;
+  k.setGemmScratch(setup.scratch);
+  const buffer = setup.memory.buffer;
+  const ctrl = new Int32Array(buffer, setup.control, 4);
+  let seen = Atomics.load(ctrl, GEN);
+  ready();
+  for (;;) {
+    let gen = Atomics.load(ctrl, GEN);
+    for (let i = 0; gen === seen && i < SPIN_CHECKS; i++) gen = Atomics.load(ctrl, GEN);
+    if (gen === seen) {
+      Atomics.wait(ctrl, GEN, seen);
+      continue;
+    }
+    seen = gen;
+    if (Atomics.load(ctrl, QUIT)) return;
+    runPart(k.gemmPanels, readJob(buffer, setup.control), setup.part);
+    Atomics.add(ctrl, DONE, 1);
+    Atomics.notify(ctrl, DONE);
+  }
+}
+
+const nodeVersion = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+if (nodeVersion) {
+  const { parentPort, workerData } = await import("node:worker_threads" as string);
+  await serve(workerData as Setup, () => parentPort.postMessage("ready"));
+} else {
+  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
+  scope.onmessage = (e: MessageEvent) => {
+    scope.onmessage = null;
+    void serve(e.data as Setup, () => scope.postMessage("ready"));
+  };
+}

@@ -22,12 +22,13 @@ export function product(shape: readonly number[]): number {
 /** A flat float array of exactly `shape` elements; `what` names it in the error. */
 export function checkFloats(what: string, value: unknown, shape: readonly number[], shapeNames?: string): FloatInput {
   const expected = product(shape);
-  const dims = shapeNames ? `${shapeNames} = ${shapeText(shape)}` : shapeText(shape);
+  // built only for a message: this runs on every call of the hot streaming path
+  const dims = () => (shapeNames ? `${shapeNames} = ${shapeText(shape)}` : shapeText(shape));
   if (!(value instanceof Float32Array || value instanceof Float64Array || Array.isArray(value))) {
-    throw new TypeError(`${what} must be a Float32Array (or number[]) of shape ${dims}, got ${describe(value)}`);
+    throw new TypeError(`${what} must be a Float32Array (or number[]) of shape ${dims()}, got ${describe(value)}`);
   }
   if (value.length !== expected) {
-    throw new RangeError(`${what} must have ${expected} elements (shape ${dims}), got ${value.length}`);
+    throw new RangeError(`${what} must have ${expected} elements (shape ${dims()}), got ${value.length}`);
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {

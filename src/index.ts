@@ -4,6 +4,7 @@ export { RNN } from "./layers/rnn.js";
 export { GRU } from "./layers/gru.js";
 export { LSTM } from "./layers/lstm.js";
 export { RecurrentLayer } from "./layers/recurrent.js";
+export { RecurrentStream } from "./layers/stream.js";
 export type { ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from "./layers/recurrent.js";
 export type { RecurrentOptions, RNNOptions, GRUOptions, LSTMOptions, LayerConfig, CellType } from "./layers/config.js";
 export type { FloatInput } from "./errors.js";

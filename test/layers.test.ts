@@ -163,6 +163,33 @@ for (const [name, make] of kinds) {
   });
 }
 
+test("stream(): one step per call equals forward() over the whole sequence, state kept between calls", () => {
+  for (const [name, make] of kinds) {
+    const T = 7, B = 3, I = 5, H = 6;
+    const layer = make({ inputSize: I, hiddenSize: H, numLayers: 2, seed: 8 });
+    const x = randoms(T * B * I, 50);
+    const full = layer.forward(x, { seqLen: T, batch: B });
+    const stream = layer.stream({ batch: B });
+    for (let t = 0; t < T; t++) {
+      const y = stream.step(x.subarray(t * B * I, (t + 1) * B * I));
+      assert.ok(maxAbsDiff(y, full.output.subarray(t * B * H, (t + 1) * B * H)) < 1e-6, `${name} step ${t}`);
+    }
+    assert.ok(maxAbsDiff(stream.state().h, full.hN) < 1e-6, `${name}: stream state = hN`);
+    if (full.cN) assert.ok(maxAbsDiff(stream.state().c!, full.cN) < 1e-6);
+    stream.reset();
+    assert.ok(maxAbsDiff(stream.step(x.subarray(0, B * I)), full.output.subarray(0, B * H)) < 1e-6, "reset starts from zeros");
+    stream.reset(full.hN, full.cN);
+    assert.ok(maxAbsDiff(stream.state().h, full.hN) === 0);
+    assert.throws(() => stream.step(new Float32Array(2)), /stream\.step: x must have 15 elements/);
+    stream.dispose();
+    assert.throws(() => stream.step(x.subarray(0, B * I)), /disposed/);
+    layer.dispose();
+  }
+  const bi = new GRU({ inputSize: 2, hiddenSize: 2, bidirectional: true });
+  assert.throws(() => bi.stream(), /bidirectional layer needs the whole sequence/);
+  bi.dispose();
+});
+
 test("hN of a unidirectional stack is the top output at the last step; cN is returned for LSTM only", () => {
   const T = 4, B = 2, H = 3;
   const lstm = new LSTM({ inputSize: 2, hiddenSize: H, numLayers: 2 });

@@ -13,6 +13,7 @@ import { ParamLayout, type DirectionParams } from "./params.js";
 import { Workspace } from "./workspace.js";
 import type { Cell, DirectionRun, PackSpec } from "./cells/cell.js";
 import { rnnCell } from "./cells/rnn.js";
+import { RecurrentStream } from "./stream.js";
 import { gruCell } from "./cells/gru.js";
 import { lstmCell } from "./cells/lstm.js";
 
@@ -235,6 +236,21 @@ export class RecurrentLayer {
     return dc0 ? { dx, dh0, dc0, grads } : { dx, dh0, grads };
   }
 
+  /**
+   * A stream that feeds one time step per call and keeps the state in wasm memory between calls:
+   * `const s = lstm.stream(); for (const frame of frames) y = s.step(frame);` (unidirectional layers).
+   */
+  stream(options: { batch?: number } = {}): RecurrentStream {
+    this.assertAlive("stream");
+    checkKnownKeys(`${this.name}.stream`, checkObject(`${this.name}.stream(options)`, options), ["batch"]);
+    return new RecurrentStream(this, options.batch ?? 1);
+  }
+
+  /** The loaded wasm runtime this layer lives in. */
+  get runtime(): Runtime {
+    return this.rt;
+  }
+
   /** Frees the layer's wasm memory. The layer cannot be used afterwards. */
   dispose(): void {
     if (this.disposed) return;
@@ -275,7 +291,8 @@ export class RecurrentLayer {
         const r = this.direction(l, d, T, B, x, ldx, lens, "forward");
         const [b1, b2] = this.cell.inputBiases(r);
         this.k.fillRowsWithBias(r.gates, T * B, r.GH, r.GH, b1, b2);
-        this.k.gemm(T * B, r.GH, r.I, r.X, r.ldx, 1, r.packs.wihT, r.gates, r.GH, true);
+        if (T * B === 1) this.k.gemv(r.GH, r.I, r.X, r.packs.wihT, r.gates, true); // one step of one sequence (streaming)
+        else this.k.gemm(T * B, r.GH, r.I, r.X, r.ldx, 1, r.packs.wihT, r.gates, r.GH, true);
         const first = d === 0 ? 0 : T, last = d === 0 ? T : 0;
         const slot = (l * D + d) * B * H * 4;
         this.setState(r.states + first * B * H * 4, h0Ptr ? h0Ptr + slot : 0, B * H);
@@ -398,7 +415,7 @@ export class RecurrentLayer {
     const index = l * D + d;
     const dp = this.layout.directions[index];
     const key = `${l}.${d}`;
-    const packs = this.ensurePacks(dp, index, phase === "forward" ? this.cell.forwardPacks(H) : this.cell.backwardPacks(H), B === 1);
+    const packs = this.ensurePacks(dp, index, phase === "forward" ? this.cell.forwardPacks(H) : this.cell.backwardPacks(H), T, B);
     return {
       k: this.k, T, B, H, GH, X, I: dp.inputSize, ldx,
       gates: this.ws.ptr(`gates${key}`, TB * GH),
@@ -419,16 +436,17 @@ export class RecurrentLayer {
   }
 
   /**
-   * Packed copies of this direction's weights, rebuilt only when the parameters changed. Per-step (W_hh) packs
-   * are dot-packed for batch 1 (`dot`), panel-packed otherwise; see stepProduct.
+   * Packed copies of this direction's weights, rebuilt only when the parameters changed. Products with a single
+   * row take the dot-packed GEMV: the per-step W_hh products at batch 1 (see stepProduct), and the input
+   * projection when the whole call is one step of one sequence. Everything else is panel-packed for the GEMM.
    */
-  private ensurePacks(dp: DirectionParams, index: number, specs: PackSpec[], dot: boolean): Record<string, number> {
+  private ensurePacks(dp: DirectionParams, index: number, specs: PackSpec[], T: number, B: number): Record<string, number> {
     const H = this.config.hiddenSize;
     const out: Record<string, number> = {};
     for (const spec of specs) {
       const cols = spec.source === "wih" ? dp.inputSize : H;
       const [K, N] = spec.layout === "T" ? [cols, spec.rows] : [spec.rows, cols];
-      const asDot = dot && spec.source === "whh";
+      const asDot = spec.source === "whh" ? B === 1 : T * B === 1 && spec.layout === "T";
       const name = `${spec.name}${asDot ? ".dot" : ""}@${index}`;
       const ptr = this.packs.ptr(name, asDot ? this.k.dotPackedSize(K, N) : this.k.packedSize(K, N));
       if (this.packVersion.get(name) !== this.version) {

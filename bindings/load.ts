@@ -2,7 +2,7 @@
 // Builds, best first: "relaxed" (f32x4.relaxed_madd, where the runtime validates relaxed SIMD), "simd"
 // (128-bit SIMD) and "scalar" (no SIMD at all, for the runtimes that lack it).
 
-import { instantiate } from "@assemblyscript/loader";
+import { importNodeBuiltin, instantiateWasm } from "./instantiate.js";
 import { KERNEL_NAMES, type Kernels } from "./kernels.js";
 
 export type BuildName = "relaxed" | "simd" | "scalar";
@@ -62,8 +62,17 @@ export function supportedBuilds(): BuildName[] {
   return BUILDS.filter(supportsBuild);
 }
 
+/** Written out one by one so that bundlers (Vite, esbuild, webpack) see each file and ship it as an asset. */
+const WASM_URLS: Record<string, () => URL> = {
+  relaxed: () => new URL("../../build/rnn.relaxed.wasm", import.meta.url),
+  simd: () => new URL("../../build/rnn.simd.wasm", import.meta.url),
+  scalar: () => new URL("../../build/rnn.scalar.wasm", import.meta.url),
+  "relaxed-threads": () => new URL("../../build/rnn.relaxed-threads.wasm", import.meta.url),
+  "simd-threads": () => new URL("../../build/rnn.simd-threads.wasm", import.meta.url),
+};
+
 export function defaultWasmUrl(build: BuildName, threads = false): URL {
-  return new URL(`../../build/rnn.${build}${threads ? "-threads" : ""}.wasm`, import.meta.url);
+  return WASM_URLS[threads ? `${build}-threads` : build]();
 }
 
 /** Whether this runtime can share wasm memory between threads. */
@@ -94,7 +103,7 @@ export async function loadModule(options: LoadOptions = {}): Promise<LoadedModul
   if (shared && !supportsThreads()) throw new Error("init: threads need shared WebAssembly memory (SharedArrayBuffer), which this runtime does not offer; in browsers the page must be cross-origin isolated (COOP/COEP headers)");
   const source = await resolveSource(options.wasm ?? defaultWasmUrl(build, shared));
   const memory = shared ? new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true }) : undefined;
-  const { exports, module } = await instantiate<Record<string, unknown>>(source as never, memory ? { env: { memory } } : {});
+  const { exports, module } = await instantiateWasm(source, memory ? { env: { memory } } : {});
   const missing = KERNEL_NAMES.filter((name) => !(name in exports));
   if (missing.length > 0) {
     throw new TypeError(`init: the wasm module is not a wasm-rnn build (missing exports: ${missing.slice(0, 5).join(", ")})`);
@@ -106,8 +115,8 @@ async function resolveSource(source: WasmSource): Promise<BufferSource | WebAsse
   if (typeof source !== "string" && !(source instanceof URL)) return source;
   const url = source instanceof URL ? source : new URL(source, import.meta.url);
   if (url.protocol === "file:" && isNode()) {
-    const { readFile } = await import(/* @vite-ignore */ "node:fs/promises" as string);
-    return (await readFile(url)) as Uint8Array;
+    const { readFile } = await importNodeBuiltin<typeof import("node:fs/promises")>("fs/promises");
+    return new Uint8Array(await readFile(url));
   }
   const response = await fetch(url);
   if (!response.ok) throw new Error(`init: could not fetch ${url.href}: HTTP ${response.status}`);

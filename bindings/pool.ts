@@ -4,6 +4,7 @@
 // costs a few microseconds.
 
 import type { Kernels } from "./kernels.js";
+import { importNodeBuiltin } from "./instantiate.js";
 import type { Heap } from "./memory.js";
 import { CONTROL_BYTES, DONE, GEN, QUIT, runPart, writeJob, type GemmJob } from "./pool-protocol.js";
 
@@ -96,7 +97,7 @@ async function spawn(setup: WorkerSetup): Promise<WorkerHandle> {
   const url = new URL("./worker.js", import.meta.url);
   const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
   if (isNode) {
-    const { Worker } = await import("node:worker_threads" as string);
+    const { Worker } = await importNodeBuiltin<typeof import("node:worker_threads")>("worker_threads");
     const worker = new Worker(url, { workerData: setup });
     worker.unref(); // an idle pool never keeps the process alive
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // A compute worker: instantiates the same wasm module on the shared memory, then waits for GEMM jobs
 // (see pool-protocol.ts). Runs under Node's worker_threads and as a browser / Deno module Web Worker.
 
-import { instantiate } from "@assemblyscript/loader";
+import { importNodeBuiltin, instantiateWasm } from "./instantiate.js";
 import type { Kernels } from "./kernels.js";
 import { DONE, GEN, QUIT, readJob, runPart } from "./pool-protocol.js";
 
@@ -18,7 +18,7 @@ interface Setup {
 const SPIN_CHECKS = 20000;
 
 async function serve(setup: Setup, ready: () => void): Promise<void> {
-  const { exports } = await instantiate<Record<string, unknown>>(setup.module, { env: { memory: setup.memory } });
+  const { exports } = await instantiateWasm(setup.module, { env: { memory: setup.memory } });
   const k = exports as unknown as Kernels;
   k.setGemmScratch(setup.scratch);
   const buffer = setup.memory.buffer;
@@ -42,8 +42,8 @@ async function serve(setup: Setup, ready: () => void): Promise<void> {
 
 const nodeVersion = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 if (nodeVersion) {
-  const { parentPort, workerData } = await import("node:worker_threads" as string);
-  await serve(workerData as Setup, () => parentPort.postMessage("ready"));
+  const { parentPort, workerData } = await importNodeBuiltin<typeof import("node:worker_threads")>("worker_threads");
+  await serve(workerData as Setup, () => parentPort!.postMessage("ready"));
 } else {
   const scope = globalThis as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
   scope.onmessage = (e: MessageEvent) => {

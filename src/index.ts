@@ -1,4 +1,5 @@
-// wasm-rnn public API.
+// wasm-rnn public API, the same in every runtime (browsers, workers, Deno, Bun, Node). Node adds file helpers:
+// see node.ts, which the package's "node" export condition points to.
 export { init, type InitResult } from "./init.js";
 export { RNN } from "./layers/rnn.js";
 export { GRU } from "./layers/gru.js";
@@ -26,5 +27,5 @@ export type { SamplingOptions } from "./lm/sampling.js";
 export { CarriedState } from "./lm/state.js";
 export {
   encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint, encodeSafetensorsModel, decodeSafetensorsModel,
-  inferConfig, saveModel, loadModel, saveCheckpoint, loadCheckpoint, type TextModel, type Checkpoint,
+  inferConfig, type TextModel, type Checkpoint,
 } from "./io/model-io.js";

@@ -10,7 +10,7 @@ import {
   init, LanguageModel, Trainer, Vocabulary, encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint,
   encodeSafetensorsModel, decodeSafetensorsModel, saveModel, loadModel, saveCheckpoint, loadCheckpoint, inferConfig,
   type TrainerOptions,
-} from "../src/index.js";
+} from "../src/node.js";
 import { encodeSafetensors } from "../src/io/safetensors.js";
 import { goldenCases } from "./helpers/golden.js";
 

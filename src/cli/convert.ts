@@ -2,7 +2,7 @@
 // import PyTorch weights saved with safetensors. Also the model loader shared by generate and eval.
 
 import { Command, Option } from "commander";
-import { init, decodeModel, decodeSafetensorsModel, saveModel, Vocabulary, type TextModel, type LanguageModel } from "../index.js";
+import { init, decodeModel, decodeSafetensorsModel, saveModel, Vocabulary, type TextModel, type LanguageModel } from "../node.js";
 import { readFileBytes } from "../io/files.js";
 import { looksLikeModelFile } from "../io/format.js";
 import { looksLikeSafetensors } from "../io/safetensors.js";

@@ -1,7 +1,7 @@
 // `wasm-rnn eval <model> <text>`: the perplexity of a text under a model (eval mode, state carried).
 
 import type { Command } from "commander";
-import { evaluatePerplexity } from "../index.js";
+import { evaluatePerplexity } from "../node.js";
 import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "./convert.js";
 import { readTextFile } from "./corpus.js";
 import { fail, positiveInt } from "./errors.js";

@@ -1,7 +1,7 @@
 // `wasm-rnn generate <model>`: continues a prefix, writing each token to stdout as soon as it is drawn.
 
 import { Command, Option } from "commander";
-import { generate, type Vocabulary } from "../index.js";
+import { generate, type Vocabulary } from "../node.js";
 import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "./convert.js";
 import { fail, nonNegativeInt, positiveFloat, positiveInt, probability } from "./errors.js";
 

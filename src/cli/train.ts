@@ -9,7 +9,7 @@ import cliProgress from "cli-progress";
 import {
   init, evaluatePerplexity, generateText, loadCheckpoint, saveCheckpoint, saveModel, LanguageModel, Trainer, Vocabulary,
   type Checkpoint, type OptimizerName, type Partition, type Schedule, type StepInfo, type TokenLevel, type TrainerOptions,
-} from "../index.js";
+} from "../node.js";
 import { BUILTIN_CORPORA, builtinCorpus, readTextFile, splitValidation, textChecksum, type BuiltinCorpus, type Corpus } from "./corpus.js";
 import { describeModel } from "./convert.js";
 import { EVAL_BATCH, EVAL_STEPS } from "./eval.js";

@@ -1,6 +1,6 @@
-// Models and checkpoints as bytes (every runtime) and as files (Node): our container (format.ts) holds the
-// configuration, the vocabulary and the weights; checkpoints add the optimizer state, step counts and the
-// generators' states. Safetensors carries the same weights under PyTorch's names, both ways.
+// Models and checkpoints as bytes, in every runtime (files by path: model-files.ts, Node only). Our container
+// (format.ts) holds the configuration, the vocabulary and the weights; checkpoints add the optimizer state,
+// step counts and the generators' states. Safetensors carries the same weights under PyTorch's names, both ways.
 
 import { LanguageModel } from "../lm/model.js";
 import type { LanguageModelOptions } from "../lm/config.js";
@@ -142,30 +142,6 @@ export function inferConfig(shapes: Record<string, number[]>, source = "the weig
   };
   if (shapes["embedding.weight"]) options.embedSize = shapes["embedding.weight"][1];
   return options;
-}
-
-// --------------------------------------------------------------------------------------- Node files ----
-
-/** Saves atomically; a path ending in .safetensors gets safetensors, anything else our format. */
-export async function saveModel(path: string, lm: LanguageModel, vocab: Vocabulary | null = null): Promise<void> {
-  const { writeFileAtomic } = await import("./files.js");
-  const bytes = path.endsWith(".safetensors") ? encodeSafetensorsModel(lm, vocab) : await encodeModel(lm, vocab);
-  await writeFileAtomic(path, bytes);
-}
-
-export async function loadModel(path: string): Promise<TextModel> {
-  const { readFileBytes } = await import("./files.js");
-  return decodeModel(await readFileBytes(path, "model file"), path);
-}
-
-export async function saveCheckpoint(path: string, lm: LanguageModel, vocab: Vocabulary | null, trainer: Trainer, settings: Record<string, unknown> = {}): Promise<void> {
-  const { writeFileAtomic } = await import("./files.js");
-  await writeFileAtomic(path, await encodeCheckpoint(lm, vocab, trainer, settings));
-}
-
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  const { readFileBytes } = await import("./files.js");
-  return decodeCheckpoint(await readFileBytes(path, "checkpoint"), path);
 }
 
 // ---------------------------------------------------------------------------------------- internals ----

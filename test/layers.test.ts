@@ -190,6 +190,27 @@ test("stream(): one step per call equals forward() over the whole sequence, stat
   bi.dispose();
 });
 
+test("stateGradNorms: ‖∂L/∂h‖ per step vanishes through a small W_hh and explodes through a large one", () => {
+  const T = 30, H = 16;
+  const x = randoms(T * 4, 3), dOutput = new Float32Array(T * H);
+  dOutput.set(randoms(H, 4), (T - 1) * H); // a loss on the last step only
+  const growth = (scale: number) => {
+    const rnn = new RNN({ inputSize: 4, hiddenSize: H, seed: 2, nonlinearity: "relu" });
+    const p = rnn.torchParams();
+    // W_hh = scale · I: the gradient is multiplied by (at most) scale at every step back
+    p.weight_hh_l0.fill(0);
+    for (let i = 0; i < H; i++) p.weight_hh_l0[i * H + i] = scale;
+    p.bias_ih_l0.fill(1); // keep relu units active, so the product is exactly scale per step
+    rnn.loadTorchParams(p);
+    rnn.forward(x, { seqLen: T, batch: 1 });
+    const { stateGradNorms } = rnn.backward({ dOutput, stateGradNorms: true });
+    rnn.dispose();
+    return stateGradNorms![1] / stateGradNorms![T - 1];
+  };
+  assert.ok(Math.abs(growth(0.5) - 0.5 ** (T - 2)) < 1e-3 * 0.5 ** (T - 2), `vanishing: ${growth(0.5)}`);
+  assert.ok(Math.abs(growth(1.5) / 1.5 ** (T - 2) - 1) < 1e-3, `exploding: ${growth(1.5)}`);
+});
+
 test("hN of a unidirectional stack is the top output at the last step; cN is returned for LSTM only", () => {
   const T = 4, B = 2, H = 3;
   const lstm = new LSTM({ inputSize: 2, hiddenSize: H, numLayers: 2 });

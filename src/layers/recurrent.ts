@@ -40,6 +40,12 @@ export interface ForwardResult {
 export interface BackwardOptions {
   /** ∂L/∂output, same shape as output. */
   dOutput?: FloatInput;
+  /**
+   * Also return stateGradNorms: for every layer-direction and step t, ‖∂L/∂h‖ of the hidden state entering
+   * step t (over the whole batch). With a loss on the last step only, this is the textbook's picture of
+   * vanishing and exploding gradients through powers of W_hh.
+   */
+  stateGradNorms?: boolean;
   /** ∂L/∂hN [L·D, B, H]. */
   dhN?: FloatInput;
   /** ∂L/∂cN [L·D, B, H], LSTM only. */
@@ -53,6 +59,8 @@ export interface BackwardResult {
   dc0?: Float32Array;
   /** ∂L/∂parameter, keyed by PyTorch names. */
   grads: Record<string, Float32Array>;
+  /** With options.stateGradNorms: [L·D, T] norms, row l·D + d, column t (see BackwardOptions). */
+  stateGradNorms?: Float64Array;
 }
 
 /** Shape facts of the last forward pass, which backward relies on. */
@@ -68,7 +76,7 @@ interface Pass {
 }
 
 const FORWARD_KEYS = ["seqLen", "batch", "h0", "c0", "lengths"];
-const BACKWARD_KEYS = ["dOutput", "dhN", "dcN"];
+const BACKWARD_KEYS = ["dOutput", "dhN", "dcN", "stateGradNorms"];
 
 export class RecurrentLayer {
   readonly config: Readonly<LayerConfig>;
@@ -227,13 +235,16 @@ export class RecurrentLayer {
       dOutPtr = this.ws.ptr("dOutput", T * B * D * H);
       this.copyIn(dOut, dOutPtr, T, B, D * H);
     }
-    this.runBackward(dOutPtr, dhN ? this.stage("dhN", dhN) : 0, dcN ? this.stage("dcN", dcN) : 0);
+    const norms = o.stateGradNorms === true ? new Float64Array(LD * T) : undefined;
+    this.runBackward(dOutPtr, dhN ? this.stage("dhN", dhN) : 0, dcN ? this.stage("dcN", dcN) : 0, true, norms);
 
     const grads = Object.fromEntries(this.layout.entries.map((e) => [e.name, this.grads.copyOut(e.offset, e.length)]));
     const dx = this.copyOut(this.inputGradPtr(), T, B, c.inputSize);
     const dh0 = this.ws.get("dh0", LD * B * H).copyOut(0, LD * B * H);
     const dc0 = c.cell === "lstm" ? this.ws.get("dc0", LD * B * H).copyOut(0, LD * B * H) : undefined;
-    return dc0 ? { dx, dh0, dc0, grads } : { dx, dh0, grads };
+    const result: BackwardResult = dc0 ? { dx, dh0, dc0, grads } : { dx, dh0, grads };
+    if (norms) result.stateGradNorms = norms;
+    return result;
   }
 
   /**
@@ -324,7 +335,7 @@ export class RecurrentLayer {
    * Overwrites the gradient buffer; leaves ∂L/∂x in the workspace ("dx0", see inputGradPtr; skipped when
    * wantInputGrad is false) and dh0 / dc0.
    */
-  runBackward(dOutPtr: number, dhNPtr: number, dcNPtr: number, wantInputGrad = true): void {
+  runBackward(dOutPtr: number, dhNPtr: number, dcNPtr: number, wantInputGrad = true, stateGradNorms?: Float64Array): void {
     const pass = this.pass!;
     const { T, B, lens } = pass;
     const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D, TB = T * B;
@@ -349,6 +360,8 @@ export class RecurrentLayer {
           const t = d === 0 ? T - 1 - s : s;
           const dOut = dYd ? dYd + t * B * D * H * 4 : 0;
           this.cell.stepBackward(r, t, d === 0 ? t : t + 1, d === 0 ? t + 1 : t, dh, dc, dOut);
+          // dh now holds ∂L/∂(the state entering step t)
+          if (stateGradNorms) stateGradNorms[(l * D + d) * T + t] = Math.sqrt(this.k.sumSquares(dh, B * H));
         }
         this.k.copyBlock(dh, H, dh0 + slot, H, B, H);
         if (r.cells) this.k.copyBlock(dc, H, dc0 + slot, H, B, H);

@@ -1,0 +1,78 @@
+// Size budget: each release .wasm ≤ 64 KB, and the browser entry (its JS module graph + the wasm it loads) ≤
+// 100 KB gzip. The graph is walked from dist/src/index.js the way a plain <script type="module"> page loads it
+// (unbundled, unminified: an upper bound for a bundler's output), which also proves it has no bare or Node
+// imports. Prints the figures the README quotes.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const BROWSER_ENTRY = join(ROOT, "dist/src/index.js");
+const WASM_BUDGET = 64 * 1024;
+const ENTRY_BUDGET_GZIP = 100 * 1024;
+
+const gzipBytes = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+/** Static imports, re-exports and `new URL("…", import.meta.url)` assets of one module. */
+function references(source: string): { modules: string[]; assets: string[] } {
+  const modules = [...source.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']/gm)]
+    .map((m) => m[1] ?? m[2]);
+  const assets = [...source.matchAll(/new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)].map((m) => m[1]);
+  return { modules, assets };
+}
+
+/** Every file a browser fetches for the entry (the wasm files excepted: it fetches one of them). */
+function browserGraph(entry: string): { scripts: string[]; wasm: string[] } {
+  const seen = new Set<string>([entry]);
+  const wasm = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    const { modules, assets } = references(readFileSync(file, "utf8"));
+    for (const spec of modules) {
+      if (!spec.startsWith(".")) assert.unreachable(`${file.slice(ROOT.length + 1)} imports "${spec}": the browser entry may import only relative modules`);
+      const target = resolve(dirname(file), spec);
+      if (!seen.has(target)) { seen.add(target); queue.push(target); }
+    }
+    for (const spec of assets) {
+      const target = resolve(dirname(file), spec);
+      if (target.endsWith(".wasm")) wasm.add(target);
+      else if (!seen.has(target)) { seen.add(target); queue.push(target); }
+    }
+  }
+  return { scripts: [...seen], wasm: [...wasm] };
+}
+
+test("each release .wasm is at most 64 KB", () => {
+  const dir = join(ROOT, "build");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".wasm")).sort();
+  assert.ok(files.length >= 5, `expected the five builds in build/, found ${files.join(", ")}`);
+  for (const f of files) {
+    const bytes = readFileSync(join(dir, f));
+    console.log(`  ${f.padEnd(26)} ${kb(bytes.length).padStart(9)}  (gzip ${kb(gzipBytes(bytes))})`);
+    assert.ok(bytes.length <= WASM_BUDGET, `${f} is ${kb(bytes.length)}, over the 64 KB budget`);
+  }
+});
+
+test("the browser entry (JS + the wasm it loads) is at most 100 KB gzip, with no bare or Node imports", () => {
+  const { scripts, wasm } = browserGraph(BROWSER_ENTRY);
+  for (const file of scripts) {
+    const text = readFileSync(file, "utf8");
+    assert.not.match(text, /from\s*["']node:/, `${file} imports a Node built-in statically`);
+  }
+  const jsRaw = scripts.reduce((n, f) => n + readFileSync(f).length, 0);
+  const jsGzip = scripts.reduce((n, f) => n + gzipBytes(readFileSync(f)), 0);
+  assert.ok(wasm.some((f) => f.endsWith("rnn.simd.wasm")), "the entry references build/rnn.simd.wasm");
+  // a page loads one build: budget against the largest
+  const largestWasm = Math.max(...wasm.map((f) => gzipBytes(readFileSync(f))));
+  const total = jsGzip + largestWasm;
+  console.log(`  browser entry: ${scripts.length} JS modules ${kb(jsRaw)} (gzip ${kb(jsGzip)}) + largest wasm gzip ${kb(largestWasm)} = ${kb(total)} gzip`);
+  assert.ok(total <= ENTRY_BUDGET_GZIP, `the browser entry is ${kb(total)} gzip, over the 100 KB budget`);
+});
+
+test.run();

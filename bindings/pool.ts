@@ -94,11 +94,12 @@ interface WorkerSetup {
 }
 
 async function spawn(setup: WorkerSetup): Promise<WorkerHandle> {
-  const url = new URL("./worker.js", import.meta.url);
   const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
   if (isNode) {
     const { Worker } = await importNodeBuiltin<typeof import("node:worker_threads")>("worker_threads");
-    const worker = new Worker(url, { workerData: setup });
+    // A variable, not a literal: bundlers rewrite only the literal form below, the browser path.
+    const file = "./worker.js";
+    const worker = new Worker(new URL(file, import.meta.url), { workerData: setup });
     worker.unref(); // an idle pool never keeps the process alive
     await new Promise<void>((resolve, reject) => {
       worker.once("message", () => resolve());
@@ -106,7 +107,8 @@ async function spawn(setup: WorkerSetup): Promise<WorkerHandle> {
     });
     return worker;
   }
-  const worker = new Worker(url, { type: "module" });
+  // Written inline so bundlers (Vite, webpack, Parcel) recognise it and emit the worker as its own chunk.
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   await new Promise<void>((resolve, reject) => {
     worker.onmessage = () => resolve();
     worker.onerror = (e) => reject(new Error(`wasm-rnn worker failed to start: ${e.message}`));

@@ -7,9 +7,8 @@ import { runtime } from "../src/init.js";
 import { initForTests } from "./helpers/setup.js";
 import { SIZES, Rng, sigmoid, tanh, relu, withArena, assertClose, assertSame, type Arena } from "./helpers/reference.js";
 
-test.before(async () => {
-  await initForTests();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await initForTests();
 
 const k = () => runtime().k;
 

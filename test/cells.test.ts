@@ -18,9 +18,8 @@ import {
   gruRbGatesRef, gruRbForwardRef, gruRbBackwardRef,
 } from "./helpers/reference.js";
 
-test.before(async () => {
-  await initForTests();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await initForTests();
 
 const k = () => runtime().k;
 const f32 = (x: Float64Array) => x.map(Math.fround);

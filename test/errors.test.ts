@@ -4,9 +4,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { init, RNN, GRU, LSTM } from "../src/index.js";
 
-test.before(async () => {
-  await init();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await init();
 
 /** Asserts that fn throws `type` with a message matching every pattern. */
 function throwsWith(fn: () => unknown, type: ErrorConstructor, ...patterns: RegExp[]): void {

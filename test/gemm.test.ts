@@ -10,9 +10,8 @@ import {
   SIZES, Rng, matmul, withArena, assertClose, assertSame, type Arena, type MatmulOptions,
 } from "./helpers/reference.js";
 
-test.before(async () => {
-  await initForTests();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await initForTests();
 
 const k = () => runtime().k;
 

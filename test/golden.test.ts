@@ -26,10 +26,9 @@ export function torchParams(g: GoldenCase, prefix = ""): Record<string, number[]
   return out;
 }
 
-test.before(async () => {
-  const build = await initForTests();
-  console.log(`  wasm build: ${build}`);
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+const build = await initForTests();
+console.log(`  wasm build: ${build}`);
 
 const cases = goldenCases("layer");
 

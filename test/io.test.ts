@@ -472,9 +472,8 @@ test("safetensors: encode rejects bad input", () => {
 // files
 
 let dir = "";
-test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "wasm-rnn-io-"));
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+dir = await mkdtemp(join(tmpdir(), "wasm-rnn-io-"));
 test.after(async () => {
   await rm(dir, { recursive: true, force: true });
 });

@@ -6,9 +6,8 @@ import * as assert from "uvu/assert";
 import { init, RNN, GRU, LSTM, type RecurrentLayer } from "../src/index.js";
 import { runtime } from "../src/init.js";
 
-test.before(async () => {
-  await init();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await init();
 
 /** A deterministic pseudo-random vector in [-1, 1). */
 function randoms(n: number, seed: number): Float32Array {

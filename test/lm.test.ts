@@ -5,9 +5,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { init, LanguageModel, Trainer, Vocabulary, generate, generateIds, generateText } from "../src/index.js";
 
-test.before(async () => {
-  await init();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await init();
 
 function ids(n: number, V: number, seed: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => (i * 7 + seed * 3 + ((i * i) % 5)) % V);

@@ -15,9 +15,8 @@ import { encodeSafetensors } from "../src/io/safetensors.js";
 import { goldenCases } from "./helpers/golden.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wasm-rnn-io-"));
-test.before(async () => {
-  await init();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await init();
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 const TEXT = "风吹草低见牛羊。the cat sat on the mat; 🙂 ".repeat(20);

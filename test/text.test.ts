@@ -6,9 +6,8 @@ import * as assert from "uvu/assert";
 import { init, Vocabulary, makeBatches, Random, tokenize } from "../src/index.js";
 import { runtime } from "../src/init.js";
 
-test.before(async () => {
-  await init();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await init();
 
 test("characters are code points: emoji and Chinese are single tokens, never UTF-16 halves", () => {
   const text = "春眠不觉晓🙂 x👍🏽";

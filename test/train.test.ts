@@ -8,9 +8,8 @@ import {
   evaluatePerplexity, type ParameterGroup,
 } from "../src/index.js";
 
-test.before(async () => {
-  await init();
-});
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await init();
 
 const TEXT = "the quick brown fox jumps over the lazy dog. ".repeat(40);
 

@@ -1,0 +1,433 @@
+// The training worker: owns the language model, trains it in slices of ~100 ms (so that "stop", "generate" and
+// "save" are answered between slices), reports every step's loss, draws samples, and encodes / decodes model
+// and checkpoint files. All numeric work is the library's (wasm); this file only schedules it.
+//
+// The loop is the library's Trainer.trainEpoch, step by step (same calls: run → backward → gradient norm →
+// clip → optimizer step), because a whole epoch cannot be interrupted. Checkpoints are written through a
+// real Trainer that is given this loop's state (Trainer.restoreState), so they are ordinary wasm-rnn
+// checkpoints that the command line can also read.
+
+import {
+  init, LanguageModel, Vocabulary, Optimizer, CarriedState, Random, Trainer, makeBatches, gradientNorm, clipGradientNorm,
+  evaluatePerplexity, generate, generateText, encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint,
+  type Batch, type TrainerState, type Checkpoint, type TextModel,
+} from "wasm-rnn";
+import type { CorpusMessage, FromTrainer, ModelInfo, ModelSettings, ProgressPoint, ToTrainer, TrainSettings } from "./protocol";
+
+const SLICE_MS = 100;
+const SAMPLE_EVERY_MS = 2000;
+const SAMPLE_LENGTH = 160;
+const SAMPLE_TEMPERATURE = 0.8;
+const SAMPLE_TOP_K = 10;
+const VALIDATION_SPLIT = 0.1;
+const VALIDATION_MAX_TOKENS = 12_000;
+
+const post = (message: FromTrainer, transfer: Transferable[] = []) => self.postMessage(message, { transfer });
+
+interface BoundCorpus {
+  key: string;
+  id: string;
+  label: string;
+  ids: Int32Array;
+  valIds: Int32Array | null;
+  names: Set<string> | null;
+  prefix: string;
+  unknown: number;
+}
+
+interface Session {
+  id: number;
+  lm: LanguageModel;
+  vocab: Vocabulary;
+  settings: ModelSettings;
+  origin: ModelInfo["origin"];
+  fileName?: string;
+  loadedTrain?: Partial<TrainSettings>;
+  corpus: BoundCorpus | null;
+  train: TrainSettings | null;
+  optimizer: Optimizer | null;
+  /** A checkpoint's optimizer state and generator states, applied when training starts. */
+  pending: TrainerState | null;
+  random: Random;
+  state: CarriedState | null;
+  batches: Batch[];
+  batchIndex: number;
+  epoch: number;
+  step: number;
+  lastGradNorm: number;
+}
+
+let session: Session | null = null;
+let sessions = 0;
+let training = false;
+/** A start() between its checks and the loop's start (it awaits the previous loop). */
+let starting = false;
+let loopDone: Promise<void> = Promise.resolve();
+
+const ready = init().then(({ build }) => post({ type: "ready", build }));
+
+self.onmessage = (event: MessageEvent<ToTrainer>) => {
+  void handle(event.data);
+};
+
+async function handle(message: ToTrainer): Promise<void> {
+  try {
+    await ready;
+    switch (message.type) {
+      case "start":
+        return await start(message.corpus, message.model, message.train);
+      case "stop":
+        training = false;
+        return;
+      case "reset":
+        await halt();
+        dropSession();
+        post({ type: "model", info: null });
+        return;
+      case "generate":
+        return runGeneration(message);
+      case "save":
+        return await save(message.kind);
+      case "load":
+        return await load(message.name, message.bytes);
+    }
+  } catch (e) {
+    post({ type: "error", message: errorText(e) });
+  }
+}
+
+// ------------------------------------------------------------------------------------------- sessions ----
+
+function sameSettings(a: ModelSettings, b: ModelSettings): boolean {
+  return a.cell === b.cell && a.hidden === b.hidden && a.layers === b.layers && a.embed === b.embed;
+}
+
+function newSession(lm: LanguageModel, vocab: Vocabulary, settings: ModelSettings, origin: ModelInfo["origin"]): Session {
+  return {
+    id: ++sessions, lm, vocab, settings, origin, corpus: null, train: null, optimizer: null, pending: null,
+    random: Random.seeded(0), state: null, batches: [], batchIndex: 0, epoch: 0, step: 0, lastGradNorm: NaN,
+  };
+}
+
+function dropSession(): void {
+  if (!session) return;
+  session.optimizer?.dispose();
+  session.state?.dispose();
+  session.random.dispose();
+  session.lm.dispose();
+  session = null;
+}
+
+function info(s: Session): ModelInfo {
+  return {
+    id: s.id, settings: s.settings, vocabSize: s.vocab.size, parameters: s.lm.parameterCount, level: s.vocab.level, step: s.step, epoch: s.epoch,
+    origin: s.origin, ...(s.fileName ? { fileName: s.fileName } : {}), ...(s.loadedTrain ? { train: s.loadedTrain } : {}),
+    corpusLabel: s.corpus?.label ?? null,
+  };
+}
+
+/** FNV-1a of the text: tells "the same corpus" from a changed one. */
+function checksum(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
+}
+
+function bindCorpus(s: Session, corpus: CorpusMessage, key: string, train: TrainSettings): BoundCorpus {
+  const text = corpus.text;
+  const need = (train.batch + 1) * train.seqLen;
+  const all = s.vocab.encode(text);
+  if (all.length < need) {
+    throw new Error(`the corpus is too short: it has ${all.length.toLocaleString("en-US")} tokens, and one batch of ${train.batch} × ${train.seqLen} needs at least ${need.toLocaleString("en-US")}; use a longer text or a smaller batch / sequence length`);
+  }
+  // hold out the last tenth (cut at a line start) when the rest is still long enough
+  let ids = all, valIds: Int32Array | null = null;
+  let cut = Math.floor(text.length * (1 - VALIDATION_SPLIT));
+  const newline = text.indexOf("\n", cut);
+  if (newline !== -1 && newline - cut < 1000) cut = newline + 1;
+  const trainIds = s.vocab.encode(text.slice(0, cut));
+  if (trainIds.length >= need && text.length - cut > 1) {
+    ids = trainIds;
+    valIds = s.vocab.encode(text.slice(cut)).slice(0, VALIDATION_MAX_TOKENS);
+  }
+  let unknown = 0;
+  for (const id of all) if (id === s.vocab.unkId) unknown++;
+  const names = corpus.names ? new Set(text.split("\n").map((n) => n.trim()).filter((n) => n !== "")) : null;
+  const firstWord = /^\S{1,8}/u.exec(text.trimStart());
+  const prefix = corpus.names ? "\n" : firstWord ? firstWord[0] : text.slice(0, 1);
+  return { key, id: corpus.id, label: corpus.label, ids, valIds: valIds && valIds.length >= 2 ? valIds : null, names, prefix, unknown };
+}
+
+// ------------------------------------------------------------------------------------------- training ----
+
+async function start(corpus: CorpusMessage, settings: ModelSettings, train: TrainSettings): Promise<void> {
+  if (training || starting) return;
+  starting = true;
+  try {
+    await loopDone;
+    begin(corpus, settings, train);
+  } finally {
+    starting = false;
+  }
+}
+
+function begin(corpus: CorpusMessage, settings: ModelSettings, train: TrainSettings): void {
+  const key = `${corpus.id}:${corpus.text.length}:${checksum(corpus.text)}`;
+  const notes: string[] = [];
+  if (session && (!sameSettings(session.settings, settings) || (session.corpus !== null && session.corpus.key !== key))) {
+    notes.push(sameSettings(session.settings, settings) ? "the corpus changed, so this is a new model" : "the model settings changed, so this is a new model");
+    dropSession();
+  }
+  let created = false;
+  if (!session) {
+    const vocab = Vocabulary.build(corpus.text, { level: "char" });
+    const lm = new LanguageModel({
+      vocabSize: vocab.size, cell: settings.cell, hiddenSize: settings.hidden, numLayers: settings.layers,
+      ...(settings.embed > 0 ? { embedSize: settings.embed } : {}), seed: 0,
+    });
+    session = newSession(lm, vocab, settings, "new");
+    created = true;
+  }
+  const s = session;
+  try {
+    if (!s.corpus) {
+      s.corpus = bindCorpus(s, corpus, key, train);
+      if (s.corpus.unknown > 0) notes.push(`${s.corpus.unknown.toLocaleString("en-US")} characters of the corpus are not in the model's vocabulary and read as <unk>`);
+    } else if (s.corpus.ids.length < (train.batch + 1) * train.seqLen) {
+      throw new Error(`the corpus has ${s.corpus.ids.length.toLocaleString("en-US")} training tokens; a batch of ${train.batch} × ${train.seqLen} needs ${((train.batch + 1) * train.seqLen).toLocaleString("en-US")}; use a smaller batch or sequence length`);
+    }
+    applyTrainSettings(s, train, notes);
+  } catch (e) {
+    if (created) dropSession();
+    throw e;
+  }
+  if (created || notes.length > 0) post({ type: "model", info: info(s), ...(notes.length ? { note: notes.join("; ") } : {}) });
+  training = true;
+  post({ type: "status", training: true, note: created ? "training a new model" : `resuming at step ${s.step}` });
+  loopDone = loop(s);
+}
+
+function applyTrainSettings(s: Session, t: TrainSettings, notes: string[]): void {
+  const previous = s.train;
+  if (!s.optimizer || s.optimizer.options.name !== t.optimizer) {
+    if (s.optimizer) notes.push(`the optimizer changed to ${t.optimizer}; its state starts afresh`);
+    s.optimizer?.dispose();
+    s.optimizer = new Optimizer(s.lm.parameterGroups(), { name: t.optimizer, lr: t.lr });
+    if (s.pending) {
+      try {
+        s.optimizer.loadState(s.pending.optimizer, s.pending.step, t.lr);
+        s.random.setState(s.pending.batchRandom);
+        s.lm.rnn.dropoutRandom.setState(s.pending.dropoutRandom);
+      } catch {
+        notes.push(`the checkpoint's optimizer state does not fit ${t.optimizer}; it starts afresh`);
+      }
+    }
+  }
+  s.pending = null;
+  s.optimizer.lr = t.lr;
+  if (!s.state || !previous || previous.batch !== t.batch || previous.seqLen !== t.seqLen) {
+    s.state?.dispose();
+    s.state = new CarriedState(s.lm, t.batch);
+    s.batches = [];
+    s.batchIndex = 0;
+  }
+  s.train = { ...t };
+}
+
+/** One update, as in Trainer.trainEpoch. Returns the loss, or throws when the loss or gradient is not finite. */
+function trainStep(s: Session): number {
+  const { batch: B, seqLen: T, clip } = s.train!;
+  const lm = s.lm, state = s.state!;
+  if (s.batchIndex >= s.batches.length) {
+    if (s.batches.length > 0) s.epoch++;
+    s.batches = makeBatches(s.corpus!.ids, B, T, "sequential", s.random);
+    s.batchIndex = 0;
+    state.reset();
+  }
+  const batch = s.batches[s.batchIndex++];
+  if (!batch.continues) state.reset();
+  const loss = lm.run(batch.tokens, batch.targets, T, B, state.h0, state.c0, true)!;
+  state.capture();
+  lm.runBackward();
+  const groups = lm.parameterGroups();
+  const norm = gradientNorm(groups);
+  if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+    throw new Error(`training stopped: the ${Number.isFinite(loss) ? "gradient norm" : "loss"} became ${Number.isFinite(loss) ? norm : loss} at step ${s.step + 1}; the weights are those after step ${s.step}. Lower the learning rate or turn clipping on.`);
+  }
+  if (clip > 0) clipGradientNorm(groups, clip, norm);
+  s.optimizer!.step();
+  lm.paramsChanged();
+  s.step++;
+  s.lastGradNorm = norm;
+  return loss;
+}
+
+/** Lets queued messages (stop, generate, save) run: a macrotask without setTimeout's 4 ms clamp. */
+function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+async function loop(s: Session): Promise<void> {
+  s.lm.train();
+  let lastSample = performance.now() - SAMPLE_EVERY_MS / 2; // the first sample after ~1 s
+  let note: string | undefined;
+  try {
+    while (training) {
+      const started = performance.now();
+      const points: ProgressPoint[] = [];
+      do {
+        const loss = trainStep(s);
+        points.push({ step: s.step, loss, perplexity: Math.exp(loss), tokensPerSecond: 0 });
+      } while (training && performance.now() - started < SLICE_MS);
+      const seconds = (performance.now() - started) / 1000;
+      const tps = (points.length * s.train!.batch * s.train!.seqLen) / seconds;
+      for (const p of points) p.tokensPerSecond = tps;
+      post({ type: "progress", points, epoch: s.epoch + 1, batch: s.batchIndex, batches: s.batches.length, lr: s.optimizer!.lr, gradNorm: s.lastGradNorm });
+      if (performance.now() - lastSample >= SAMPLE_EVERY_MS) {
+        sample(s);
+        lastSample = performance.now();
+      }
+      await yieldToEvents();
+    }
+  } catch (e) {
+    note = "stopped by an error";
+    post({ type: "error", message: errorText(e) });
+  } finally {
+    training = false;
+  }
+  if (session === s && !s.lm.isDisposed) sample(s);
+  post({ type: "status", training: false, note: note ?? `stopped at step ${s.step}` });
+  if (session === s) post({ type: "model", info: info(s) });
+}
+
+/** Stops the loop and waits until it has finished its slice. */
+async function halt(): Promise<void> {
+  training = false;
+  await loopDone;
+}
+
+function sample(s: Session): void {
+  const c = s.corpus!;
+  const text = generateText(s.lm, s.vocab, c.prefix, SAMPLE_LENGTH, { temperature: SAMPLE_TEMPERATURE, topK: Math.min(SAMPLE_TOP_K, s.vocab.size), seed: s.step });
+  const validationPerplexity = c.valIds ? evaluatePerplexity(s.lm, c.valIds, { batchSize: 16, seqLen: 64 }).perplexity : null;
+  if (c.names) {
+    const parts = (c.prefix + text).split("\n");
+    if (parts.length > 1 && !text.endsWith("\n")) parts.pop(); // the last name was cut off
+    const names = parts.map((p) => p.trim()).filter((p) => p !== "");
+    const invented = names.filter((n) => !c.names!.has(n)).length;
+    post({ type: "sample", text: names.join(", "), step: s.step, validationPerplexity, invented: { invented, total: names.length } });
+  } else {
+    post({ type: "sample", text: (c.prefix + text).trim(), step: s.step, validationPerplexity });
+  }
+}
+
+// ------------------------------------------------------------------------------------------ generation ----
+
+function runGeneration(m: Extract<ToTrainer, { type: "generate" }>): void {
+  const s = session;
+  if (!s) throw new Error("there is no model yet: train one or load a model file first");
+  const prompt = m.prompt === "" ? (s.corpus?.prefix ?? (s.vocab.tokens.includes("\n") ? "\n" : s.vocab.tokens[s.vocab.size - 1])) : m.prompt;
+  const options = { temperature: m.temperature, seed: m.seed, ...(m.topK > 0 ? { topK: Math.min(m.topK, s.vocab.size) } : {}) };
+  let chunk = "", n = 0;
+  for (const piece of generate(s.lm, s.vocab, prompt, m.length, options)) {
+    chunk += piece;
+    if (++n % 32 === 0) {
+      post({ type: "generated", id: m.id, text: chunk, done: false });
+      chunk = "";
+    }
+  }
+  post({ type: "generated", id: m.id, text: chunk, done: true });
+}
+
+// ------------------------------------------------------------------------------------------ save / load ----
+
+function baseName(s: Session): string {
+  const { cell, hidden, layers } = s.settings;
+  const corpus = s.corpus?.id ?? "model";
+  return `${corpus}-${cell}${hidden}${layers > 1 ? `x${layers}` : ""}-step${s.step}`;
+}
+
+async function save(kind: "model" | "checkpoint"): Promise<void> {
+  const s = session;
+  if (!s) throw new Error("there is no model to save yet: train one first");
+  let bytes: Uint8Array;
+  if (kind === "model") {
+    bytes = await encodeModel(s.lm, s.vocab);
+  } else {
+    if (!s.corpus || !s.train || !s.optimizer) throw new Error("a checkpoint holds the optimizer's state: train at least one step first (or save the model)");
+    const t = s.train;
+    // a Trainer that holds this loop's state, so the file is an ordinary wasm-rnn checkpoint
+    const trainer = new Trainer(s.lm, s.corpus.ids, {
+      batchSize: t.batch, seqLen: t.seqLen, optimizer: { name: t.optimizer, lr: t.lr }, ...(t.clip > 0 ? { clip: t.clip } : {}),
+    });
+    try {
+      trainer.restoreState({
+        epoch: s.epoch, step: s.step, lr: s.optimizer.lr, batchRandom: [...s.random.getState()],
+        dropoutRandom: [...s.lm.rnn.dropoutRandom.getState()], optimizer: s.optimizer.stateTensors(),
+      });
+      bytes = await encodeCheckpoint(s.lm, s.vocab, trainer, {
+        cell: s.settings.cell, hidden: s.settings.hidden, layers: s.settings.layers, embed: s.settings.embed || null,
+        optimizer: t.optimizer, lr: t.lr, clip: t.clip, batch: t.batch, steps: t.seqLen, corpus: s.corpus.label, level: "char", source: "wasm-rnn demo",
+      });
+    } finally {
+      trainer.dispose();
+    }
+  }
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  post({ type: "saved", kind, fileName: `${baseName(s)}${kind === "model" ? ".wrnn" : ".wrnn.ckpt"}`, bytes: buffer }, [buffer]);
+}
+
+async function load(name: string, buffer: ArrayBuffer): Promise<void> {
+  const bytes = new Uint8Array(buffer);
+  let decoded: TextModel, checkpoint: Checkpoint | null = null;
+  try {
+    checkpoint = await decodeCheckpoint(bytes, name);
+    decoded = checkpoint;
+  } catch {
+    decoded = await decodeModel(bytes, name); // a model file (or the model part of anything else it can read)
+  }
+  if (!decoded.vocab) {
+    decoded.lm.dispose();
+    throw new Error(`${name} holds weights but no vocabulary (a bare PyTorch export), so the demo cannot map text to tokens`);
+  }
+  if (decoded.vocab.level !== "char") {
+    decoded.lm.dispose();
+    throw new Error(`${name} is a word-level model; this demo trains and samples character-level models`);
+  }
+  await halt();
+  dropSession();
+  const c = decoded.lm.config;
+  const settings: ModelSettings = { cell: c.cell, hidden: c.hiddenSize, layers: c.numLayers, embed: c.embedSize ?? 0 };
+  const s = (session = newSession(decoded.lm, decoded.vocab, settings, checkpoint ? "checkpoint" : "model file"));
+  s.fileName = name;
+  if (checkpoint) {
+    s.pending = checkpoint.trainer;
+    s.step = checkpoint.trainer.step;
+    s.epoch = checkpoint.trainer.epoch;
+    const st = checkpoint.settings;
+    const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+    const train: Partial<TrainSettings> = {};
+    if (st.optimizer === "sgd" || st.optimizer === "adam" || st.optimizer === "adamw") train.optimizer = st.optimizer;
+    if (num(st.lr) !== undefined) train.lr = num(st.lr);
+    if (num(st.clip) !== undefined) train.clip = num(st.clip);
+    if (num(st.batch) !== undefined) train.batch = num(st.batch);
+    if (num(st.steps) !== undefined) train.seqLen = num(st.steps);
+    s.loadedTrain = train;
+  }
+  post({ type: "model", info: info(s) });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+self.addEventListener("unhandledrejection", (event) => {
+  post({ type: "error", message: errorText((event as PromiseRejectionEvent).reason) });
+});

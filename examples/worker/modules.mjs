@@ -1,0 +1,75 @@
+// The module list of a worker for Miniflare's `modules` option, made without a bundler: the entry and every
+// module it imports statically, with the bare specifier "wasm-rnn" resolved the way wrangler resolves it (the
+// package's "workerd" export condition). Each module keeps a name that mirrors the files' layout, so workerd
+// resolves the relative imports between them as they are written:
+//
+//   worker.js, model.wrnn, …                  the entry's folder (names relative to it)
+//   node_modules/wasm-rnn/dist/src/…          the package (names relative to its root)
+//
+// `.wasm` files become CompiledWasm modules (the default import is a WebAssembly.Module) and any other
+// non-JavaScript file a Data module (an ArrayBuffer); `data` supplies or replaces a Data module's bytes by the
+// specifier the entry imports it with (e.g. { "./model.wrnn": bytes }), so the model need not be a file there.
+// Dynamic import() is not followed: in the package it only reaches Node built-ins, on Node-only paths.
+
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+/** Miniflare's `modulesRoot` for these modules: a folder that need not exist, since every module has contents. */
+export const MODULES_ROOT = path.resolve("/bundle");
+
+const PACKAGE = "wasm-rnn";
+const IMPORT = /^[ \t]*(?:import|export)\s(?:[^;'"]*?\sfrom\s*)?(["'])([^"']+)\1/gm;
+
+/**
+ * @param {{ entry: string, packageDir: string, data?: Record<string, Uint8Array> }} options
+ *   entry: the worker's main module; packageDir: the root of the wasm-rnn package (its package.json, dist/, build/)
+ * @returns {{ type: "ESModule" | "CompiledWasm" | "Data", path: string, contents: string | Uint8Array }[]}
+ */
+export function workerModules({ entry, packageDir, data = {} }) {
+  const entryDir = path.dirname(path.resolve(entry));
+  packageDir = path.resolve(packageDir);
+  const roots = [[packageDir, `node_modules/${PACKAGE}/`], [entryDir, ""]];
+  const nameOf = (file) => {
+    // the innermost folder that holds the file decides (the package may sit inside the worker's folder or around it)
+    const [dir, prefix] = roots
+      .filter(([d]) => { const rel = path.relative(d, file); return !rel.startsWith("..") && !path.isAbsolute(rel); })
+      .sort((a, b) => b[0].length - a[0].length)[0] ?? [];
+    if (dir === undefined) throw new Error(`${file} is outside the worker's folder and the package`);
+    return prefix + path.relative(dir, file).split(path.sep).join("/");
+  };
+  const pkg = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
+  const target = pkg.exports?.["."]?.workerd;
+  const packageEntry = typeof target === "string" ? target : target?.default ?? target?.import;
+  if (!packageEntry) throw new Error(`${PACKAGE} at ${packageDir} has no "workerd" export condition`);
+
+  const modules = new Map(); // name → module
+  const queue = [path.resolve(entry)];
+  const dataByPath = new Map(Object.entries(data).map(([spec, bytes]) => [path.resolve(entryDir, spec), bytes]));
+  while (queue.length > 0) {
+    const file = queue.shift();
+    const name = nameOf(file);
+    if (modules.has(name)) continue;
+    const modulePath = path.join(MODULES_ROOT, name);
+    if (/\.m?js$/.test(file)) {
+      let source = readFileSync(file, "utf8");
+      source = source.replace(IMPORT, (statement, quote, spec) => {
+        let resolved;
+        if (spec === PACKAGE) resolved = path.join(packageDir, packageEntry);
+        else if (spec.startsWith(".")) resolved = path.resolve(path.dirname(file), spec);
+        else throw new Error(`${name} imports "${spec}": only relative imports and "${PACKAGE}" can be bundled here`);
+        if (!existsSync(resolved) && !dataByPath.has(resolved)) throw new Error(`${name} imports "${spec}", which is not there (${resolved}); is the package built?`);
+        queue.push(resolved);
+        if (spec !== PACKAGE) return statement;
+        let rel = path.posix.relative(path.posix.dirname(name), nameOf(resolved));
+        if (!rel.startsWith(".")) rel = `./${rel}`;
+        return statement.slice(0, statement.length - spec.length - 2) + quote + rel + quote;
+      });
+      modules.set(name, { type: "ESModule", path: modulePath, contents: source });
+    } else if (file.endsWith(".wasm")) {
+      modules.set(name, { type: "CompiledWasm", path: modulePath, contents: readFileSync(file) });
+    } else {
+      modules.set(name, { type: "Data", path: modulePath, contents: dataByPath.get(file) ?? readFileSync(file) });
+    }
+  }
+  return [...modules.values()];
+}

@@ -1,0 +1,209 @@
+// Shared by the edge tests (deno, bun, workerd, worker-example): installs test/edge's runtimes on first use,
+// packs the library as npm would publish it and unpacks it into a temporary app folder (node_modules/wasm-rnn,
+// next to the runtime scripts of test/edge/runtimes), picks some PyTorch golden cases, and saves a small trained
+// language model whose generation Node computes on the "simd" build. Every test file shares the one fixture.
+
+import * as assert from "uvu/assert";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { init, LanguageModel, Trainer, Vocabulary, encodeModel, decodeModel, generateText, type GenerateOptions } from "../../src/index.js";
+import { GOLDEN_DIR, worstRatio, type GoldenCase } from "../helpers/golden.js";
+
+/** The repository (this file runs as dist/test/edge/setup.js). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const EDGE_DIR = path.join(ROOT, "test/edge");
+export const CI = process.env.CI === "true";
+
+/** test/edge/install.mjs (plain JavaScript, shared with examples/worker/dev.mjs). */
+export interface Install {
+  ensureInstalled(options?: { log?: (line: string) => void }): boolean;
+  denoBinary(): { path: string | null; why?: string; package?: string };
+  bunBinary(): { path: string | null; why?: string; package?: string };
+  loadMiniflare(): Promise<{ miniflare: any; why?: string; version?: string; workerdVersion?: string }>;
+  VERSIONS: Record<string, string>;
+}
+
+/** One golden case's forward results, or a generation, as a runtime reports them (runtimes/job.mjs). */
+export interface RuntimeResult {
+  runtime: string;
+  build: string;
+  how: string;
+  entry: string;
+  supported: string[];
+  golden: { name: string; output?: number[]; logits?: number[]; loss?: number[]; hN: number[]; cN?: number[] }[];
+  generated: { text: string; pieces: number; modelBytes: number } | null;
+  timings: Record<string, number>;
+}
+
+export interface Fixture {
+  install: Install;
+  /** Why the runtimes are not there (install failed), or null. */
+  installProblem: string | null;
+  /** The temporary app: package.json, node_modules/wasm-rnn (packed), the runtime scripts, model.wrnn, jobs. */
+  app: string;
+  packageDir: string;
+  modelPath: string;
+  modelBytes: Uint8Array;
+  golden: GoldenCase[];
+  generate: { prefix: string; length: number; options: GenerateOptions };
+  /** Node's generation from the model file on the simd build. */
+  expectedText: string;
+  /** Writes a job file for deno.mjs / bun.mjs and returns its path. */
+  jobFile(name: string, job: Record<string, unknown>): string;
+}
+
+/** Small but varied: every cell, both GRU variants, bidirectional, 2 layers, lengths, saturation, an lm. */
+const GOLDEN_NAMES = [
+  "lstm_bidir_2l_i2_h7_t7_b3_len",
+  "lstm_sat_2l_i6_h13_t12_b2",
+  "gru_ra_sat_i6_h9_t12_b2",
+  "gru_rb_bidir_2l_i2_h9_t5_b3_len",
+  "rnn_tanh_sat_bidir_i11_h17_t10_b3_len",
+  "rnn_relu_i11_h9_t6_b2",
+  "lm_gru_ra_2l_v11_e8_h16_t10_b3",
+];
+
+const TEXT = `the wind came over the hill and the rain came after it. the miller shut the door and the dog lay down
+by the fire. in the morning the river was high and brown, and the children went down to the water to watch the
+branches go by. the old boat was still tied to the post, and the heron stood on one leg in the reeds as if nothing
+had happened at all. by noon the sun was out, the roads were drying, and the miller went back to his wheel.`;
+
+let fixture: Promise<Fixture> | undefined;
+
+export function edgeFixture(): Promise<Fixture> {
+  return (fixture ??= makeFixture());
+}
+
+async function makeFixture(): Promise<Fixture> {
+  const install = (await import(pathToFileURL(path.join(EDGE_DIR, "install.mjs")).href)) as Install;
+  let installProblem: string | null = null;
+  try {
+    install.ensureInstalled();
+  } catch (e) {
+    installProblem = (e as Error).message;
+  }
+
+  const { build } = await init({ build: "simd" });
+  assert.is(build, "simd", "the edge suite compares with Node on the simd build");
+
+  const app = mkdtempSync(path.join(tmpdir(), "wasm-rnn-edge-"));
+  process.on("exit", () => rmSync(app, { recursive: true, force: true }));
+
+  // the package as npm publishes it ("files" of package.json), unpacked where an app's dependency would be
+  const t0 = performance.now();
+  const pack = spawnSync(process.platform === "win32" ? "npm.cmd" : "npm", ["pack", "--pack-destination", app, "--ignore-scripts", "--json", "--silent"], { cwd: ROOT, encoding: "utf8", shell: process.platform === "win32" });
+  assert.is(pack.status, 0, `npm pack failed: ${pack.stderr}`);
+  const tarball = path.join(app, (JSON.parse(pack.stdout) as { filename: string }[])[0].filename);
+  const packageDir = path.join(app, "node_modules/wasm-rnn");
+  mkdirSync(packageDir, { recursive: true });
+  const untar = spawnSync("tar", ["-xzf", tarball, "-C", packageDir, "--strip-components=1"], { encoding: "utf8" });
+  assert.is(untar.status, 0, `tar failed: ${untar.stderr}`);
+  rmSync(tarball);
+  writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "edge-app", private: true, type: "module", dependencies: { "wasm-rnn": "*" } }, null, 2));
+  for (const f of readdirSync(path.join(EDGE_DIR, "runtimes"))) copyFileSync(path.join(EDGE_DIR, "runtimes", f), path.join(app, f));
+  console.log(`  packed and unpacked wasm-rnn into ${app} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+
+  const golden = GOLDEN_NAMES.map((name) => {
+    const g = JSON.parse(readFileSync(new URL(`${name}.json`, GOLDEN_DIR), "utf8")) as GoldenCase;
+    // the runtimes need the inputs only
+    const { grads: _g, dOutput: _d, dh_n: _h, dc_n: _c, ...inputs } = g;
+    return inputs as GoldenCase;
+  });
+
+  // a small seeded LSTM, trained a little so that it writes something like the text
+  const vocab = Vocabulary.build(TEXT, { level: "char" });
+  const lm = new LanguageModel({ vocabSize: vocab.size, cell: "lstm", hiddenSize: 48, numLayers: 2, embedSize: 16, seed: 3 });
+  const trainer = new Trainer(lm, vocab.encode(TEXT), { batchSize: 4, seqLen: 16, optimizer: { name: "adam", lr: 0.01 }, clip: 1, seed: 3 });
+  let perplexity = NaN;
+  for (let epoch = 0; epoch < 30; epoch++) perplexity = trainer.trainEpoch().perplexity; // ~0.1 s
+  const modelBytes = await encodeModel(lm, vocab);
+  const modelPath = path.join(app, "model.wrnn");
+  writeFileSync(modelPath, modelBytes);
+  const generate = { prefix: "the ", length: 120, options: { temperature: 0.8, topK: 10, topP: 0.95, seed: 7 } };
+  const inMemory = generateText(lm, vocab, generate.prefix, generate.length, generate.options);
+  lm.dispose();
+  const loaded = await decodeModel(readFileSync(modelPath), modelPath);
+  const expectedText = generateText(loaded.lm, loaded.vocab!, generate.prefix, generate.length, generate.options);
+  loaded.lm.dispose();
+  assert.is(expectedText, inMemory, "the saved model generates what the trained one did");
+  console.log(`  model: LSTM 48×2, vocabulary ${vocab.size}, trained to perplexity ${perplexity.toFixed(2)}, ${modelBytes.length} bytes; Node (simd) generates ${JSON.stringify(expectedText.slice(0, 60))}…`);
+
+  return {
+    install, installProblem, app, packageDir, modelPath, modelBytes, golden, generate, expectedText,
+    jobFile(name, job) {
+      const file = path.join(app, `${name}.json`);
+      writeFileSync(file, JSON.stringify(job));
+      return file;
+    },
+  };
+}
+
+/**
+ * Whether a runtime can be tested: true, or (its binary missing) fails the test under CI=true and otherwise
+ * prints why it is skipped and returns false.
+ */
+export function runtimeAvailable(name: string, problem: string | null | undefined): boolean {
+  if (!problem) return true;
+  if (CI) assert.unreachable(`${name} is not available (${problem}); CI needs it (npm ci --prefix test/edge --ignore-scripts)`);
+  console.log(`  SKIPPED ${name}: ${problem} (set CI=true to make this a failure)`);
+  return false;
+}
+
+/** Runs a runtime's script; resolves with the RESULT line's JSON, or rejects with the output. */
+export function runScript(command: string, args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<RuntimeResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, NO_COLOR: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.on("error", (e) => { clearTimeout(timer); reject(e); });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.split("\n").find((l) => l.startsWith("WASM_RNN_EDGE_RESULT "));
+      if (code !== 0 || !line) {
+        reject(new Error(`${path.basename(command)} ${args.join(" ")} exited ${code ?? signal}\n${stdout}\n${stderr}`.trim()));
+      } else {
+        resolve(JSON.parse(line.slice("WASM_RNN_EDGE_RESULT ".length)) as RuntimeResult);
+      }
+    });
+  });
+}
+
+/** Checks a runtime's golden forward results against PyTorch: |got − ref| ≤ 1e-4 + 1e-3·|ref|. */
+export function checkGolden(runtime: string, result: RuntimeResult, cases: GoldenCase[]): void {
+  assert.is(result.golden.length, cases.length, `${runtime}: one result per golden case`);
+  let worst = 0, where = "";
+  for (const [i, g] of cases.entries()) {
+    const got = result.golden[i];
+    assert.is(got.name, g.name);
+    const checks: [string, number[] | undefined, number[] | undefined][] = [
+      ["output", got.output, g.output?.data],
+      ["logits", got.logits, g.logits?.data],
+      ["loss", got.loss, g.loss === undefined ? undefined : [g.loss]],
+      ["h_n", got.hN, g.h_n.data],
+      ["c_n", got.cN, g.c_n?.data],
+    ];
+    for (const [what, value, want] of checks) {
+      if (want === undefined) continue;
+      assert.ok(value, `${runtime} ${g.name}: ${what} missing`);
+      const { ratio, index } = worstRatio(value!, want);
+      assert.ok(ratio <= 1, `${runtime} ${g.name}: ${what}[${index}] = ${value![index]}, PyTorch ${want[index]} (${ratio.toFixed(2)}× tolerance)`);
+      if (ratio > worst) { worst = ratio; where = `${g.name} ${what}`; }
+    }
+  }
+  console.log(`  ${runtime}, ${result.build} build: ${cases.length} golden cases, worst ${(worst * 100).toFixed(3)}% of tolerance (${where})`);
+}
+
+/** One line on how a runtime loaded the wasm and how long things took. */
+export function describeRun(label: string, r: RuntimeResult, wallMs: number): void {
+  const t = r.timings;
+  const f = (v: number | undefined) => (v === undefined ? "–" : `${v.toFixed(1)} ms`);
+  console.log(`  ${label}: ${r.runtime}; supported ${r.supported.join(", ")}; ${r.entry}`);
+  console.log(`    wasm: ${r.how}`);
+  const clock = r.runtime.startsWith("workerd") ? " (workerd's clock is coarse inside a request: it moves only at I/O)" : "";
+  console.log(`    init ${f(t.initMs)}, golden ${f(t.goldenMs)}${r.generated ? `, decode ${f(t.decodeMs)}, generate ${r.generated.pieces} tokens ${f(t.generateMs)}` : ""}; whole run ${wallMs.toFixed(0)} ms${clock}`);
+}

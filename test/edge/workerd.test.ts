@@ -1,0 +1,72 @@
+// workerd (Cloudflare's runtime, through miniflare from npm): a module worker that imports the packed wasm-rnn
+// by name, resolved through its "workerd" export condition to the entry that imports the wasm builds as
+// modules (workerd has no filesystem and compiles no wasm from bytes). The model arrives as a Data module.
+// Two workers, two isolates: one with init()'s choice, one forced to the simd build for the comparison with Node.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { edgeFixture, runtimeAvailable, checkGolden, describeRun, ROOT, type Fixture, type RuntimeResult } from "./setup.js";
+
+interface Modules {
+  workerModules(o: { entry: string; packageDir: string; data?: Record<string, Uint8Array> }): unknown[];
+  MODULES_ROOT: string;
+}
+
+let fx: Fixture;
+let problem: string | null | undefined;
+let mf: any;
+let startMs = 0;
+
+// Top-level await, not test.before: uvu swallows errors thrown in before hooks.
+await (async () => {
+  fx = await edgeFixture();
+  const { miniflare, why, version, workerdVersion } = await fx.install.loadMiniflare();
+  problem = fx.installProblem ?? why;
+  if (!miniflare) return;
+  const { workerModules, MODULES_ROOT } = (await import(pathToFileURL(path.join(ROOT, "examples/worker/modules.mjs")).href)) as Modules;
+  const modules = workerModules({ entry: path.join(fx.app, "workerd.mjs"), packageDir: fx.packageDir, data: { "./model.wrnn": fx.modelBytes } });
+  const worker = (name: string, bindings: Record<string, string>) => ({ name, modules, modulesRoot: MODULES_ROOT, compatibilityDate: "2026-04-01", bindings });
+  const started = performance.now();
+  mf = new miniflare.Miniflare({ workers: [worker("auto", {}), worker("simd", { WASM_RNN_BUILD: "simd" })], cf: false, host: "127.0.0.1", port: 0 });
+  await mf.ready;
+  startMs = performance.now() - started;
+  console.log(`  miniflare ${version} (workerd ${workerdVersion}) started in ${startMs.toFixed(0)} ms, ${modules.length} modules per worker`);
+})();
+
+test.after(async () => {
+  await mf?.dispose();
+});
+
+async function runWorker(name: string, job: Record<string, unknown>): Promise<{ r: RuntimeResult; ms: number }> {
+  const started = performance.now();
+  const worker = await mf.getWorker(name);
+  const response = await worker.fetch("http://edge.test/", { method: "POST", body: JSON.stringify(job) });
+  const text = await response.text();
+  assert.is(response.status, 200, `workerd ${name}: ${text}`);
+  return { r: JSON.parse(text) as RuntimeResult, ms: performance.now() - started };
+}
+
+test("workerd: the wasm module import, init()'s own choice of build, PyTorch's forward results", async () => {
+  if (!runtimeAvailable("workerd (miniflare)", problem)) return;
+  const { r, ms } = await runWorker("auto", { golden: fx.golden });
+  describeRun("workerd, default init()", r, ms);
+  assert.match(r.entry, /^workerd entry/);
+  assert.match(r.how, /compiling wasm from bytes: refused/, "workerd refuses wasm from bytes: the module import is the only way");
+  assert.equal(r.supported, ["relaxed", "simd", "scalar"]);
+  assert.is(r.build, "relaxed");
+  checkGolden("workerd", r, fx.golden);
+});
+
+test("workerd: the simd build; the model (a Data module) generates exactly Node's text", async () => {
+  if (!runtimeAvailable("workerd (miniflare)", problem)) return;
+  const { r, ms } = await runWorker("simd", { golden: fx.golden, generate: fx.generate });
+  describeRun("workerd, init({ build: \"simd\" })", r, ms);
+  assert.is(r.build, "simd");
+  checkGolden("workerd", r, fx.golden);
+  assert.is(r.generated!.modelBytes, fx.modelBytes.length);
+  assert.is(r.generated!.text, fx.expectedText, "workerd's generation differs from Node's");
+});
+
+test.run();

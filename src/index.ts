@@ -17,7 +17,7 @@ export { Vocabulary, type VocabularyOptions, type VocabularyJSON } from "./text/
 export { tokenize, type TokenLevel } from "./text/tokenize.js";
 export { makeBatches, type Batch, type Partition } from "./text/batches.js";
 export { Random } from "./random.js";
-export { Trainer, type TrainerOptions, type StepInfo, type EpochResult, type TrainerState } from "./train/trainer.js";
+export { Trainer, type TrainerOptions, type TrainerChanges, type StepInfo, type EpochResult, type TrainerState } from "./train/trainer.js";
 export { Optimizer, type OptimizerOptions, type OptimizerName } from "./train/optimizers.js";
 export { clipGradientNorm, gradientNorm } from "./train/clip.js";
 export { learningRate, type Schedule } from "./train/schedule.js";

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
   init, LanguageModel, Optimizer, Trainer, Vocabulary, clipGradientNorm, gradientNorm, learningRate,
-  evaluatePerplexity, type ParameterGroup,
+  evaluatePerplexity, generateText, type ParameterGroup,
 } from "../src/index.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.
@@ -150,6 +150,84 @@ test("the same seed gives the same weights bit for bit", () => {
   };
   const a = run(), b = run();
   for (const k of Object.keys(a)) assert.ok(a[k].every((v, i) => Object.is(v, b[k][i])), `${k} identical`);
+});
+
+test("epochSteps(): one update per next(), other work between steps, the same weights bit for bit as trainEpoch()", () => {
+  const options = { batchSize: 4, seqLen: 10, partition: "sequential", optimizer: { name: "adam", lr: 0.01 }, clip: 1, seed: 5 } as const;
+  const a = tinyModel({ dropout: 0.3, numLayers: 2 });
+  const whole = new Trainer(a.lm, a.ids, options);
+  const results = [whole.trainEpoch(), whole.trainEpoch()];
+
+  const b = tinyModel({ dropout: 0.3, numLayers: 2 });
+  const stepped = new Trainer(b.lm, b.ids, options);
+  for (let e = 0; e < 2; e++) {
+    const steps = stepped.epochSteps();
+    let r = steps.next(), n = 0;
+    while (!r.done) {
+      n++;
+      assert.is(r.value.batch, n);
+      assert.is(r.value.step, e * results[0].tokens / 40 + n);
+      // what a UI does between steps: a held-out perplexity and a sample (both in eval mode)
+      evaluatePerplexity(b.lm, b.ids.subarray(0, 200), { batchSize: 2, seqLen: 10 });
+      generateText(b.lm, b.vocab, "the ", 10, { seed: n });
+      r = steps.next();
+    }
+    assert.is(r.value.loss, results[e].loss, `epoch ${e + 1}: the same mean loss`);
+    assert.is(stepped.epoch, e + 1);
+  }
+  const pa = a.lm.torchParams(), pb = b.lm.torchParams();
+  for (const k of Object.keys(pa)) assert.ok(pa[k].every((v, i) => Object.is(v, pb[k][i])), `${k} identical`);
+  for (const t of [whole, stepped]) t.dispose();
+  a.lm.dispose();
+  b.lm.dispose();
+});
+
+test("epochSteps(): an unfinished epoch keeps its steps, is not counted, and cannot be resumed after a newer one began", () => {
+  const { lm, ids } = tinyModel();
+  const trainer = new Trainer(lm, ids, { batchSize: 4, seqLen: 10, optimizer: { name: "sgd", lr: 0.5 }, seed: 1 });
+  const first = trainer.epochSteps();
+  first.next();
+  first.next();
+  assert.is(trainer.step, 2);
+  assert.is(trainer.epoch, 0, "an unfinished epoch is not counted");
+  const r = trainer.trainEpoch();
+  assert.is(trainer.epoch, 1);
+  assert.is(trainer.step, 2 + r.tokens / 40);
+  assert.throws(() => first.next(), /abandoned/);
+  trainer.dispose();
+  lm.dispose();
+});
+
+test("configure(): a new learning rate keeps the optimizer's state, a new optimizer starts afresh, bad values change nothing", () => {
+  const { lm, ids } = tinyModel();
+  const trainer = new Trainer(lm, ids, { batchSize: 4, seqLen: 10, optimizer: { name: "adam", lr: 0.01 }, seed: 1 });
+  const steps = trainer.epochSteps();
+  steps.next();
+  const adam = trainer.optimizer;
+  const moments = adam.stateTensors();
+  trainer.configure({ optimizer: { name: "adam", lr: 0.002 }, clip: 0.5 });
+  assert.is(trainer.optimizer, adam, "same optimizer, same state");
+  assert.equal(adam.stateTensors(), moments);
+  const info = steps.next();
+  assert.ok(!info.done && Math.abs(info.value.lr - 0.002) < 1e-12, "the next step uses the new rate");
+  assert.ok(!info.done && info.value.gradNorm > 0);
+  assert.is(trainer.options.clip, 0.5);
+
+  assert.throws(() => trainer.configure({ optimizer: { name: "sgd", lr: 0.1 }, clip: -1 }), /clip must be a norm > 0/);
+  assert.throws(() => trainer.configure({ optimizer: { name: "rmsprop" as "sgd", lr: 0.1 } }), /optimizer must be "sgd", "adam" or "adamw"/);
+  assert.throws(() => trainer.configure({ lr: 0.1 } as never), /lr/);
+  assert.is(trainer.optimizer, adam, "a failed configure() changes nothing");
+  assert.is(trainer.options.clip, 0.5);
+
+  trainer.configure({ optimizer: { name: "sgd", lr: 0.1, momentum: 0.9 }, clip: null });
+  assert.is.not(trainer.optimizer, adam);
+  assert.is(trainer.optimizer.options.name, "sgd");
+  assert.is(trainer.options.clip, null);
+  const next = steps.next();
+  assert.ok(!next.done && Math.abs(next.value.lr - 0.1) < 1e-12);
+  assert.is(trainer.optimizer.stepCount, 1, "the new optimizer counts its own steps (for Adam's bias correction)");
+  trainer.dispose();
+  lm.dispose();
 });
 
 test("a NaN loss stops training, says so, and keeps the last good weights", () => {

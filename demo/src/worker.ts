@@ -2,15 +2,13 @@
 // "save" are answered between slices), reports every step's loss, draws samples, and encodes / decodes model
 // and checkpoint files. All numeric work is the library's (wasm); this file only schedules it.
 //
-// The loop is the library's Trainer.trainEpoch, step by step (same calls: run → backward → gradient norm →
-// clip → optimizer step), because a whole epoch cannot be interrupted. Checkpoints are written through a
-// real Trainer that is given this loop's state (Trainer.restoreState), so they are ordinary wasm-rnn
-// checkpoints that the command line can also read.
+// Training is the library's Trainer, one update per epochSteps().next(), so an epoch can be interrupted and
+// settings changed between steps (Trainer.configure). Checkpoints are the Trainer's own, so the command line
+// reads them too.
 
 import {
-  init, LanguageModel, Vocabulary, Optimizer, CarriedState, Random, Trainer, makeBatches, gradientNorm, clipGradientNorm,
-  evaluatePerplexity, generate, generateText, encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint,
-  type Batch, type TrainerState, type Checkpoint, type TextModel,
+  init, LanguageModel, Vocabulary, Trainer, evaluatePerplexity, generate, generateText, encodeModel, decodeModel,
+  encodeCheckpoint, decodeCheckpoint, type EpochResult, type StepInfo, type TrainerState, type Checkpoint, type TextModel,
 } from "wasm-rnn";
 import type { CorpusMessage, FromTrainer, ModelInfo, ModelSettings, ProgressPoint, ToTrainer, TrainSettings } from "./protocol";
 
@@ -45,16 +43,13 @@ interface Session {
   loadedTrain?: Partial<TrainSettings>;
   corpus: BoundCorpus | null;
   train: TrainSettings | null;
-  optimizer: Optimizer | null;
-  /** A checkpoint's optimizer state and generator states, applied when training starts. */
+  trainer: Trainer | null;
+  /** The epoch in progress, taken one step at a time. */
+  epochSteps: Generator<StepInfo, EpochResult, void> | null;
+  /** A checkpoint's trainer state (optimizer, generators, step), applied when training starts. */
   pending: TrainerState | null;
-  random: Random;
-  state: CarriedState | null;
-  batches: Batch[];
-  batchIndex: number;
-  epoch: number;
-  step: number;
-  lastGradNorm: number;
+  /** The last step's position, for the progress line. */
+  last: StepInfo | null;
 }
 
 let session: Session | null = null;
@@ -104,23 +99,29 @@ function sameSettings(a: ModelSettings, b: ModelSettings): boolean {
 
 function newSession(lm: LanguageModel, vocab: Vocabulary, settings: ModelSettings, origin: ModelInfo["origin"]): Session {
   return {
-    id: ++sessions, lm, vocab, settings, origin, corpus: null, train: null, optimizer: null, pending: null,
-    random: Random.seeded(0), state: null, batches: [], batchIndex: 0, epoch: 0, step: 0, lastGradNorm: NaN,
+    id: ++sessions, lm, vocab, settings, origin, corpus: null, train: null, trainer: null, epochSteps: null, pending: null, last: null,
   };
 }
 
 function dropSession(): void {
   if (!session) return;
-  session.optimizer?.dispose();
-  session.state?.dispose();
-  session.random.dispose();
+  session.trainer?.dispose();
   session.lm.dispose();
   session = null;
 }
 
+/** Updates done, by the trainer or by the run a loaded checkpoint came from. */
+function stepOf(s: Session): number {
+  return s.trainer?.step ?? s.pending?.step ?? 0;
+}
+
+function epochOf(s: Session): number {
+  return s.trainer?.epoch ?? s.pending?.epoch ?? 0;
+}
+
 function info(s: Session): ModelInfo {
   return {
-    id: s.id, settings: s.settings, vocabSize: s.vocab.size, parameters: s.lm.parameterCount, level: s.vocab.level, step: s.step, epoch: s.epoch,
+    id: s.id, settings: s.settings, vocabSize: s.vocab.size, parameters: s.lm.parameterCount, level: s.vocab.level, step: stepOf(s), epoch: epochOf(s),
     origin: s.origin, ...(s.fileName ? { fileName: s.fileName } : {}), ...(s.loadedTrain ? { train: s.loadedTrain } : {}),
     corpusLabel: s.corpus?.label ?? null,
   };
@@ -203,63 +204,50 @@ function begin(corpus: CorpusMessage, settings: ModelSettings, train: TrainSetti
   }
   if (created || notes.length > 0) post({ type: "model", info: info(s), ...(notes.length ? { note: notes.join("; ") } : {}) });
   training = true;
-  post({ type: "status", training: true, note: created ? "training a new model" : `resuming at step ${s.step}` });
+  post({ type: "status", training: true, note: created ? "training a new model" : `resuming at step ${stepOf(s)}` });
   loopDone = loop(s);
 }
 
 function applyTrainSettings(s: Session, t: TrainSettings, notes: string[]): void {
   const previous = s.train;
-  if (!s.optimizer || s.optimizer.options.name !== t.optimizer) {
-    if (s.optimizer) notes.push(`the optimizer changed to ${t.optimizer}; its state starts afresh`);
-    s.optimizer?.dispose();
-    s.optimizer = new Optimizer(s.lm.parameterGroups(), { name: t.optimizer, lr: t.lr });
-    if (s.pending) {
+  const optimizer = { name: t.optimizer, lr: t.lr };
+  const clip = t.clip > 0 ? t.clip : null;
+  if (s.trainer && !s.trainer.stopped && previous && previous.batch === t.batch && previous.seqLen === t.seqLen) {
+    if (s.trainer.optimizer.options.name !== t.optimizer) notes.push(`the optimizer changed to ${t.optimizer}; its state starts afresh`);
+    s.trainer.configure({ optimizer, clip });
+  } else {
+    // a new Trainer (first start, a new batch shape, or after a NaN stop), carrying the old one's state
+    const carried = s.trainer?.saveState() ?? s.pending;
+    const carriedOptimizer = s.trainer?.optimizer.options.name ?? null;
+    s.trainer?.dispose();
+    s.epochSteps = null;
+    s.trainer = new Trainer(s.lm, s.corpus!.ids, { batchSize: t.batch, seqLen: t.seqLen, optimizer, ...(clip ? { clip } : {}) });
+    if (carried) {
       try {
-        s.optimizer.loadState(s.pending.optimizer, s.pending.step, t.lr);
-        s.random.setState(s.pending.batchRandom);
-        s.lm.rnn.dropoutRandom.setState(s.pending.dropoutRandom);
+        s.trainer.restoreState({ ...carried, lr: t.lr });
       } catch {
-        notes.push(`the checkpoint's optimizer state does not fit ${t.optimizer}; it starts afresh`);
+        // the carried moments do not fit this optimizer: keep the step count and generators, not the moments
+        notes.push(carriedOptimizer && carriedOptimizer !== t.optimizer
+          ? `the optimizer changed to ${t.optimizer}; its state starts afresh`
+          : `the checkpoint's optimizer state does not fit ${t.optimizer}; it starts afresh`);
+        s.trainer.restoreState({ ...carried, lr: t.lr, optimizer: s.trainer.saveState().optimizer });
+        s.trainer.optimizer.stepCount = 0;
       }
     }
   }
   s.pending = null;
-  s.optimizer.lr = t.lr;
-  if (!s.state || !previous || previous.batch !== t.batch || previous.seqLen !== t.seqLen) {
-    s.state?.dispose();
-    s.state = new CarriedState(s.lm, t.batch);
-    s.batches = [];
-    s.batchIndex = 0;
-  }
   s.train = { ...t };
 }
 
-/** One update, as in Trainer.trainEpoch. Returns the loss, or throws when the loss or gradient is not finite. */
-function trainStep(s: Session): number {
-  const { batch: B, seqLen: T, clip } = s.train!;
-  const lm = s.lm, state = s.state!;
-  if (s.batchIndex >= s.batches.length) {
-    if (s.batches.length > 0) s.epoch++;
-    s.batches = makeBatches(s.corpus!.ids, B, T, "sequential", s.random);
-    s.batchIndex = 0;
-    state.reset();
+/** One update of the Trainer's current epoch (a new epoch after the last). Throws when training stopped on a NaN. */
+function trainStep(s: Session): StepInfo {
+  for (;;) {
+    s.epochSteps ??= s.trainer!.epochSteps();
+    const r = s.epochSteps.next();
+    if (!r.done) return (s.last = r.value);
+    s.epochSteps = null;
+    if (r.value.stopped) throw new Error(`training stopped: ${r.value.stopped}. Lower the learning rate or turn clipping on.`);
   }
-  const batch = s.batches[s.batchIndex++];
-  if (!batch.continues) state.reset();
-  const loss = lm.run(batch.tokens, batch.targets, T, B, state.h0, state.c0, true)!;
-  state.capture();
-  lm.runBackward();
-  const groups = lm.parameterGroups();
-  const norm = gradientNorm(groups);
-  if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-    throw new Error(`training stopped: the ${Number.isFinite(loss) ? "gradient norm" : "loss"} became ${Number.isFinite(loss) ? norm : loss} at step ${s.step + 1}; the weights are those after step ${s.step}. Lower the learning rate or turn clipping on.`);
-  }
-  if (clip > 0) clipGradientNorm(groups, clip, norm);
-  s.optimizer!.step();
-  lm.paramsChanged();
-  s.step++;
-  s.lastGradNorm = norm;
-  return loss;
 }
 
 /** Lets queued messages (stop, generate, save) run: a macrotask without setTimeout's 4 ms clamp. */
@@ -275,7 +263,6 @@ function yieldToEvents(): Promise<void> {
 }
 
 async function loop(s: Session): Promise<void> {
-  s.lm.train();
   let lastSample = performance.now() - SAMPLE_EVERY_MS / 2; // the first sample after ~1 s
   let note: string | undefined;
   try {
@@ -283,13 +270,14 @@ async function loop(s: Session): Promise<void> {
       const started = performance.now();
       const points: ProgressPoint[] = [];
       do {
-        const loss = trainStep(s);
-        points.push({ step: s.step, loss, perplexity: Math.exp(loss), tokensPerSecond: 0 });
+        const { step, loss } = trainStep(s);
+        points.push({ step, loss, perplexity: Math.exp(loss), tokensPerSecond: 0 });
       } while (training && performance.now() - started < SLICE_MS);
       const seconds = (performance.now() - started) / 1000;
       const tps = (points.length * s.train!.batch * s.train!.seqLen) / seconds;
       for (const p of points) p.tokensPerSecond = tps;
-      post({ type: "progress", points, epoch: s.epoch + 1, batch: s.batchIndex, batches: s.batches.length, lr: s.optimizer!.lr, gradNorm: s.lastGradNorm });
+      const last = s.last!;
+      post({ type: "progress", points, epoch: last.epoch, batch: last.batch, batches: last.batches, lr: last.lr, gradNorm: last.gradNorm });
       if (performance.now() - lastSample >= SAMPLE_EVERY_MS) {
         sample(s);
         lastSample = performance.now();
@@ -303,7 +291,7 @@ async function loop(s: Session): Promise<void> {
     training = false;
   }
   if (session === s && !s.lm.isDisposed) sample(s);
-  post({ type: "status", training: false, note: note ?? `stopped at step ${s.step}` });
+  post({ type: "status", training: false, note: note ?? `stopped at step ${stepOf(s)}` });
   if (session === s) post({ type: "model", info: info(s) });
 }
 
@@ -315,16 +303,16 @@ async function halt(): Promise<void> {
 
 function sample(s: Session): void {
   const c = s.corpus!;
-  const text = generateText(s.lm, s.vocab, c.prefix, SAMPLE_LENGTH, { temperature: SAMPLE_TEMPERATURE, topK: Math.min(SAMPLE_TOP_K, s.vocab.size), seed: s.step });
+  const text = generateText(s.lm, s.vocab, c.prefix, SAMPLE_LENGTH, { temperature: SAMPLE_TEMPERATURE, topK: Math.min(SAMPLE_TOP_K, s.vocab.size), seed: stepOf(s) });
   const validationPerplexity = c.valIds ? evaluatePerplexity(s.lm, c.valIds, { batchSize: 16, seqLen: 64 }).perplexity : null;
   if (c.names) {
     const parts = (c.prefix + text).split("\n");
     if (parts.length > 1 && !text.endsWith("\n")) parts.pop(); // the last name was cut off
     const names = parts.map((p) => p.trim()).filter((p) => p !== "");
     const invented = names.filter((n) => !c.names!.has(n)).length;
-    post({ type: "sample", text: names.join(", "), step: s.step, validationPerplexity, invented: { invented, total: names.length } });
+    post({ type: "sample", text: names.join(", "), step: stepOf(s), validationPerplexity, invented: { invented, total: names.length } });
   } else {
-    post({ type: "sample", text: (c.prefix + text).trim(), step: s.step, validationPerplexity });
+    post({ type: "sample", text: (c.prefix + text).trim(), step: stepOf(s), validationPerplexity });
   }
 }
 
@@ -351,7 +339,7 @@ function runGeneration(m: Extract<ToTrainer, { type: "generate" }>): void {
 function baseName(s: Session): string {
   const { cell, hidden, layers } = s.settings;
   const corpus = s.corpus?.id ?? "model";
-  return `${corpus}-${cell}${hidden}${layers > 1 ? `x${layers}` : ""}-step${s.step}`;
+  return `${corpus}-${cell}${hidden}${layers > 1 ? `x${layers}` : ""}-step${stepOf(s)}`;
 }
 
 async function save(kind: "model" | "checkpoint"): Promise<void> {
@@ -361,24 +349,12 @@ async function save(kind: "model" | "checkpoint"): Promise<void> {
   if (kind === "model") {
     bytes = await encodeModel(s.lm, s.vocab);
   } else {
-    if (!s.corpus || !s.train || !s.optimizer) throw new Error("a checkpoint holds the optimizer's state: train at least one step first (or save the model)");
+    if (!s.corpus || !s.train || !s.trainer) throw new Error("a checkpoint holds the optimizer's state: train at least one step first (or save the model)");
     const t = s.train;
-    // a Trainer that holds this loop's state, so the file is an ordinary wasm-rnn checkpoint
-    const trainer = new Trainer(s.lm, s.corpus.ids, {
-      batchSize: t.batch, seqLen: t.seqLen, optimizer: { name: t.optimizer, lr: t.lr }, ...(t.clip > 0 ? { clip: t.clip } : {}),
+    bytes = await encodeCheckpoint(s.lm, s.vocab, s.trainer, {
+      cell: s.settings.cell, hidden: s.settings.hidden, layers: s.settings.layers, embed: s.settings.embed || null,
+      optimizer: t.optimizer, lr: t.lr, clip: t.clip, batch: t.batch, steps: t.seqLen, corpus: s.corpus.label, level: "char", source: "wasm-rnn demo",
     });
-    try {
-      trainer.restoreState({
-        epoch: s.epoch, step: s.step, lr: s.optimizer.lr, batchRandom: [...s.random.getState()],
-        dropoutRandom: [...s.lm.rnn.dropoutRandom.getState()], optimizer: s.optimizer.stateTensors(),
-      });
-      bytes = await encodeCheckpoint(s.lm, s.vocab, trainer, {
-        cell: s.settings.cell, hidden: s.settings.hidden, layers: s.settings.layers, embed: s.settings.embed || null,
-        optimizer: t.optimizer, lr: t.lr, clip: t.clip, batch: t.batch, steps: t.seqLen, corpus: s.corpus.label, level: "char", source: "wasm-rnn demo",
-      });
-    } finally {
-      trainer.dispose();
-    }
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   post({ type: "saved", kind, fileName: `${baseName(s)}${kind === "model" ? ".wrnn" : ".wrnn.ckpt"}`, bytes: buffer }, [buffer]);
@@ -409,8 +385,6 @@ async function load(name: string, buffer: ArrayBuffer): Promise<void> {
   s.fileName = name;
   if (checkpoint) {
     s.pending = checkpoint.trainer;
-    s.step = checkpoint.trainer.step;
-    s.epoch = checkpoint.trainer.epoch;
     const st = checkpoint.settings;
     const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
     const train: Partial<TrainSettings> = {};

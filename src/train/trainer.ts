@@ -2,13 +2,13 @@
 // backpropagation through time (truncated at each batch, the state carried and detached between sequential
 // batches), gradient clipping, an optimizer step in wasm, and a learning-rate schedule.
 
-import { checkPositiveInt, describe } from "../errors.js";
+import { checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
 import type { LanguageModel } from "../lm/model.js";
 import { CarriedState } from "../lm/state.js";
 import { Random } from "../random.js";
 import { runtime } from "../init.js";
 import { makeBatches, type Partition } from "../text/batches.js";
-import { Optimizer, type OptimizerOptions } from "./optimizers.js";
+import { Optimizer, resolveOptimizerOptions, type OptimizerOptions } from "./optimizers.js";
 import { clipGradientNorm, gradientNorm } from "./clip.js";
 import { checkSchedule, learningRate, type Schedule } from "./schedule.js";
 
@@ -58,23 +58,35 @@ export interface TrainerState {
   optimizer: Record<string, Float32Array>;
 }
 
+type ResolvedTrainerOptions = Required<Omit<TrainerOptions, "clip" | "schedule">> & { clip: number | null; schedule: Schedule };
+
+/** What configure() may change on a live Trainer. */
+export interface TrainerChanges {
+  /** Same name and settings but lr: the optimizer keeps its state. Anything else: a new optimizer, fresh state. */
+  optimizer?: OptimizerOptions;
+  /** A new clipping norm, or null for none. */
+  clip?: number | null;
+  schedule?: Schedule;
+}
+
 export class Trainer {
-  readonly optimizer: Optimizer;
-  readonly options: Readonly<Required<Omit<TrainerOptions, "clip" | "schedule">> & { clip: number | null; schedule: Schedule }>;
   /** Epochs and update steps completed. */
   epoch = 0;
   step = 0;
   stopped: string | null = null;
+  private opts: ResolvedTrainerOptions;
+  private optimizerInstance: Optimizer;
   private readonly random: Random;
   private readonly state: CarriedState;
+  /** Bumped by every epochSteps(): an older, unfinished epoch cannot be resumed after a newer one began. */
+  private epochRun = 0;
 
   constructor(readonly lm: LanguageModel, readonly ids: Int32Array, options: TrainerOptions) {
     if (!(ids instanceof Int32Array)) throw new TypeError(`Trainer: token ids must be an Int32Array, got ${describe(ids)}`);
     const partition = options.partition ?? "sequential";
     if (partition !== "sequential" && partition !== "random") throw new TypeError(`Trainer: partition must be "sequential" or "random", got ${describe(partition)}`);
-    const clip = options.clip ?? null;
-    if (clip !== null && !(typeof clip === "number" && clip > 0)) throw new RangeError(`Trainer: clip must be a norm > 0, got ${describe(clip)}`);
-    this.options = {
+    const clip = checkClip(options.clip ?? null);
+    this.opts = {
       batchSize: checkPositiveInt("Trainer: batchSize", options.batchSize),
       seqLen: checkPositiveInt("Trainer: seqLen", options.seqLen),
       partition,
@@ -86,22 +98,48 @@ export class Trainer {
     // a batch takes B·T tokens plus the targets' one more, after a random offset of up to T − 1
     const need = (this.options.batchSize + 1) * this.options.seqLen;
     if (ids.length < need) throw new RangeError(`Trainer: the text has ${ids.length} tokens; batches of ${this.options.batchSize} × ${this.options.seqLen} need at least ${need}`);
-    this.optimizer = new Optimizer(lm.parameterGroups(), options.optimizer);
+    this.optimizerInstance = new Optimizer(lm.parameterGroups(), options.optimizer);
     this.random = new Random(runtime(), this.options.seed);
     this.state = new CarriedState(lm, this.options.batchSize);
   }
 
+  get options(): Readonly<ResolvedTrainerOptions> {
+    return this.opts;
+  }
+
+  get optimizer(): Optimizer {
+    return this.optimizerInstance;
+  }
+
   /** One pass over the text. onStep is called after every update (for progress bars). */
   trainEpoch(onStep?: (info: StepInfo) => void): EpochResult {
+    const steps = this.epochSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      onStep?.(r.value);
+    }
+  }
+
+  /**
+   * One pass over the text, one update per `next()`: yields each step's info and returns the epoch's result.
+   * Between steps the caller may do anything else (a browser worker answers its messages, a UI stops
+   * training mid-epoch). The steps taken stay applied; an unfinished epoch is not counted in `epoch`, and a
+   * new epochSteps() or trainEpoch() abandons it.
+   */
+  *epochSteps(): Generator<StepInfo, EpochResult, void> {
     if (this.stopped) throw new Error(`Trainer: training already stopped (${this.stopped})`);
-    const { batchSize: B, seqLen: T, partition, clip, schedule } = this.options;
-    const lm = this.lm.train();
+    const run = ++this.epochRun;
+    const { batchSize: B, seqLen: T, partition } = this.opts;
+    const lm = this.lm;
     const batches = makeBatches(this.ids, B, T, partition, this.random);
-    const started = performance.now();
     const epoch = this.epoch + 1;
-    let lossSum = 0, done = 0;
+    let lossSum = 0, done = 0, busy = 0;
     this.state.reset();
     for (const [i, batch] of batches.entries()) {
+      if (run !== this.epochRun) throw new Error("Trainer: this epoch was abandoned when a newer epochSteps() or trainEpoch() began");
+      const started = performance.now();
+      lm.train(); // the caller may have switched to eval mode between steps
       if (!batch.continues) this.state.reset();
       const loss = lm.run(batch.tokens, batch.targets, T, B, this.state.h0, this.state.c0, true)!;
       this.state.capture();
@@ -112,16 +150,18 @@ export class Trainer {
         this.stopped = `the ${Number.isFinite(loss) ? "gradient norm" : "loss"} became ${Number.isFinite(loss) ? norm : loss} at epoch ${epoch}, batch ${i + 1}; the weights are those after step ${this.step}`;
         break;
       }
+      const { clip, schedule, optimizer } = this.opts;
       if (clip !== null) clipGradientNorm(groups, clip, norm);
-      this.optimizer.lr = learningRate(schedule, this.options.optimizer.lr, this.step);
-      this.optimizer.step();
+      this.optimizerInstance.lr = learningRate(schedule, optimizer.lr, this.step);
+      this.optimizerInstance.step();
       lm.paramsChanged();
       this.step++;
       lossSum += loss;
       done++;
-      onStep?.({ epoch, step: this.step, batch: i + 1, batches: batches.length, loss, gradNorm: norm, lr: this.optimizer.lr, tokens: T * B });
+      busy += performance.now() - started; // time spent between yields is the caller's, not training's
+      yield { epoch, step: this.step, batch: i + 1, batches: batches.length, loss, gradNorm: norm, lr: this.optimizerInstance.lr, tokens: T * B };
     }
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = busy / 1000;
     const loss = done > 0 ? lossSum / done : NaN;
     if (!this.stopped) this.epoch = epoch;
     const result: EpochResult = { epoch, loss, perplexity: Math.exp(loss), tokens: done * T * B, seconds, tokensPerSecond: (done * T * B) / seconds };
@@ -129,20 +169,43 @@ export class Trainer {
     return result;
   }
 
+  /**
+   * Changes hyperparameters between steps (an interactive run). Everything is checked before anything
+   * changes. The carried state, the step count and the batching generator go on; batch size and sequence
+   * length are fixed for a Trainer (make a new one and restoreState() into it).
+   */
+  configure(changes: TrainerChanges): void {
+    checkKnownKeys("Trainer.configure", checkObject("Trainer.configure", changes), ["optimizer", "clip", "schedule"]);
+    const clip = changes.clip === undefined ? this.opts.clip : checkClip(changes.clip);
+    const schedule = changes.schedule === undefined ? this.opts.schedule : checkSchedule(changes.schedule);
+    let optimizer = this.optimizerInstance;
+    if (changes.optimizer !== undefined) {
+      const next = resolveOptimizerOptions(changes.optimizer);
+      const { lr: _nextLr, ...nextRest } = next;
+      const { lr: _lr, ...rest } = this.optimizerInstance.options;
+      if (JSON.stringify(nextRest) !== JSON.stringify(rest)) optimizer = new Optimizer(this.lm.parameterGroups(), next);
+    }
+    if (optimizer !== this.optimizerInstance) {
+      this.optimizerInstance.dispose();
+      this.optimizerInstance = optimizer;
+    }
+    this.opts = { ...this.opts, clip, schedule, optimizer: changes.optimizer ?? this.opts.optimizer };
+  }
+
   /** Everything a checkpoint holds besides the model, so a resumed run continues exactly. */
   saveState(): TrainerState {
     return {
       epoch: this.epoch,
       step: this.step,
-      lr: this.optimizer.lr,
+      lr: this.optimizerInstance.lr,
       batchRandom: [...this.random.getState()],
       dropoutRandom: [...this.lm.rnn.dropoutRandom.getState()],
-      optimizer: this.optimizer.stateTensors(),
+      optimizer: this.optimizerInstance.stateTensors(),
     };
   }
 
   restoreState(s: TrainerState): void {
-    this.optimizer.loadState(s.optimizer, s.step, s.lr);
+    this.optimizerInstance.loadState(s.optimizer, s.step, s.lr);
     this.random.setState(s.batchRandom);
     this.lm.rnn.dropoutRandom.setState(s.dropoutRandom);
     this.epoch = s.epoch;
@@ -150,8 +213,13 @@ export class Trainer {
   }
 
   dispose(): void {
-    this.optimizer.dispose();
+    this.optimizerInstance.dispose();
     this.random.dispose();
     this.state.dispose();
   }
+}
+
+function checkClip(clip: unknown): number | null {
+  if (clip !== null && !(typeof clip === "number" && clip > 0 && Number.isFinite(clip))) throw new RangeError(`Trainer: clip must be a norm > 0 (or null for none), got ${describe(clip)}`);
+  return clip as number | null;
 }

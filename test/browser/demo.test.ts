@@ -1,8 +1,10 @@
 // The Vite-built demo (demo/dist, `npm run demo:build`) in Chromium, served as plain static files: the
 // package works from a bundler. Training steps in the worker lower the loss, the gradient-flow chart renders
 // with finite norms for all three cells, generation produces text, the page logs no errors, and the layout
-// fits a phone screen; a saved model reads in Node and loads back. Written to test-results/: demo-1280x800.png,
-// demo-390x844.png (viewport, scrolled to the top), demo-1280-full.png, demo-390-full.png, demo-model.wrnn.
+// fits a phone screen. Training stops and resumes at the next step, goes on after a switch of optimizer, and
+// a checkpoint reads in Node and resumes in the page; a saved model reads in Node and loads back. Written to
+// test-results/: demo-1280x800.png, demo-390x844.png (viewport, scrolled to the top), demo-1280-full.png,
+// demo-390-full.png, demo-model.wrnn, demo-checkpoint.wrnn.ckpt.
 //
 // What the demo provides for this test: window.__demo = { ready, build, training, history: [{ step, loss, perplexity,
 // tokensPerSecond }], lastSample, gradientFlow: null | { rendered, cells: { rnn, gru, lstm: { before[], after[] } } },
@@ -13,7 +15,7 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { decodeModel, init } from "../../src/index.js";
+import { decodeCheckpoint, decodeModel, init } from "../../src/index.js";
 import {
   CHROMIUM_NEED, REPO_ROOT, browserTest, describeProblems, missingPrerequisite, resultsPath, withBrowser,
 } from "./harness.js";
@@ -152,6 +154,34 @@ browserTest(test, missing, "demo (Vite build): trains in the worker, loss goes d
     assert.ok(resumed[0].loss < first, `the resumed model keeps what it learned: loss ${resumed[0].loss.toFixed(3)} < first ${first.toFixed(3)}`);
     lap(`resumed at step ${resumed[0].step}`);
 
+    // another optimizer between steps: training goes on from the same step with fresh optimizer state
+    await setValue(page, "optimizer-select", "sgd");
+    await setValue(page, "lr-input", "0.5");
+    const beforeSwitch = (await demoState(page)).history;
+    await page.locator(byId("train-start")).click();
+    await waitForDemo(page, problems, "training goes on with SGD", `d.history.length >= ${beforeSwitch.length + 5}`, 20_000);
+    await page.locator(byId("train-stop")).click();
+    await waitForDemo(page, problems, "training stops after SGD steps", "d.training === false", 10_000);
+    const switched = (await demoState(page)).history;
+    assert.is(switched[beforeSwitch.length].step, beforeSwitch[beforeSwitch.length - 1].step + 1, "the step count goes on");
+    assert.ok(switched.slice(beforeSwitch.length).every((h) => Number.isFinite(h.loss)), "finite SGD losses");
+
+    // a checkpoint: the optimizer's state and the step, readable in Node
+    const [ckptDownload] = await Promise.all([page.waitForEvent("download"), page.locator(byId("save-checkpoint")).click()]);
+    assert.match(ckptDownload.suggestedFilename(), /\.wrnn\.ckpt$/);
+    const checkpointPath = resultsPath("demo-checkpoint.wrnn.ckpt");
+    await ckptDownload.saveAs(checkpointPath);
+    await init({ build: "simd" });
+    const checkpoint = await decodeCheckpoint(new Uint8Array(readFileSync(checkpointPath)), "the demo's checkpoint");
+    const checkpointStep = switched[switched.length - 1].step;
+    try {
+      assert.is(checkpoint.trainer.step, checkpointStep, "the checkpoint holds the step it was saved at");
+      assert.is(checkpoint.settings.optimizer, "sgd");
+    } finally {
+      checkpoint.lm.dispose();
+    }
+    lap(`checkpoint at step ${checkpointStep}`);
+
     // gradient flow through the three cells
     // (the page may show a run from load time: mark that result, then wait for a new one)
     await page.evaluate(() => {
@@ -252,6 +282,18 @@ browserTest(test, missing, "demo (Vite build): trains in the worker, loss goes d
       [byId("generate-output"), generated] as const, { timeout: 15_000 },
     ).catch((e: Error) => { throw new Error(`no text from the loaded model: ${e.message.split("\n")[0]}; page problems: ${describeProblems(problems)}`); });
     lap(`saved ${bytes.length} B, loaded, generated`);
+
+    // the checkpoint loads back and training resumes from its step
+    await page.locator(byId("load-model")).setInputFiles(checkpointPath);
+    await waitForDemo(page, problems, "the checkpoint loads", "d.history.length === 0 || d.errors.length > 0", 10_000);
+    await page.locator(byId("train-start")).click();
+    await waitForDemo(page, problems, "training resumes from the checkpoint", "d.history.length >= 3 || d.errors.length > 0", 20_000);
+    await page.locator(byId("train-stop")).click();
+    await waitForDemo(page, problems, "training stops", "d.training === false", 10_000);
+    state = await demoState(page);
+    assert.equal(state.errors, [], "resuming from the checkpoint reports no error");
+    assert.is(state.history[0].step, checkpointStep + 1, "training resumes at the step after the checkpoint's");
+    lap(`resumed from the checkpoint at step ${state.history[0].step}`);
 
     state = await demoState(page);
     assert.equal(state.errors, [], "__demo.errors stays empty");

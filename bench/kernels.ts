@@ -264,6 +264,10 @@ async function main(): Promise<void> {
     ...[64, 128, 256, 512].map((n) => gemmCase(k, heap, n, n, n)),
     gemmCase(k, heap, 32, 768, 2048),
     gemvCase(k, heap, 320, 1024),
+    // W1's recurrent product (W_hh: 1 MiB) against one of 16 KB that stays in L1: the same rate means the
+    // GEMV is bound by the core's SIMD throughput, not by memory
+    gemvCase(k, heap, 256, 1024),
+    gemvCase(k, heap, 256, 16),
     gemmCase(k, heap, 1, 320, 1024, "gemm 1x320x1024 (panel M=1)"),
     lstmCase(64, 256, 1, 256),
     activationCase(k, heap, "tanhArray", 4096),

@@ -167,7 +167,8 @@ function machineInfo(pinCpu) {
 
 function cellsFor(id, args) {
   const w = WORKLOADS[id];
-  const multi = (id === "W2" || w.train) && args.threads;
+  // every workload but GEMM splits across threads: batched products by rows or panels, batch-1 steps' GEMVs by columns
+  const multi = id !== "GEMM512" && args.threads;
   const cells = [
     { peer: "wasm-rnn", variant: "simd", threads: 1, options: { build: "simd" }, ref: true },
     ...(args.relaxed ? [{ peer: "wasm-rnn", variant: "relaxed", threads: 1, options: { build: "relaxed" }, execArgv: [RELAXED_FLAG] }] : []),

@@ -6,23 +6,31 @@
 //   Int32 [2] QUIT — set once to stop the workers
 //   Float64 at byte 64: the job (pointers can exceed 2^31, so not Int32)
 
+import type { Kernels } from "./kernels.js";
+
 export const GEN = 0;
 export const DONE = 1;
 export const QUIT = 2;
 export const CONTROL_BYTES = 256;
 const JOB_OFFSET = 64;
 
-/** One GEMM C (+)= A·B split into `parts` slices by rows (multiples of 4) or by 8-column panels. */
+/**
+ * One product split into `parts` slices. A GEMM C (+)= A·B is cut by rows (multiples of 4) or by 8-column
+ * panels of the packed B. A batch-1 GEMV (`gemv`: M = 1, A = x, Bp = the dot-packed B, C = y) is cut by groups
+ * of 4 output columns.
+ */
 export interface GemmJob {
   M: number; N: number; K: number;
   A: number; rsA: number; csA: number;
   Bp: number; C: number; ldc: number;
   accumulate: boolean;
   byRows: boolean;
+  gemv: boolean;
   parts: number;
 }
 
-const FIELDS = ["M", "N", "K", "A", "rsA", "csA", "Bp", "C", "ldc", "accumulate", "byRows", "parts"] as const;
+const FIELDS = ["M", "N", "K", "A", "rsA", "csA", "Bp", "C", "ldc", "accumulate", "byRows", "gemv", "parts"] as const;
+const FLAGS: readonly string[] = ["accumulate", "byRows", "gemv"];
 
 export function writeJob(buffer: ArrayBufferLike, control: number, job: GemmJob): void {
   const f = new Float64Array(buffer, control + JOB_OFFSET, FIELDS.length);
@@ -32,17 +40,23 @@ export function writeJob(buffer: ArrayBufferLike, control: number, job: GemmJob)
 export function readJob(buffer: ArrayBufferLike, control: number): GemmJob {
   const f = new Float64Array(buffer, control + JOB_OFFSET, FIELDS.length);
   const job = {} as Record<string, number | boolean>;
-  FIELDS.forEach((name, i) => (job[name] = name === "accumulate" || name === "byRows" ? f[i] !== 0 : f[i]));
+  FIELDS.forEach((name, i) => (job[name] = FLAGS.includes(name) ? f[i] !== 0 : f[i]));
   return job as unknown as GemmJob;
 }
 
 /** The part `p` of a job, computed with this thread's own kernel instance. */
-export function runPart(
-  gemmPanels: (M: number, N: number, K: number, A: number, rsA: number, csA: number, Bp: number, C: number, ldc: number, acc: boolean, j0: number, j1: number) => void,
-  job: GemmJob, p: number,
-): void {
+export function runPart(k: Pick<Kernels, "gemmPanels" | "gemv">, job: GemmJob, p: number): void {
   const { M, N, K, A, rsA, csA, Bp, C, ldc, accumulate, byRows, parts } = job;
+  if (job.gemv) {
+    // groups of 4 columns, each 4·Kp floats of the dot-packed B (Kp = K rounded up to 8)
+    const groups = Math.ceil(N / 4), groupBytes = ((K + 7) & ~7) * 16;
+    const g0 = Math.floor((groups * p) / parts), g1 = Math.floor((groups * (p + 1)) / parts);
+    const n0 = 4 * g0, n1 = Math.min(N, 4 * g1);
+    if (n1 > n0) k.gemv(n1 - n0, K, A, Bp + g0 * groupBytes, C + n0 * 4, accumulate);
+    return;
+  }
   const panels = Math.ceil(N / 8);
+  const gemmPanels = k.gemmPanels;
   if (byRows) {
     const quads = Math.ceil(M / 4);
     const r0 = Math.min(M, 4 * Math.floor((quads * p) / parts)), r1 = Math.min(M, 4 * Math.floor((quads * (p + 1)) / parts));

@@ -1,15 +1,18 @@
-// Threads for the matrix products: the main thread and threads − 1 workers each take a slice of one GEMM.
-// Slices are whole rows or whole 8-column panels, computed by the same micro-kernel over the same K order,
-// so the result is bit-for-bit the single-threaded one. Small products stay on the main thread: a hand-off
-// costs a few microseconds.
+// Threads for the matrix products: the main thread and threads − 1 workers each take a slice of one GEMM
+// or batch-1 GEMV. Slices are whole rows, whole 8-column panels or whole groups of 4 GEMV columns, computed
+// by the same kernel over the same K order, so the result is bit-for-bit the single-threaded one. Small
+// products stay on the main thread: a hand-off costs about a microsecond even when both sides spin.
 
 import type { Kernels } from "./kernels.js";
 import { importNodeBuiltin } from "./instantiate.js";
 import type { Heap } from "./memory.js";
 import { CONTROL_BYTES, DONE, GEN, QUIT, runPart, writeJob, type GemmJob } from "./pool-protocol.js";
 
-/** Multiply-adds below which a product is not worth splitting. */
+/** Multiply-adds below which a product is not worth splitting (a GEMV runs ~18 G multiply-adds/s). */
 const MIN_SPLIT_WORK = 1 << 20;
+const MIN_SPLIT_GEMV = 1 << 17;
+/** Checks of DONE before the main thread blocks: a GEMV half finishes within microseconds. */
+const SPIN_CHECKS = 20000;
 
 interface WorkerHandle {
   terminate(): unknown;
@@ -19,6 +22,7 @@ export class ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly canBlock: boolean;
   private readonly single: Kernels["gemm"];
+  private readonly singleGemv: Kernels["gemv"];
 
   private constructor(
     private readonly k: Kernels, private readonly memory: WebAssembly.Memory, private readonly control: number,
@@ -26,6 +30,7 @@ export class ThreadPool {
   ) {
     this.ctrl = new Int32Array(memory.buffer, control, 4);
     this.single = k.gemm;
+    this.singleGemv = k.gemv;
     this.canBlock = blockingAllowed(this.ctrl);
   }
 
@@ -54,17 +59,32 @@ export class ThreadPool {
       this.single(M, N, K, A, rsA, csA, Bp, C, ldc, accumulate);
       return;
     }
-    const job: GemmJob = { M, N, K, A, rsA, csA, Bp, C, ldc, accumulate: Boolean(accumulate), byRows, parts };
+    this.run({ M, N, K, A, rsA, csA, Bp, C, ldc, accumulate: Boolean(accumulate), byRows, gemv: false, parts });
+  };
+
+  /** Drop-in for kernels.gemv (batch 1, dot-packed B): splits large products by groups of 4 columns. */
+  readonly gemv: Kernels["gemv"] = (N, K, x, Bd, y, accumulate) => {
+    const parts = this.threads;
+    if (N * K < MIN_SPLIT_GEMV || N < 8 * parts) {
+      this.singleGemv(N, K, x, Bd, y, accumulate);
+      return;
+    }
+    this.run({ M: 1, N, K, A: x, rsA: K, csA: 1, Bp: Bd, C: y, ldc: N, accumulate: Boolean(accumulate), byRows: false, gemv: true, parts });
+  };
+
+  /** Hands parts 1… to the workers, computes part 0, then waits for the rest (spinning first). */
+  private run(job: GemmJob): void {
     writeJob(this.memory.buffer, this.control, job);
     Atomics.store(this.ctrl, DONE, 0);
     Atomics.add(this.ctrl, GEN, 1);
     Atomics.notify(this.ctrl, GEN);
-    runPart(this.k.gemmPanels, job, 0);
-    const others = parts - 1;
+    runPart(this.k, job, 0);
+    const others = job.parts - 1;
+    let spins = 0;
     for (let done = Atomics.load(this.ctrl, DONE); done < others; done = Atomics.load(this.ctrl, DONE)) {
-      if (this.canBlock) Atomics.wait(this.ctrl, DONE, done, 1000);
+      if (this.canBlock && ++spins > SPIN_CHECKS) Atomics.wait(this.ctrl, DONE, done, 1000);
     }
-  };
+  }
 
   /** Stops the workers. */
   terminate(): void {

@@ -7,12 +7,12 @@ import { ThreadPool } from "./pool.js";
 
 export class Runtime {
   readonly heap: Heap;
-  /** The kernels; in threads mode `gemm` splits large products across the pool. */
+  /** The kernels; in threads mode `gemm` and `gemv` split large products across the pool. */
   readonly k: Kernels;
 
   private constructor(kernels: Kernels, readonly build: BuildName, readonly pool: ThreadPool | null, heap: Heap) {
     this.heap = heap;
-    this.k = pool ? { ...kernels, gemm: pool.gemm } : kernels;
+    this.k = pool ? { ...kernels, gemm: pool.gemm, gemv: pool.gemv } : kernels;
   }
 
   static async create(loaded: LoadedModule, threads = 1): Promise<Runtime> {

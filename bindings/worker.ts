@@ -34,7 +34,7 @@ async function serve(setup: Setup, ready: () => void): Promise<void> {
     }
     seen = gen;
     if (Atomics.load(ctrl, QUIT)) return;
-    runPart(k.gemmPanels, readJob(buffer, setup.control), setup.part);
+    runPart(k, readJob(buffer, setup.control), setup.part);
     Atomics.add(ctrl, DONE, 1);
     Atomics.notify(ctrl, DONE);
   }

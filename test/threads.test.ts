@@ -24,7 +24,7 @@ const scalar = process.env.WASM_RNN_BUILD === "scalar"; // the scalar build has 
   assert.is(two.build, one.build);
   assert.is(one.threads, 1);
   assert.is(two.threads, 2);
-  for (const key of ["lstm", "gru", "lm"]) assert.equal(two[key], one[key], key);
+  for (const key of ["lstm", "gru", "batch1", "lm"]) assert.equal(two[key], one[key], key);
 });
 
 test("threads are refused clearly where they cannot work, and must be chosen at the first init()", async () => {

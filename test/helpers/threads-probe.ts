@@ -1,5 +1,6 @@
-// Run as a child process by threads.test.ts: computes large-enough products that the pool splits them, on
-// `threads` threads, and prints hashes of everything (outputs, gradients, trained weights) as JSON.
+// Run as a child process by threads.test.ts: computes large-enough products that the pool splits them (GEMMs,
+// and the GEMVs of batch-1 steps) on `threads` threads, and prints hashes of everything (outputs, gradients,
+// trained weights) as JSON.
 
 import { createHash } from "node:crypto";
 import { init, LSTM, GRU, LanguageModel, Trainer, type BuildName } from "../../src/index.js";
@@ -17,6 +18,17 @@ for (const [name, layer] of [["lstm", new LSTM({ inputSize: 40, hiddenSize: 96, 
   const r = layer.forward(wave(T * B * 40, 0.37), { seqLen: T, batch: B });
   const g = layer.backward({ dOutput: wave(T * B * D * 96, 0.11) });
   result[name] = { output: hash(r.output), hN: hash(r.hN), dx: hash(g.dx), ...Object.fromEntries(Object.entries(g.grads).map(([k, v]) => [k, hash(v)])) };
+}
+// batch 1: the per-step W_hh products are GEMVs (262k multiply-adds each), split by groups of columns
+{
+  const layer = new LSTM({ inputSize: 64, hiddenSize: 256, seed: 5 });
+  const T = 12;
+  const r = layer.forward(wave(T * 64, 0.23), { seqLen: T, batch: 1 });
+  const g = layer.backward({ dOutput: wave(T * 256, 0.19) });
+  const stream = layer.stream({ batch: 1 });
+  let y: Float32Array = new Float32Array(0);
+  for (let t = 0; t < T; t++) y = stream.step(wave(64, 0.05 * (t + 1)));
+  result.batch1 = { output: hash(r.output), hN: hash(r.hN), cN: hash(r.cN!), dx: hash(g.dx), stream: hash(y), ...Object.fromEntries(Object.entries(g.grads).map(([k, v]) => [k, hash(v)])) };
 }
 const lm = new LanguageModel({ vocabSize: 28, cell: "lstm", hiddenSize: 128, embedSize: 16 });
 const ids = Int32Array.from({ length: 6000 }, (_, i) => (i * 7 + (i >> 3)) % 28);

@@ -10,7 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CHROMIUM_NEED, REPO_ROOT, RESULTS_DIR, browserTest, missingPrerequisite, withBrowser, type Session } from "./harness.js";
 import {
-  assertGolden, assertNoProblems, assertSameBits, inNode, names, openChecksPage, pageGolden, pageLarge, type PageInfo,
+  assertGolden, assertNoProblems, assertSameBits, BATCH1, inNode, names, openChecksPage, pageGolden, pageLarge, type PageInfo,
 } from "./compare.js";
 
 const APP = join(REPO_ROOT, "test/browser/bundle-app");
@@ -77,6 +77,7 @@ browserTest(test, missing, "Vite-bundled page, cross-origin isolated, simd with 
     assert.ok(s.server.requests.some((r) => /\/assets\/rnn\.simd-threads-[\w-]+\.wasm$/.test(r.path)), "the shared-memory build is loaded");
     const large = await pageLarge(s);
     assertSameBits("large LSTM (Vite bundle, simd, 2 threads)", large.arrays, node.large);
+    assertSameBits("batch-1 LSTM (Vite bundle, simd, 2 threads: split GEMVs)", (await pageLarge(s, BATCH1)).arrays, node.batch1);
     const golden = await pageGolden(s);
     for (const name of names) assertSameBits(`${name} (Vite bundle, simd, 2 threads)`, golden[name], node.golden[name]);
     console.log(`  Vite bundle, 2 threads: large LSTM fwd+bwd ${large.ms.toFixed(0)} ms, ${names.length} layer files bit-identical to Node`);

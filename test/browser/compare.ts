@@ -18,6 +18,10 @@ export interface PageInfo {
 
 /** Products here are above the 1M multiply-add threshold, so with 2 threads they are split. */
 export const LARGE = { cell: "lstm", inputSize: 64, hiddenSize: 256, numLayers: 1, bidirectional: false, seqLen: 16, batch: 32, seed: 3 } as const;
+/** Batch 1: each step's W_hh product is a GEMV of 262k multiply-adds, split by columns with 2 threads. */
+export const BATCH1 = { ...LARGE, seqLen: 8, batch: 1, seed: 4 } as const;
+
+type LayerSpec = typeof LARGE | typeof BATCH1;
 
 export const cases = goldenCases("layer");
 export const names = cases.map((g) => g.name);
@@ -59,7 +63,7 @@ export function runCase(g: GoldenCase): Arrays {
   }
 }
 
-export function runLarge(spec: typeof LARGE): Arrays {
+export function runLarge(spec: LayerSpec): Arrays {
   const { cell, seqLen: T, batch: B, seed, ...sizes } = spec;
   const Layer = cell === "lstm" ? LSTM : cell === "gru" ? GRU : RNN;
   const layer = new Layer({ ...sizes, seed });
@@ -79,16 +83,17 @@ export function runLarge(spec: typeof LARGE): Arrays {
   }
 }
 
-let nodeResults: Promise<{ golden: Record<string, Arrays>; large: Arrays }> | undefined;
+let nodeResults: Promise<{ golden: Record<string, Arrays>; large: Arrays; batch1: Arrays }> | undefined;
 
 /** Node's simd-build results (computed once; the whole browser run shares this process's init). */
-export function inNode(): Promise<{ golden: Record<string, Arrays>; large: Arrays }> {
+export function inNode(): Promise<{ golden: Record<string, Arrays>; large: Arrays; batch1: Arrays }> {
   nodeResults ??= (async () => {
     const { build } = await init({ build: "simd" });
     assert.is(build, "simd", "Node side must run the simd build");
     return {
       golden: Object.fromEntries(cases.map((g) => [g.name, runCase(g)])),
       large: runLarge(LARGE),
+      batch1: runLarge(BATCH1),
     };
   })();
   return nodeResults;
@@ -164,8 +169,8 @@ export function pageGolden(s: Session): Promise<Record<string, Arrays>> {
   return s.page.evaluate((list) => (window as unknown as { __plain: { runGolden(n: string[]): Promise<Record<string, Arrays>> } }).__plain.runGolden(list), names);
 }
 
-export function pageLarge(s: Session): Promise<{ arrays: Arrays; ms: number }> {
-  return s.page.evaluate((spec) => (window as unknown as { __plain: { runLarge(sp: unknown): { arrays: Arrays; ms: number } } }).__plain.runLarge(spec), LARGE);
+export function pageLarge(s: Session, spec: LayerSpec = LARGE): Promise<{ arrays: Arrays; ms: number }> {
+  return s.page.evaluate((sp) => (window as unknown as { __plain: { runLarge(sp: unknown): { arrays: Arrays; ms: number } } }).__plain.runLarge(sp), spec);
 }
 
 export function assertNoProblems(s: Session): void {

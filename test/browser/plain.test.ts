@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CHROMIUM_NEED, REPO_ROOT, browserTest, floatsFromBase64, missingPrerequisite, withBrowser, type Session } from "./harness.js";
 import {
-  assertGolden, assertNoProblems, assertSameBits, cases, inNode, names, openChecksPage, pageGolden, pageLarge, type PageInfo,
+  assertGolden, assertNoProblems, assertSameBits, BATCH1, cases, inNode, names, openChecksPage, pageGolden, pageLarge, type PageInfo,
 } from "./compare.js";
 
 const openPlain = (s: Session, query: string): Promise<PageInfo> => openChecksPage(s, "/test/browser/plain.html", query);
@@ -79,6 +79,7 @@ browserTest(test, missing, "plain page, cross-origin isolated, init({ threads: 2
     assert.ok(s.server.requests.some((r) => r.path === "/dist/bindings/worker.js"), "the worker module is loaded");
     const large = await pageLarge(s);
     assertSameBits("large LSTM (simd, 2 threads)", large.arrays, node.large);
+    assertSameBits("batch-1 LSTM (simd, 2 threads: split GEMVs)", (await pageLarge(s, BATCH1)).arrays, node.batch1);
     const golden = await pageGolden(s);
     for (const name of names) assertSameBits(`${name} (simd, 2 threads)`, golden[name], node.golden[name]);
     console.log(`  2 threads in Chromium: large LSTM fwd+bwd ${large.ms.toFixed(0)} ms, bit-identical to Node's single thread`);

@@ -3,7 +3,6 @@
 
 import type { Runtime } from "../bindings/index.js";
 import { describe } from "./errors.js";
-import { runtime } from "./init.js";
 
 export class Random {
   private readonly state: number;
@@ -14,11 +13,6 @@ export class Random {
     }
     this.state = rt.heap.alloc(16);
     rt.k.rngSeed(this.state, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
-  }
-
-  /** A generator on the wasm runtime that init() loaded: `Random.seeded(42)` (call init() first). */
-  static seeded(seed: number): Random {
-    return new Random(runtime(), seed);
   }
 
   /** A float in [0, 1). */

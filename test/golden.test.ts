@@ -3,28 +3,9 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { RNN, GRU, LSTM, LanguageModel, type RecurrentLayer } from "../src/index.js";
+import { LanguageModel } from "../src/index.js";
 import { initForTests } from "./helpers/setup.js";
-import { goldenCases, worstRatio, type GoldenCase } from "./helpers/golden.js";
-
-export function makeLayer(g: GoldenCase): RecurrentLayer {
-  const { inputSize, hiddenSize, numLayers, bidirectional, bias } = g.config;
-  const common = { inputSize, hiddenSize, numLayers, bidirectional, bias };
-  switch (g.cell) {
-    case "rnn_tanh": return new RNN({ ...common, nonlinearity: "tanh" });
-    case "rnn_relu": return new RNN({ ...common, nonlinearity: "relu" });
-    case "gru": return new GRU({ ...common, resetAfter: g.gruVariant !== "resetBefore" });
-    case "lstm": return new LSTM(common);
-  }
-}
-
-export function torchParams(g: GoldenCase, prefix = ""): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const [name, t] of Object.entries(g.params)) {
-    if (name.startsWith(prefix)) out[name.slice(prefix.length)] = t.data;
-  }
-  return out;
-}
+import { goldenCases, makeLayer, torchParams, worstRatio } from "./helpers/golden.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.
 const build = await initForTests();

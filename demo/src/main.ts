@@ -126,9 +126,7 @@ for (const c of [...BUILTIN_CORPORA, CUSTOM_CORPUS]) el.corpusSelect.add(new Opt
 
 function updateCorpusInfo(): void {
   const text = el.corpusText.value;
-  let distinct = 0;
-  const seen = new Set<string>();
-  for (const ch of text) if (!seen.has(ch)) (seen.add(ch), distinct++);
+  const distinct = new Set(text).size; // code points, as the vocabulary counts them
   const builtin = BUILTIN_CORPORA.find((c) => c.id === el.corpusSelect.value);
   const lines = builtin?.names ? `${fmt(text.split("\n").filter((l) => l.trim() !== "").length)} names · ` : "";
   el.corpusInfo.textContent = `${lines}${fmt(text.length)} characters · ${distinct} distinct`;

@@ -2,8 +2,8 @@
 // and the assertions that compare the two (bit for bit) and against PyTorch (golden tolerance).
 
 import * as assert from "uvu/assert";
-import { init, RNN, GRU, LSTM, type RecurrentLayer } from "../../src/index.js";
-import { goldenCases, worstRatio, type GoldenCase } from "../helpers/golden.js";
+import { init, RNN, GRU, LSTM } from "../../src/index.js";
+import { goldenCases, makeLayer, torchParams, worstRatio, type GoldenCase } from "../helpers/golden.js";
 import { base64OfFloats, describeProblems, floatsFromBase64, type Session } from "./harness.js";
 
 export type Arrays = Record<string, string>; // name → base64 of float32 bytes
@@ -32,21 +32,10 @@ export function bits(values: ArrayLike<number>): string {
   return base64OfFloats(values instanceof Float32Array ? values : Float32Array.from(values));
 }
 
-export function makeLayer(g: GoldenCase): RecurrentLayer {
-  const { inputSize, hiddenSize, numLayers, bidirectional, bias } = g.config;
-  const common = { inputSize, hiddenSize, numLayers, bidirectional, bias };
-  switch (g.cell) {
-    case "rnn_tanh": return new RNN({ ...common, nonlinearity: "tanh" });
-    case "rnn_relu": return new RNN({ ...common, nonlinearity: "relu" });
-    case "gru": return new GRU({ ...common, resetAfter: g.gruVariant !== "resetBefore" });
-    case "lstm": return new LSTM(common);
-  }
-}
-
 export function runCase(g: GoldenCase): Arrays {
   const layer = makeLayer(g);
   try {
-    layer.loadTorchParams(Object.fromEntries(Object.entries(g.params).map(([k, t]) => [k, t.data])));
+    layer.loadTorchParams(torchParams(g));
     const fwd = layer.forward(g.x!.data, {
       seqLen: g.seqLen, batch: g.batch, h0: g.h0.data, c0: g.c0?.data, lengths: g.lengths ?? undefined,
     });

@@ -4,11 +4,11 @@
 // @oven/bun-<platform>, @cloudflare/workerd-<platform>) that npm installs as an optional dependency, and
 // runtimes() below finds it there; bun's postinstall would only copy its binary over a placeholder shim.
 
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { installOnFirstUse } from "../../scripts/install-on-first-use.mjs";
 
 export const EDGE_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT_DIR = path.resolve(EDGE_DIR, "../..");
@@ -16,29 +16,9 @@ export const ROOT_DIR = path.resolve(EDGE_DIR, "../..");
 const pkg = JSON.parse(readFileSync(path.join(EDGE_DIR, "package.json"), "utf8"));
 const require = createRequire(path.join(EDGE_DIR, "package.json"));
 
-/** The dependencies of test/edge/package.json that are not installed, or not at the pinned version. */
-export function missingPackages() {
-  return Object.entries(pkg.dependencies).filter(([name, version]) => {
-    try {
-      return JSON.parse(readFileSync(path.join(EDGE_DIR, "node_modules", name, "package.json"), "utf8")).version !== version;
-    } catch {
-      return true;
-    }
-  }).map(([name, version]) => `${name}@${version}`);
-}
-
 /** Installs test/edge/node_modules when a dependency is missing (npm ci from the lockfile). Throws on failure. */
 export function ensureInstalled({ log = console.log } = {}) {
-  const missing = missingPackages();
-  if (missing.length === 0) return false;
-  const args = ["ci", "--prefix", EDGE_DIR, "--ignore-scripts", "--no-audit", "--no-fund"];
-  log(`test/edge: installing ${missing.join(", ")} into test/edge/node_modules (npm ${args.join(" ").replace(EDGE_DIR, "test/edge")}); once, ~360 MB…`);
-  const started = performance.now();
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const r = spawnSync(npm, args, { stdio: ["ignore", "inherit", "inherit"], cwd: ROOT_DIR, shell: process.platform === "win32" });
-  if (r.status !== 0) throw new Error(`npm ci --prefix test/edge failed (${r.error?.message ?? `exit ${r.status}`})`);
-  log(`test/edge: installed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return true;
+  return installOnFirstUse(EDGE_DIR, { what: "test/edge (Deno, Bun, miniflare: ~360 MB)", log });
 }
 
 function resolveIn(pkgName, file) {

@@ -1,6 +1,7 @@
 // Reading the PyTorch reference files of test/fixtures/golden (format: that folder's README.md).
 
 import { readFileSync, readdirSync } from "node:fs";
+import { RNN, GRU, LSTM, type RecurrentLayer } from "../../src/index.js";
 
 export interface Tensor {
   shape: number[];
@@ -56,4 +57,25 @@ export function worstRatio(got: ArrayLike<number>, want: ArrayLike<number>, atol
     if (r > ratio) { ratio = r; index = i; }
   }
   return { ratio, index };
+}
+
+/** The layer a "layer" file describes (weights still to load). */
+export function makeLayer(g: GoldenCase): RecurrentLayer {
+  const { inputSize, hiddenSize, numLayers, bidirectional, bias } = g.config;
+  const common = { inputSize, hiddenSize, numLayers, bidirectional, bias };
+  switch (g.cell) {
+    case "rnn_tanh": return new RNN({ ...common, nonlinearity: "tanh" });
+    case "rnn_relu": return new RNN({ ...common, nonlinearity: "relu" });
+    case "gru": return new GRU({ ...common, resetAfter: g.gruVariant !== "resetBefore" });
+    case "lstm": return new LSTM(common);
+  }
+}
+
+/** The file's parameters under PyTorch's names (those under `prefix`, with it removed). */
+export function torchParams(g: GoldenCase, prefix = ""): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(g.params)) {
+    if (name.startsWith(prefix)) out[name.slice(prefix.length)] = t.data;
+  }
+  return out;
 }

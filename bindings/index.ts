@@ -1,6 +1,6 @@
 // The bindings floor: the only code that knows WebAssembly exists.
 export { loadModule, supportedBuilds, supportsBuild, defaultWasmUrl, BUILDS } from "./load.js";
 export type { BuildName, WasmSource, LoadOptions, LoadedModule } from "./load.js";
-export { Heap, F32Buffer } from "./memory.js";
+export { Heap, F32Buffer, WasmMemoryError, formatBytes, alignedBytes, MEMORY_LIMIT, SHARED_MEMORY_LIMIT } from "./memory.js";
 export type { Kernels } from "./kernels.js";
 export { Runtime } from "./runtime.js";

@@ -27,5 +27,5 @@ export type { SamplingOptions } from "./lm/sampling.js";
 export { CarriedState } from "./lm/state.js";
 export {
   encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint, encodeSafetensorsModel, decodeSafetensorsModel,
-  inferConfig, type TextModel, type Checkpoint,
+  inferConfig, type TextModel, type Checkpoint, type DecodeOptions,
 } from "./io/model-io.js";

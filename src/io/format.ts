@@ -17,6 +17,7 @@
 
 import { describe, product, shapeText } from "../errors.js";
 import { looksLikeSafetensors, readFloat32LE, writeFloat32LE } from "./safetensors.js";
+import { checkJsonDepth, MAX_JSON_DEPTH } from "./json.js";
 
 export const FORMAT_VERSION = 1;
 
@@ -127,6 +128,7 @@ export async function decodeModelFile(bytes: Uint8Array, source?: string): Promi
     throw corrupt(`the JSON does not parse (${(e as Error).message})`);
   }
   if (!isPlainObject(header)) throw corrupt(`it is ${describe(header)}, not a JSON object`);
+  checkJsonDepth(header, corrupt);
   const { kind, config, vocab, training, dataBytes, tensors } = header;
   if (kind !== "model" && kind !== "checkpoint") throw corrupt(`"kind" must be "model" or "checkpoint", got ${describe(kind)}`);
   if (!isPlainObject(config)) throw corrupt(`"config" must be an object, got ${describe(config)}`);
@@ -178,6 +180,9 @@ function checkJson(what: string, value: unknown, ancestors: unknown[] = []): voi
   if (typeof value === "number" && Number.isFinite(value)) return;
   if (typeof value === "object" && (Array.isArray(value) || isPlainPrototype(value))) {
     if (ancestors.includes(value)) throw new TypeError(`${what} must be JSON-safe, but it refers to itself`);
+    // what we write must read back: the decoder refuses deeper nesting (see json.ts); the fields sit one level
+    // below the header object
+    if (ancestors.length >= MAX_JSON_DEPTH - 1) throw new RangeError(`${what} nests deeper than ${MAX_JSON_DEPTH - 1} levels, which a model file may not`);
     ancestors.push(value);
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) checkJson(`${what}[${i}]`, value[i], ancestors);

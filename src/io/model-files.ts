@@ -2,7 +2,7 @@
 
 import { writeFileAtomic, readFileBytes } from "./files.js";
 import {
-  decodeCheckpoint, decodeModel, encodeCheckpoint, encodeModel, encodeSafetensorsModel, type Checkpoint, type TextModel,
+  decodeCheckpoint, decodeModel, encodeCheckpoint, encodeModel, encodeSafetensorsModel, type Checkpoint, type DecodeOptions, type TextModel,
 } from "./model-io.js";
 import type { LanguageModel } from "../lm/model.js";
 import type { Vocabulary } from "../text/vocab.js";
@@ -14,14 +14,14 @@ export async function saveModel(path: string, lm: LanguageModel, vocab: Vocabula
   await writeFileAtomic(path, bytes);
 }
 
-export async function loadModel(path: string): Promise<TextModel> {
-  return decodeModel(await readFileBytes(path, "model file"), path);
+export async function loadModel(path: string, options: DecodeOptions = {}): Promise<TextModel> {
+  return decodeModel(await readFileBytes(path, "model file"), path, options);
 }
 
 export async function saveCheckpoint(path: string, lm: LanguageModel, vocab: Vocabulary | null, trainer: Trainer, settings: Record<string, unknown> = {}): Promise<void> {
   await writeFileAtomic(path, await encodeCheckpoint(lm, vocab, trainer, settings));
 }
 
-export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  return decodeCheckpoint(await readFileBytes(path, "checkpoint"), path);
+export async function loadCheckpoint(path: string, options: DecodeOptions = {}): Promise<Checkpoint> {
+  return decodeCheckpoint(await readFileBytes(path, "checkpoint"), path, options);
 }

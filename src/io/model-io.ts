@@ -3,10 +3,11 @@
 // step counts and the generators' states. Safetensors carries the same weights under PyTorch's names, both ways.
 
 import { LanguageModel } from "../lm/model.js";
-import type { LanguageModelOptions } from "../lm/config.js";
+import { configOptions, type LanguageModelConfig, type LanguageModelOptions } from "../lm/config.js";
 import { Vocabulary } from "../text/vocab.js";
 import type { Trainer, TrainerState } from "../train/trainer.js";
-import { describe } from "../errors.js";
+import { checkKnownKeys, checkObject, describe } from "../errors.js";
+import { checkFiniteTensors, checkJsonDepth, checkModelTensors, checkOptimizerState } from "./checks.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
 
@@ -22,6 +23,14 @@ export interface Checkpoint extends TextModel {
   settings: Record<string, unknown>;
 }
 
+export interface DecodeOptions {
+  /**
+   * Load weights (and optimizer state) holding NaN or ±Infinity. Off by default: such a file makes every
+   * output NaN, so it is refused with the name of the first tensor that has one.
+   */
+  allowNonFinite?: boolean;
+}
+
 const OPTIMIZER_PREFIX = "optimizer/";
 
 // --------------------------------------------------------------------------------------------- bytes ----
@@ -31,11 +40,16 @@ export async function encodeModel(lm: LanguageModel, vocab: Vocabulary | null = 
 }
 
 /** Reads a model file, a checkpoint (its model part) or a safetensors file (see decodeSafetensorsModel). */
-export async function decodeModel(bytes: Uint8Array, source = "the model data"): Promise<TextModel> {
-  if (looksLikeSafetensors(bytes) && !looksLikeModelFile(bytes)) return decodeSafetensorsModel(bytes, source);
+export async function decodeModel(bytes: Uint8Array, source = "the model data", options: DecodeOptions = {}): Promise<TextModel> {
+  const allowNonFinite = checkDecodeOptions("decodeModel", options);
+  if (looksLikeSafetensors(bytes) && !looksLikeModelFile(bytes)) return decodeSafetensorsModel(bytes, source, { allowNonFinite });
   const file = await decodeModelFile(bytes, source);
   const weights = Object.fromEntries(Object.entries(file.tensors).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
-  return { lm: buildModel(file.config, weights, source), vocab: buildVocab(file.vocab, source) };
+  const shapes = Object.fromEntries(Object.entries(file.shapes).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
+  const config = checkModelTensors(file.config, shapes, source);
+  const vocab = buildVocab(file.vocab, config, source);
+  checkFiniteTensors(weights, source, allowNonFinite);
+  return { lm: buildModel(config, weights, source), vocab };
 }
 
 export async function encodeCheckpoint(lm: LanguageModel, vocab: Vocabulary | null, trainer: Trainer, settings: Record<string, unknown> = {}): Promise<Uint8Array> {
@@ -50,18 +64,33 @@ export async function encodeCheckpoint(lm: LanguageModel, vocab: Vocabulary | nu
   return encodeModelFile(file);
 }
 
-export async function decodeCheckpoint(bytes: Uint8Array, source = "the checkpoint"): Promise<Checkpoint> {
+/**
+ * Reads a checkpoint. Everything is checked before the model is built: the configuration against the
+ * weights, the vocabulary against the configuration, the optimizer state against the model and its
+ * recorded optimizer, the counters and generator states.
+ */
+export async function decodeCheckpoint(bytes: Uint8Array, source = "the checkpoint", options: DecodeOptions = {}): Promise<Checkpoint> {
+  const allowNonFinite = checkDecodeOptions("decodeCheckpoint", options);
   const file = await decodeModelFile(bytes, source);
   if (file.kind !== "checkpoint" || !file.training) throw new Error(`${source} is a model file, not a checkpoint: it has no training state to resume from`);
-  const weights: Record<string, Float32Array> = {}, optimizer: Record<string, Float32Array> = {};
+  const weights: Record<string, Float32Array> = {}, shapes: Record<string, number[]> = {}, optimizer: Record<string, Float32Array> = {};
   for (const [name, data] of Object.entries(file.tensors)) {
-    if (name.startsWith(OPTIMIZER_PREFIX)) optimizer[name.slice(OPTIMIZER_PREFIX.length)] = data;
-    else weights[name] = data;
+    if (name.startsWith(OPTIMIZER_PREFIX)) {
+      setOwn(optimizer, name.slice(OPTIMIZER_PREFIX.length), data);
+    } else {
+      setOwn(weights, name, data);
+      setOwn(shapes, name, file.shapes[name]);
+    }
   }
+  const config = checkModelTensors(file.config, shapes, source);
+  const vocab = buildVocab(file.vocab, config, source);
   const t = file.training as Record<string, unknown>;
+  const optimizerOptions = checkOptimizerState(optimizer, t.optimizerOptions, config, source);
+  checkFiniteTensors(weights, source, allowNonFinite);
+  checkFiniteTensors(optimizer, source, allowNonFinite, "optimizer state");
   const ints = (key: string) => {
     const v = t[key];
-    if (!Number.isInteger(v) || (v as number) < 0) throw new Error(`${source} is corrupt: training.${key} must be a non-negative integer, got ${describe(v)}`);
+    if (!Number.isSafeInteger(v) || (v as number) < 0) throw new Error(`${source} is corrupt: training.${key} must be a non-negative integer, got ${describe(v)}`);
     return v as number;
   };
   const words = (key: string) => {
@@ -70,12 +99,16 @@ export async function decodeCheckpoint(bytes: Uint8Array, source = "the checkpoi
     return v as number[];
   };
   const lr = t.lr;
-  if (typeof lr !== "number" || !(lr > 0)) throw new Error(`${source} is corrupt: training.lr must be a number > 0, got ${describe(lr)}`);
+  if (typeof lr !== "number" || !(lr > 0) || !Number.isFinite(lr)) throw new Error(`${source} is corrupt: training.lr must be a finite number > 0, got ${describe(lr)}`);
   const trainer: TrainerState = {
     epoch: ints("epoch"), step: ints("step"), lr, batchRandom: words("batchRandom"), dropoutRandom: words("dropoutRandom"), optimizer,
+    ...(optimizerOptions ? { optimizerOptions } : {}),
   };
-  const settings = typeof t.settings === "object" && t.settings !== null ? (t.settings as Record<string, unknown>) : {};
-  return { lm: buildModel(file.config, weights, source), vocab: buildVocab(file.vocab, source), trainer, settings };
+  if (t.settings !== undefined && (typeof t.settings !== "object" || t.settings === null || Array.isArray(t.settings))) {
+    throw new Error(`${source} is corrupt: training.settings must be an object, got ${describe(t.settings)}`);
+  }
+  const settings = (t.settings ?? {}) as Record<string, unknown>;
+  return { lm: buildModel(config, weights, source), vocab, trainer, settings };
 }
 
 /** The weights under PyTorch's names, F32; the configuration and vocabulary ride along in the metadata. */
@@ -94,29 +127,34 @@ export function encodeSafetensorsModel(lm: LanguageModel, vocab: Vocabulary | nu
  * overrides either (e.g. { nonlinearity: "relu" }, or resetAfter: false, which shapes cannot tell).
  */
 export function decodeSafetensorsModel(
-  bytes: Uint8Array, source = "the safetensors data", overrides: { config?: Partial<LanguageModelOptions>; vocab?: Vocabulary } = {},
+  bytes: Uint8Array, source = "the safetensors data",
+  overrides: { config?: Partial<LanguageModelOptions>; vocab?: Vocabulary; allowNonFinite?: boolean } = {},
 ): TextModel {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
+  const parse = (key: string): unknown => {
+    let value: unknown;
+    try {
+      value = JSON.parse(metadata[key]);
+    } catch {
+      throw new Error(`${source} has unreadable metadata: "${key}" is not JSON`);
+    }
+    checkJsonDepth(value, (problem) => new Error(`${source} has unreadable metadata: "${key}": ${problem}`));
+    return value;
+  };
   let config: Record<string, unknown>;
   if (metadata.config) {
-    try {
-      config = JSON.parse(metadata.config);
-    } catch {
-      throw new Error(`${source} has unreadable metadata: "config" is not JSON`);
-    }
+    const parsed = parse("config");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`${source} has unreadable metadata: "config" must be a JSON object, got ${describe(parsed)}`);
+    config = parsed as Record<string, unknown>;
   } else config = { ...inferConfig(shapes, source) };
-  config = { ...config, ...overrides.config };
+  const resolved = checkModelTensors({ ...config, ...overrides.config }, shapes, source);
   const weights = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.data]));
   let vocab = overrides.vocab ?? null;
-  if (!vocab && metadata.vocab) {
-    try {
-      vocab = buildVocab(JSON.parse(metadata.vocab), source);
-    } catch (e) {
-      throw new Error(`${source} has unreadable metadata: "vocab": ${(e as Error).message}`);
-    }
-  }
-  return { lm: buildModel(config, weights, source), vocab };
+  if (vocab && vocab.size !== resolved.vocabSize) throw new Error(`the vocabulary has ${vocab.size} tokens but ${source} has ${resolved.vocabSize} outputs`);
+  if (!vocab && metadata.vocab) vocab = buildVocab(parse("vocab"), resolved, source);
+  checkFiniteTensors(weights, source, overrides.allowNonFinite ?? false);
+  return { lm: buildModel(resolved, weights, source), vocab };
 }
 
 /** The LanguageModel options that PyTorch-named weight shapes imply (RNN cells default to tanh, GRU to reset-after). */
@@ -150,12 +188,13 @@ function modelFile(lm: LanguageModel, vocab: Vocabulary | null, kind: ModelFile[
   return { kind, config: { ...lm.options() }, vocab: vocab ? { ...vocab.toJSON() } : null, tensors: lm.torchParams(), shapes: lm.parameterShapes() };
 }
 
-function buildModel(config: Record<string, unknown>, weights: Record<string, Float32Array>, source: string): LanguageModel {
+/** Builds the model of a checked configuration (see checkModelTensors) and loads its checked weights. */
+function buildModel(config: LanguageModelConfig, weights: Record<string, Float32Array>, source: string): LanguageModel {
   let lm: LanguageModel;
   try {
-    lm = new LanguageModel(config as unknown as LanguageModelOptions);
+    lm = new LanguageModel(configOptions(config));
   } catch (e) {
-    throw new Error(`${source} has an invalid model configuration: ${(e as Error).message}`, { cause: e });
+    throw new Error(`${source}: ${(e as Error).message}`, { cause: e });
   }
   try {
     lm.loadTorchParams(weights);
@@ -166,11 +205,30 @@ function buildModel(config: Record<string, unknown>, weights: Record<string, Flo
   return lm;
 }
 
-function buildVocab(json: unknown, source: string): Vocabulary | null {
+/** The stored vocabulary, which must have one token per model output. */
+function buildVocab(json: unknown, config: LanguageModelConfig, source: string): Vocabulary | null {
   if (json === null || json === undefined) return null;
+  let vocab: Vocabulary;
   try {
-    return Vocabulary.fromJSON(json);
+    vocab = Vocabulary.fromJSON(json);
   } catch (e) {
     throw new Error(`${source} has an invalid vocabulary: ${(e as Error).message}`, { cause: e });
   }
+  if (vocab.size !== config.vocabSize) {
+    throw new Error(`${source} is inconsistent: its vocabulary has ${vocab.size} tokens but its model has vocabSize ${config.vocabSize}`);
+  }
+  return vocab;
+}
+
+function checkDecodeOptions(what: string, options: unknown): boolean {
+  const o = checkObject(`${what}(bytes, source, options)`, options);
+  checkKnownKeys(what, o, ["allowNonFinite"]);
+  const allow = o.allowNonFinite ?? false;
+  if (typeof allow !== "boolean") throw new TypeError(`${what}: allowNonFinite must be true or false, got ${describe(allow)}`);
+  return allow;
+}
+
+/** Sets an own property even for names like "__proto__". */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

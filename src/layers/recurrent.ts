@@ -75,6 +75,28 @@ interface Pass {
   backwardDone: boolean;
 }
 
+/** Which of the public forward()'s staging buffers a call uses (run() from a model uses none). */
+interface StagedInputs {
+  staged?: boolean;
+  h0?: boolean;
+  c0?: boolean;
+  lengths?: boolean;
+}
+
+interface StagedGrads {
+  dOutput?: boolean;
+  dhN?: boolean;
+  dcN?: boolean;
+}
+
+const PARAMETER_ADVICE = "reduce hiddenSize or numLayers";
+const ACTIVATION_ADVICE = "reduce seqLen or batch (or hiddenSize)";
+
+/** "inputSize 64, hiddenSize 256, numLayers 2": the sizes that decide a layer's memory, for messages. */
+export function sizesText(c: Pick<LayerConfig, "inputSize" | "hiddenSize" | "numLayers" | "bidirectional">): string {
+  return `inputSize ${c.inputSize}, hiddenSize ${c.hiddenSize}, numLayers ${c.numLayers}${c.bidirectional ? ", bidirectional" : ""}`;
+}
+
 const FORWARD_KEYS = ["seqLen", "batch", "h0", "c0", "lengths"];
 const BACKWARD_KEYS = ["dOutput", "dhN", "dcN", "stateGradNorms"];
 
@@ -87,12 +109,15 @@ export class RecurrentLayer {
   private readonly name: string;
   private readonly ws: Workspace;
   private readonly packs: Workspace;
-  private readonly packVersion = new Map<string, number>();
+  /** The parameter version each packed copy was made from (keyed by buffer: a reallocated pack is rebuilt). */
+  private readonly packVersion = new WeakMap<F32Buffer, number>();
   /** All parameters, flat, in PyTorch order (see params.ts); gradients share the layout. */
   protected readonly params: F32Buffer;
   protected readonly grads: F32Buffer;
-  private version = 0;
   private pass: Pass | null = null;
+  /** Shapes whose buffers are all taken (see reserveForward), and the last one, checked first. */
+  private readonly reserved = new Set<string>();
+  private lastForward = { T: 0, B: 0, flags: 0 };
   private disposed = false;
   /** Dropout draws; seeded apart from the initialisation stream. */
   private readonly random: Random;
@@ -107,13 +132,26 @@ export class RecurrentLayer {
     this.layout = new ParamLayout(this.config);
     const c = this.config;
     this.cell = c.cell === "rnn" ? rnnCell(c.nonlinearity === "relu") : c.cell === "gru" ? gruCell(c.resetAfter) : lstmCell();
-    this.ws = new Workspace(this.rt.heap);
-    this.packs = new Workspace(this.rt.heap);
-    this.params = F32Buffer.alloc(this.rt.heap, this.layout.total);
-    this.grads = F32Buffer.alloc(this.rt.heap, this.layout.total);
-    this.grads.zero();
-    this.random = new Random(this.rt, c.seed + 1);
-    this.resetParameters(c.seed);
+    const heap = this.rt.heap;
+    this.ws = new Workspace(heap);
+    this.packs = new Workspace(heap);
+    // parameters and gradients (+ a generator state): checked before anything is taken, given back on failure
+    heap.checkFits(this.layout.total * 8 + 128, `new ${className}(${sizesText(c)}, ${this.layout.total.toLocaleString("en-US")} parameters)`, PARAMETER_ADVICE);
+    const owned = heap.scope(() => ({
+      params: F32Buffer.alloc(heap, this.layout.total),
+      grads: F32Buffer.alloc(heap, this.layout.total),
+      random: new Random(this.rt, c.seed + 1),
+    }));
+    this.params = owned.params;
+    this.grads = owned.grads;
+    this.random = owned.random;
+    try {
+      this.grads.zero();
+      this.resetParameters(c.seed);
+    } catch (e) {
+      this.dispose(); // the initialisation's own generator could not be had: give everything back
+      throw e;
+    }
   }
 
   /** Training mode on (dropout active) or off; returns the layer. */
@@ -137,8 +175,11 @@ export class RecurrentLayer {
     this.assertAlive("resetParameters");
     const random = new Random(this.rt, seed);
     const bound = 1 / Math.sqrt(this.config.hiddenSize);
-    random.fillUniform(this.params.ptr, this.layout.total, -bound, bound);
-    random.dispose();
+    try {
+      random.fillUniform(this.params.ptr, this.layout.total, -bound, bound);
+    } finally {
+      random.dispose();
+    }
     this.paramsChanged();
   }
 
@@ -191,7 +232,10 @@ export class RecurrentLayer {
     const c0 = o.c0 === undefined ? undefined : checkFloats(`${this.name}.forward: c0`, o.c0, [LD, B, H], "[numLayers·numDirections, batch, hiddenSize]");
     const lengths = o.lengths === undefined ? undefined : this.checkLengths(o.lengths as ArrayLike<number>, T, B);
 
-    // inputs are valid: from here on nothing throws
+    // inputs are valid: take all the memory the call needs (or fail before computing anything); from here on
+    // the activations of an earlier forward are gone, so backward() needs this one
+    this.pass = null;
+    this.reserveForward(T, B, { staged: true, h0: h0 !== undefined, c0: c0 !== undefined, lengths: lengths !== undefined });
     const xIn = this.ws.get("x", T * B * c.inputSize);
     this.copyIn(xs, xIn.ptr, T, B, c.inputSize);
     const h0Ptr = h0 ? this.stage("h0", h0) : 0;
@@ -230,6 +274,7 @@ export class RecurrentLayer {
     if (o.dcN !== undefined && c.cell !== "lstm") throw new TypeError(`${this.name}.backward: dcN is only for LSTM`);
     const dcN = o.dcN === undefined ? undefined : checkFloats(`${this.name}.backward: dcN`, o.dcN, [LD, B, H], "[numLayers·numDirections, batch, hiddenSize]");
 
+    this.reserveBackward(T, B, { dOutput: dOut !== undefined, dhN: dhN !== undefined, dcN: dcN !== undefined });
     let dOutPtr = 0;
     if (dOut) {
       dOutPtr = this.ws.ptr("dOutput", T * B * D * H);
@@ -280,9 +325,19 @@ export class RecurrentLayer {
 
   // ---------------------------------------------------------------- pointer-level API (for models) ----
 
-  /** Marks the parameters as changed, so packed copies are rebuilt before the next use. */
+  /**
+   * Marks the parameters as changed, so packed copies are rebuilt before the next use. Changes made through
+   * the parameter buffer (loadTorchParams, an Optimizer, parameterBuffer.view()) are seen without it.
+   */
   paramsChanged(): void {
-    this.version++;
+    this.params.markChanged();
+  }
+
+  /** Takes the buffers run(T, B, …) and runBackward() will use, or throws a WasmMemoryError having taken none. */
+  reserve(T: number, B: number, withBackward = false): void {
+    this.assertAlive("reserve");
+    this.reserveForward(T, B, {});
+    if (withBackward) this.reserveBackward(T, B, {});
   }
 
   /**
@@ -290,6 +345,9 @@ export class RecurrentLayer {
    * workspace: outputPtr() [T·B, D·H], and hN / cN buffers. h0Ptr, c0Ptr, lens: 0 when absent.
    */
   run(T: number, B: number, xPtr: number, h0Ptr: number, c0Ptr: number, lens: number): void {
+    this.assertAlive("run");
+    this.pass = null; // the activations of an earlier pass are overwritten (or this run fails): no backward of them
+    this.reserveForward(T, B, {});
     const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D;
     if (lens) this.k.zeroPadded(xPtr, T, B, c.inputSize, c.inputSize, lens); // padding may hold NaN: keep it out of dW = dGᵀX
     const hN = this.ws.ptr("hN", LD * B * H);
@@ -326,7 +384,7 @@ export class RecurrentLayer {
 
   /** The top layer's output of the last run(): [T·B, D·H], time-major. */
   outputPtr(): number {
-    const pass = this.pass!;
+    const pass = this.lastPass("outputPtr");
     return this.ws.ptr(`y${this.config.numLayers - 1}`, pass.T * pass.B * this.layout.D * this.config.hiddenSize);
   }
 
@@ -336,8 +394,11 @@ export class RecurrentLayer {
    * wantInputGrad is false) and dh0 / dc0.
    */
   runBackward(dOutPtr: number, dhNPtr: number, dcNPtr: number, wantInputGrad = true, stateGradNorms?: Float64Array): void {
-    const pass = this.pass!;
+    this.assertAlive("runBackward");
+    const pass = this.pass;
+    if (!pass) throw new Error(`${this.name}.runBackward: no forward pass to differentiate (run() first)`);
     const { T, B, lens } = pass;
+    this.reserveBackward(T, B, {});
     const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D, TB = T * B;
     const dh = this.ws.ptr("dh", B * H), dc = this.ws.ptr("dc", B * H);
     const dh0 = this.ws.ptr("dh0", LD * B * H);
@@ -378,20 +439,20 @@ export class RecurrentLayer {
 
   /** Where runBackward() left ∂L/∂x [T·B, inputSize], and the final / initial-state gradients [L·D, B, H]. */
   inputGradPtr(): number {
-    const { T, B } = this.pass!;
+    const { T, B } = this.lastPass("inputGradPtr");
     return this.ws.ptr("dx0", T * B * Math.max(this.config.inputSize, this.layout.D * this.config.hiddenSize));
   }
 
   /** Final states of the last run() [L·D, B, H] (cN: 0 unless LSTM). */
   finalStatePtrs(): { hN: number; cN: number } {
-    const { B } = this.pass!;
+    const { B } = this.lastPass("finalStatePtrs");
     const n = this.config.numLayers * this.layout.D * B * this.config.hiddenSize;
     return { hN: this.ws.ptr("hN", n), cN: this.cell.usesCells ? this.ws.ptr("cN", n) : 0 };
   }
 
   /** Gradients w.r.t. the initial states after runBackward() [L·D, B, H] (dc0: 0 unless LSTM). */
   initialStateGradPtrs(): { dh0: number; dc0: number } {
-    const { B } = this.pass!;
+    const { B } = this.lastPass("initialStateGradPtrs");
     const n = this.config.numLayers * this.layout.D * B * this.config.hiddenSize;
     return { dh0: this.ws.ptr("dh0", n), dc0: this.cell.usesCells ? this.ws.ptr("dc0", n) : 0 };
   }
@@ -454,26 +515,125 @@ export class RecurrentLayer {
    * projection when the whole call is one step of one sequence. Everything else is panel-packed for the GEMM.
    */
   private ensurePacks(dp: DirectionParams, index: number, specs: PackSpec[], T: number, B: number): Record<string, number> {
-    const H = this.config.hiddenSize;
     const out: Record<string, number> = {};
     for (const spec of specs) {
-      const cols = spec.source === "wih" ? dp.inputSize : H;
-      const [K, N] = spec.layout === "T" ? [cols, spec.rows] : [spec.rows, cols];
-      const asDot = spec.source === "whh" ? B === 1 : T * B === 1 && spec.layout === "T";
-      const name = `${spec.name}${asDot ? ".dot" : ""}@${index}`;
-      const ptr = this.packs.ptr(name, asDot ? this.k.dotPackedSize(K, N) : this.k.packedSize(K, N));
-      if (this.packVersion.get(name) !== this.version) {
+      const { name, floats, asDot, K, N, cols } = this.packShape(dp, index, spec, T, B);
+      const pack = this.packs.get(name, floats);
+      const ptr = pack.ptr;
+      if (this.packVersion.get(pack) !== this.params.version) {
         const src = this.params.at((spec.source === "wih" ? dp.wih : dp.whh) + spec.firstRow * cols);
         if (asDot) {
           if (spec.layout === "T") this.k.packDot(src, cols, 1, N, K, ptr);
           else this.k.packDot(src, 1, cols, N, K, ptr);
         } else if (spec.layout === "T") this.k.packTransposed(src, cols, N, K, ptr);
         else this.k.packRows(src, cols, K, N, ptr);
-        this.packVersion.set(name, this.version);
+        this.packVersion.set(pack, this.params.version);
       }
       out[spec.name] = ptr;
     }
     return out;
+  }
+
+  /** Name, size and form of one packed weight copy (see ensurePacks). */
+  private packShape(dp: DirectionParams, index: number, spec: PackSpec, T: number, B: number) {
+    const cols = spec.source === "wih" ? dp.inputSize : this.config.hiddenSize;
+    const [K, N] = spec.layout === "T" ? [cols, spec.rows] : [spec.rows, cols];
+    const asDot = spec.source === "whh" ? B === 1 : T * B === 1 && spec.layout === "T";
+    const name = `${spec.name}${asDot ? ".dot" : ""}@${index}`;
+    return { name, floats: asDot ? this.k.dotPackedSize(K, N) : this.k.packedSize(K, N), asDot, K, N, cols };
+  }
+
+  /** Every packed weight copy a forward or backward pass of T steps of B sequences uses. */
+  private *packPlan(phase: "forward" | "backward", T: number, B: number): Generator<[string, number]> {
+    const H = this.config.hiddenSize;
+    const specs = phase === "forward" ? this.cell.forwardPacks(H) : this.cell.backwardPacks(H);
+    for (const [index, dp] of this.layout.directions.entries()) {
+      for (const spec of specs) {
+        const { name, floats } = this.packShape(dp, index, spec, T, B);
+        yield [name, floats];
+      }
+    }
+  }
+
+  /**
+   * Every activation buffer forward uses for T steps of B sequences (the staging buffers of the public
+   * forward() when asked), in one place: reserveForward takes them all before any computing starts.
+   */
+  private *forwardPlan(T: number, B: number, staged: StagedInputs): Generator<[string, number]> {
+    const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D, TB = T * B, GH = this.cell.G * H;
+    if (staged.staged) {
+      yield ["x", TB * c.inputSize];
+      if (c.batchFirst) yield ["batchFirst", TB * Math.max(c.inputSize, D * H)];
+    }
+    if (staged.h0) yield ["h0", LD * B * H];
+    if (staged.c0) yield ["c0", LD * B * H];
+    if (staged.lengths) yield ["lens", B];
+    yield ["hN", LD * B * H];
+    if (this.cell.usesCells) yield ["cN", LD * B * H];
+    yield ["tmp", B * GH];
+    for (let l = 0; l < c.numLayers; l++) {
+      yield [`y${l}`, TB * D * H];
+      if (this.training && c.dropout > 0 && l < c.numLayers - 1) yield [`mask${l}`, TB * D * H];
+      for (let d = 0; d < D; d++) {
+        const key = `${l}.${d}`;
+        yield [`gates${key}`, TB * GH];
+        yield [`states${key}`, (T + 1) * B * H];
+        if (this.cell.usesCells) yield [`cells${key}`, (T + 1) * B * H];
+        if (this.cell.usesAux) yield [`aux${key}`, TB * H];
+      }
+    }
+  }
+
+  /** The buffers backward adds to forward's (whose activations it reads). */
+  private *backwardPlan(T: number, B: number, staged: StagedGrads): Generator<[string, number]> {
+    const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D, TB = T * B, GH = this.cell.G * H;
+    if (staged.dOutput) yield ["dOutput", TB * D * H];
+    if (staged.dhN) yield ["dhN", LD * B * H];
+    if (staged.dcN) yield ["dcN", LD * B * H];
+    yield ["dh", B * H];
+    yield ["dc", B * H];
+    yield ["dh0", LD * B * H];
+    if (this.cell.usesCells) yield ["dc0", LD * B * H];
+    yield ["dx0", TB * Math.max(c.inputSize, D * H)];
+    if (c.numLayers > 1) yield ["dx1", TB * Math.max(c.inputSize, D * H)];
+    yield ["packX", Math.max(this.k.packedSize(TB, c.inputSize), c.numLayers > 1 ? this.k.packedSize(TB, D * H) : 0)];
+    yield ["packH", this.k.packedSize(TB, H)];
+    if (this.cell.usesDGhh) yield ["dGhh", TB * GH];
+  }
+
+  /**
+   * Takes every buffer of forwardPlan and the forward packs. Buffers only grow until dispose(), so a shape
+   * reserved once stays reserved: the streaming path (one step per call) skips the walk over the plan.
+   */
+  private reserveForward(T: number, B: number, staged: StagedInputs): void {
+    const flags = (this.training ? 1 : 0) | (staged.staged ? 2 : 0) | (staged.h0 ? 4 : 0) | (staged.c0 ? 8 : 0) | (staged.lengths ? 16 : 0);
+    const last = this.lastForward;
+    if (last.T === T && last.B === B && last.flags === flags) return; // the streaming path: same shape every call
+    const key = `${T},${B},${flags}`;
+    if (this.reserved.has(key)) {
+      this.lastForward = { T, B, flags };
+      return;
+    }
+    const what = `${this.name}.forward (seqLen ${T}, batch ${B}, ${sizesText(this.config)})`;
+    this.rt.heap.scope(() => {
+      this.ws.reserve(this.forwardPlan(T, B, staged), what, ACTIVATION_ADVICE);
+      this.packs.reserve(this.packPlan("forward", T, B), what, ACTIVATION_ADVICE);
+    });
+    if (this.reserved.size >= 64) this.reserved.clear(); // many shapes: forget, rather than keep keys forever
+    this.reserved.add(key);
+    this.lastForward = { T, B, flags };
+  }
+
+  private reserveBackward(T: number, B: number, staged: StagedGrads): void {
+    const key = `b${T},${B},${staged.dOutput},${staged.dhN},${staged.dcN}`;
+    if (this.reserved.has(key)) return;
+    const what = `${this.name}.backward (seqLen ${T}, batch ${B}, ${sizesText(this.config)})`;
+    this.rt.heap.scope(() => {
+      this.ws.reserve(this.backwardPlan(T, B, staged), what, ACTIVATION_ADVICE);
+      this.packs.reserve(this.packPlan("backward", T, B), what, ACTIVATION_ADVICE);
+    });
+    if (this.reserved.size >= 64) this.reserved.clear();
+    this.reserved.add(key);
   }
 
   /** dst (n floats) ← src, or zeros when src is 0. */
@@ -523,6 +683,13 @@ export class RecurrentLayer {
       out[b] = v;
     }
     return out;
+  }
+
+  /** The last forward pass, for the pointer-level accessors (which need one). */
+  private lastPass(method: string): Pass {
+    this.assertAlive(method);
+    if (!this.pass) throw new Error(`${this.name}.${method}: there is no forward pass (run() first, and after a failed one again)`);
+    return this.pass;
   }
 
   protected assertAlive(method: string): void {

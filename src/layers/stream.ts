@@ -21,9 +21,14 @@ export class RecurrentStream {
     if (c.bidirectional) throw new TypeError("stream: a bidirectional layer needs the whole sequence (its reverse direction starts at the end); use forward()");
     const heap = layer.runtime.heap;
     this.stateSize = c.numLayers * batch * c.hiddenSize;
-    this.h = F32Buffer.alloc(heap, this.stateSize);
-    this.c = c.cell === "lstm" ? F32Buffer.alloc(heap, this.stateSize) : null;
-    this.x = F32Buffer.alloc(heap, batch * c.inputSize);
+    const owned = heap.scope(() => ({
+      h: F32Buffer.alloc(heap, this.stateSize),
+      c: c.cell === "lstm" ? F32Buffer.alloc(heap, this.stateSize) : null,
+      x: F32Buffer.alloc(heap, batch * c.inputSize),
+    }));
+    this.h = owned.h;
+    this.c = owned.c;
+    this.x = owned.x;
   }
 
   /** Feeds x_t [batch, inputSize] and returns the top layer's h_t [batch, hiddenSize] (a copy). */

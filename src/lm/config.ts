@@ -2,14 +2,15 @@
 
 import { checkBoolean, checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
 import type { CellType } from "../layers/config.js";
+import { ParamLayout } from "../layers/params.js";
 
 export interface LanguageModelOptions {
   vocabSize: number;
   cell: CellType;
   hiddenSize: number;
   numLayers?: number;
-  /** Embedding width; absent: one-hot inputs (the recurrent layer's input size is then vocabSize). */
-  embedSize?: number;
+  /** Embedding width; absent (or null): one-hot inputs (the recurrent layer's input size is then vocabSize). */
+  embedSize?: number | null;
   bidirectional?: boolean;
   bias?: boolean;
   /** RNN only: "tanh" (default) or "relu". */
@@ -52,5 +53,35 @@ export function resolveLanguageModelConfig(input: unknown): LanguageModelConfig 
     resetAfter: checkBoolean(where("resetAfter"), o.resetAfter ?? true),
     dropout,
     seed,
+  };
+}
+
+/**
+ * The parameters a model of this configuration has, by PyTorch name and shape (embedding.weight, rnn.*, fc.*),
+ * in the model's order, computed without allocating anything: decoders compare a file's tensors with it
+ * before a model is built, so a header cannot make us allocate more than its tensors hold.
+ */
+export function languageModelShapes(c: LanguageModelConfig): Record<string, number[]> {
+  const V = c.vocabSize, D = c.bidirectional ? 2 : 1;
+  const shapes: Record<string, number[]> = {};
+  if (c.embedSize !== null) shapes["embedding.weight"] = [V, c.embedSize];
+  const layout = new ParamLayout({
+    cell: c.cell, inputSize: c.embedSize ?? V, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
+    bias: c.bias, batchFirst: false, seed: c.seed, dropout: c.dropout, nonlinearity: c.nonlinearity, resetAfter: c.resetAfter,
+  });
+  for (const e of layout.entries) shapes[`rnn.${e.name}`] = e.shape;
+  shapes["fc.weight"] = [V, D * c.hiddenSize];
+  shapes["fc.bias"] = [V];
+  return shapes;
+}
+
+/** The options that rebuild a resolved configuration (only the keys that apply to its cell). */
+export function configOptions(c: LanguageModelConfig): LanguageModelOptions {
+  const { embedSize, nonlinearity, resetAfter, ...rest } = c;
+  return {
+    ...rest,
+    ...(embedSize !== null ? { embedSize } : {}),
+    ...(rest.cell === "rnn" ? { nonlinearity } : {}),
+    ...(rest.cell === "gru" ? { resetAfter } : {}),
   };
 }

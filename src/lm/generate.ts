@@ -1,6 +1,7 @@
 // Generation: the prefix is run once, then one token per step with the state carried, so a token costs one
 // batch-1 step whatever the length so far. generate() yields tokens as they come.
 
+import { F32Buffer } from "../../bindings/index.js";
 import { runtime } from "../init.js";
 import { Random } from "../random.js";
 import { checkPositiveInt, describe } from "../errors.js";
@@ -17,6 +18,7 @@ export interface GenerateOptions extends SamplingOptions {
 
 /** Yields `count` new token ids continuing `prefix` (at least one id). */
 export function* generateIds(lm: LanguageModel, prefix: ArrayLike<number>, count: number, options: GenerateOptions = {}): Generator<number> {
+  if (lm.isDisposed) throw new Error("generate: the model was disposed");
   const s = checkSampling(options);
   checkPositiveInt("generate: length", count);
   if (prefix.length === 0) throw new RangeError("generate: the prefix must hold at least one token");
@@ -25,9 +27,9 @@ export function* generateIds(lm: LanguageModel, prefix: ArrayLike<number>, count
     if (!Number.isInteger(prefix[i]) || prefix[i] < 0 || prefix[i] >= V) throw new RangeError(`generate: prefix[${i}] must be a token id in [0, ${V}), got ${describe(prefix[i])}`);
   }
   const rt = runtime();
-  const random = new Random(rt, options.seed ?? 0);
-  const state = new CarriedState(lm, 1);
-  const probs = rt.heap.alloc(V * 4);
+  const { random, state, probs } = rt.heap.scope(() => ({
+    random: new Random(rt, options.seed ?? 0), state: new CarriedState(lm, 1), probs: F32Buffer.alloc(rt.heap, V),
+  }));
   const wasTraining = lm.training;
   lm.eval();
   try {
@@ -39,15 +41,15 @@ export function* generateIds(lm: LanguageModel, prefix: ArrayLike<number>, count
       let next: number;
       if (s.greedy) next = argmax(rt.heap.f32(last, V));
       else {
-        rt.k.softmaxRow(last, probs, V, 1 / s.temperature);
-        next = sampleIndex(rt.heap.f32(probs, V), random, s.topK, s.topP);
+        rt.k.softmaxRow(last, probs.ptr, V, 1 / s.temperature);
+        next = sampleIndex(probs.read(), random, s.topK, s.topP);
       }
       yield next;
       input = Int32Array.of(next);
     }
   } finally {
     lm.train(wasTraining);
-    rt.heap.release(probs);
+    probs.free();
     state.dispose();
     random.dispose();
   }

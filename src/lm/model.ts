@@ -6,9 +6,9 @@ import { F32Buffer, type Kernels, type Runtime } from "../../bindings/index.js";
 import { runtime } from "../init.js";
 import { Random } from "../random.js";
 import { checkFloats, checkKnownKeys, checkObject, checkPositiveInt, describe, type FloatInput } from "../errors.js";
-import { RecurrentLayer } from "../layers/recurrent.js";
+import { RecurrentLayer, sizesText } from "../layers/recurrent.js";
 import { Workspace } from "../layers/workspace.js";
-import { resolveLanguageModelConfig, type LanguageModelConfig, type LanguageModelOptions } from "./config.js";
+import { configOptions, languageModelShapes, resolveLanguageModelConfig, type LanguageModelConfig, type LanguageModelOptions } from "./config.js";
 
 export type TokenInput = Int32Array | readonly number[];
 
@@ -68,13 +68,16 @@ export class LanguageModel {
   private readonly ws: Workspace;
   private readonly groups: ParameterGroup[] = [];
   private readonly tensors: Tensor[] = [];
-  private readonly embedding: ParameterGroup | null;
-  private readonly fc: ParameterGroup;
+  private embedding!: ParameterGroup | null;
+  private fc!: ParameterGroup;
   /** Width of the recurrent output D·H and the recurrent input size (E, or V for one-hot). */
   private readonly outWidth: number;
   private readonly inWidth: number;
-  private fcVersion = 0;
+  /** fc.params.version when the packed copies of fc.weight were made. */
   private packedVersion = -1;
+  /** Shapes whose buffers are all taken (see reserve). */
+  private readonly reserved = new Set<string>();
+  private lastReserved = { T: 0, B: 0, training: false };
   private pass: LMPass | null = null;
   private disposed = false;
 
@@ -82,21 +85,33 @@ export class LanguageModel {
     const c = (this.config = Object.freeze(resolveLanguageModelConfig(options)));
     this.rt = runtime();
     this.k = this.rt.k;
-    this.ws = new Workspace(this.rt.heap);
+    const heap = this.rt.heap;
+    this.ws = new Workspace(heap);
     const D = c.bidirectional ? 2 : 1;
     this.outWidth = D * c.hiddenSize;
     this.inWidth = c.embedSize ?? c.vocabSize;
-    this.rnn = new RecurrentLayer(c.cell, "LanguageModel.rnn", {
-      inputSize: this.inWidth, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
-      bias: c.bias, seed: c.seed, dropout: c.dropout,
-      ...(c.cell === "rnn" ? { nonlinearity: c.nonlinearity } : {}),
-      ...(c.cell === "gru" ? { resetAfter: c.resetAfter } : {}),
-    });
+    // all parameters and gradients, checked before anything is taken and given back if any part fails
+    const count = Object.values(languageModelShapes(c)).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
+    heap.checkFits(count * 8 + 256, `new LanguageModel(vocabSize ${c.vocabSize}, ${c.embedSize === null ? "one-hot input" : `embedSize ${c.embedSize}`}, ${sizesText({ inputSize: this.inWidth, ...c })}, ${count.toLocaleString("en-US")} parameters)`, "reduce hiddenSize, numLayers, embedSize or the vocabulary");
     const V = c.vocabSize;
-    this.embedding = c.embedSize === null ? null : this.addGroup("embedding", [["embedding.weight", [V, c.embedSize]]]);
-    this.addRecurrentGroup();
-    this.fc = this.addGroup("fc", [["fc.weight", [V, this.outWidth]], ["fc.bias", [V]]]);
-    this.resetParameters();
+    this.rnn = heap.scope(() => {
+      const rnn = new RecurrentLayer(c.cell, "LanguageModel.rnn", {
+        inputSize: this.inWidth, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
+        bias: c.bias, seed: c.seed, dropout: c.dropout,
+        ...(c.cell === "rnn" ? { nonlinearity: c.nonlinearity } : {}),
+        ...(c.cell === "gru" ? { resetAfter: c.resetAfter } : {}),
+      });
+      this.embedding = c.embedSize === null ? null : this.addGroup("embedding", [["embedding.weight", [V, c.embedSize]]]);
+      this.addRecurrentGroup(rnn);
+      this.fc = this.addGroup("fc", [["fc.weight", [V, this.outWidth]], ["fc.bias", [V]]]);
+      return rnn;
+    });
+    try {
+      this.resetParameters();
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
   }
 
   /**
@@ -116,13 +131,7 @@ export class LanguageModel {
 
   /** Options that rebuild this model: `new LanguageModel(lm.options())` (only the keys that apply to the cell). */
   options(): LanguageModelOptions {
-    const { embedSize, nonlinearity, resetAfter, ...rest } = this.config;
-    return {
-      ...rest,
-      ...(embedSize !== null ? { embedSize } : {}),
-      ...(rest.cell === "rnn" ? { nonlinearity } : {}),
-      ...(rest.cell === "gru" ? { resetAfter } : {}),
-    };
+    return configOptions(this.config);
   }
 
   /** The parameter groups (embedding, rnn, fc) with their gradient buffers, for the optimizers. */
@@ -138,9 +147,12 @@ export class LanguageModel {
     return Object.fromEntries(this.tensors.map((t) => [t.name, [...t.shape]]));
   }
 
-  /** Marks the parameters as changed (after an optimizer step or a load) so packed copies are rebuilt. */
+  /**
+   * Marks the parameters as changed so packed copies are rebuilt. Changes through the parameter buffers
+   * (loadTorchParams, an Optimizer, a view of a group's params) are seen without it.
+   */
   paramsChanged(): void {
-    this.fcVersion++;
+    this.fc.params.markChanged();
     this.rnn.paramsChanged();
   }
 
@@ -236,9 +248,17 @@ export class LanguageModel {
    * `forTraining`) keeps its gradient for runBackward().
    */
   run(ids: Int32Array, targets: Int32Array | null, T: number, B: number, h0Ptr: number, c0Ptr: number, forTraining: boolean): number | undefined {
+    this.assertAlive("run");
+    this.pass = null;
     const c = this.config, V = c.vocabSize, TB = T * B;
+    if (ids.length !== TB || (targets && targets.length !== TB)) {
+      throw new RangeError(`LanguageModel.run: ids and targets must hold seqLen × batch = ${TB} tokens, got ${ids.length} and ${targets?.length ?? "none"}`);
+    }
+    this.reserve(T, B, targets !== null && forTraining);
     const idsPtr = this.ws.ptr("ids", TB);
     this.rt.heap.i32(idsPtr, TB).set(ids);
+    // ids index the embedding (and the scatter of its gradient): one outside [0, V) would touch other memory
+    this.checkIds(idsPtr, ids, "token");
     const x = this.ws.ptr("x", TB * this.inWidth);
     if (this.embedding) this.k.gatherRows(this.embedding.params.ptr, idsPtr, TB, this.inWidth, x);
     else this.k.oneHotRows(idsPtr, TB, V, x);
@@ -253,6 +273,7 @@ export class LanguageModel {
     if (targets) {
       const tgtPtr = this.ws.ptr("targets", TB);
       this.rt.heap.i32(tgtPtr, TB).set(targets);
+      this.checkIds(tgtPtr, targets, "target");
       const dlogits = forTraining ? this.ws.ptr("dlogits", TB * V) : 0;
       loss = this.k.softmaxCrossEntropy(logits, tgtPtr, TB, V, V, dlogits, 1 / TB) / TB;
     }
@@ -262,13 +283,18 @@ export class LanguageModel {
 
   /** The logits of the last run() [T·B, V]. */
   logitsPtr(): number {
-    const { T, B } = this.pass!;
+    this.assertAlive("logitsPtr");
+    if (!this.pass) throw new Error("LanguageModel.logitsPtr: there is no forward pass (run() first)");
+    const { T, B } = this.pass;
     return this.ws.ptr("logits", T * B * this.config.vocabSize);
   }
 
   /** Backpropagation through the whole model for the last run() with targets: fills every group's gradients. */
   runBackward(): void {
-    const pass = this.pass!;
+    this.assertAlive("runBackward");
+    const pass = this.pass;
+    if (!pass || !pass.hasTargets) throw new Error("LanguageModel.runBackward: no forward pass with targets to differentiate (run() first)");
+    if (pass.backwardDone) throw new Error("LanguageModel.runBackward: the activations of the last run() were used by a previous backward; run again");
     const { T, B } = pass;
     const V = this.config.vocabSize, TB = T * B, W = this.outWidth;
     const dlogits = this.ws.ptr("dlogits", TB * V), y = this.rnn.outputPtr();
@@ -320,9 +346,9 @@ export class LanguageModel {
     return group;
   }
 
-  private addRecurrentGroup(): void {
-    const group: ParameterGroup = { name: "rnn", params: this.rnn.parameterBuffer, grads: this.rnn.gradientBuffer };
-    const shapes = this.rnn.parameterShapes();
+  private addRecurrentGroup(rnn: RecurrentLayer): void {
+    const group: ParameterGroup = { name: "rnn", params: rnn.parameterBuffer, grads: rnn.gradientBuffer };
+    const shapes = rnn.parameterShapes();
     let offset = 0;
     for (const [name, shape] of Object.entries(shapes)) {
       const length = shape.reduce((a, b) => a * b, 1);
@@ -334,12 +360,43 @@ export class LanguageModel {
 
   /** Packed copies of fc.weight for the forward (Wᵀ; dot-packed for a single row) and backward (W) products. */
   private ensurePacked(): void {
-    if (this.packedVersion === this.fcVersion) return;
+    if (this.packedVersion === this.fc.params.version) return;
     const V = this.config.vocabSize, W = this.outWidth, w = this.fc.params.ptr;
     this.k.packTransposed(w, W, V, W, this.ws.ptr("fcT", this.k.packedSize(W, V)));
     this.k.packDot(w, W, 1, V, W, this.ws.ptr("fcDot", this.k.dotPackedSize(W, V)));
     this.k.packRows(w, W, V, W, this.ws.ptr("fcN", this.k.packedSize(V, W)));
-    this.packedVersion = this.fcVersion;
+    this.packedVersion = this.fc.params.version;
+  }
+
+  /** Takes every buffer a run (and its backward) of T × B uses, before computing anything. */
+  private reserve(T: number, B: number, training: boolean): void {
+    if (this.lastReserved.T === T && this.lastReserved.B === B && this.lastReserved.training === training) return; // generation: every call alike
+    const key = `${T},${B},${training}`;
+    if (this.reserved.has(key)) {
+      this.lastReserved = { T, B, training };
+      return;
+    }
+    const V = this.config.vocabSize, W = this.outWidth, TB = T * B;
+    const plan: [string, number][] = [
+      ["ids", TB], ["x", TB * this.inWidth], ["logits", TB * V], ["targets", TB],
+      ["fcT", this.k.packedSize(W, V)], ["fcDot", this.k.dotPackedSize(W, V)], ["fcN", this.k.packedSize(V, W)],
+    ];
+    if (training) plan.push(["dlogits", TB * V], ["packY", this.k.packedSize(TB, W)], ["dY", TB * W]);
+    // the model's buffers and its recurrent stack's, all or none
+    this.rt.heap.scope(() => {
+      this.ws.reserve(plan, `LanguageModel.${training ? "forward and backward" : "forward"} (seqLen ${T}, batch ${B}, vocabSize ${V})`, "reduce seqLen or batch (or hiddenSize, the vocabulary)");
+      this.rnn.reserve(T, B, training);
+    });
+    if (this.reserved.size >= 64) this.reserved.clear();
+    this.reserved.add(key);
+    this.lastReserved = { T, B, training };
+  }
+
+  /** Throws when an id in linear memory (the copy at `ptr` of `ids`) lies outside [0, vocabSize). */
+  private checkIds(ptr: number, ids: ArrayLike<number>, what: string): void {
+    const V = this.config.vocabSize;
+    const bad = this.k.findBadId(ptr, ids.length, V);
+    if (bad >= 0) throw new RangeError(`LanguageModel: ${what} id ${ids[bad]} at position ${bad} is outside the vocabulary [0, ${V})`);
   }
 
   private checkTokens(what: string, value: unknown, T: number, B: number): Int32Array {

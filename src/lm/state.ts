@@ -11,10 +11,12 @@ export class CarriedState {
   private fresh = true;
 
   constructor(private readonly lm: LanguageModel, readonly batch: number) {
+    if (lm.isDisposed) throw new Error("CarriedState: the model was disposed");
     const n = lm.stateRows() * batch * lm.config.hiddenSize;
     const heap = runtime().heap;
-    this.h = F32Buffer.alloc(heap, n);
-    this.c = lm.config.cell === "lstm" ? F32Buffer.alloc(heap, n) : null;
+    const owned = heap.scope(() => ({ h: F32Buffer.alloc(heap, n), c: lm.config.cell === "lstm" ? F32Buffer.alloc(heap, n) : null }));
+    this.h = owned.h;
+    this.c = owned.c;
   }
 
   /** Start from zeros next time. */

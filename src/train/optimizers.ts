@@ -71,22 +71,32 @@ export class Optimizer {
   constructor(private readonly groups: readonly ParameterGroup[], options: OptimizerOptions) {
     this.options = resolveOptimizerOptions(options);
     this.lr = this.options.lr;
+    checkGroups("new Optimizer", groups);
     const heap = runtime().heap;
     const adam = this.options.name !== "sgd";
+    const perGroup = (adam ? 2 : this.options.momentum > 0 ? 1 : 0);
+    const floats = groups.reduce((n, g) => n + g.params.length, 0) * perGroup;
+    heap.checkFits(floats * 4 + 64 * groups.length * perGroup, `new Optimizer(${this.options.name}) for ${floats / Math.max(perGroup, 1)} parameters`, "train a smaller model");
     const alloc = (n: number) => {
       const b = F32Buffer.alloc(heap, n);
       b.zero();
       return b;
     };
-    this.state = groups.map((g) => ({
+    this.state = heap.scope(() => groups.map((g) => ({
       first: adam || this.options.momentum > 0 ? alloc(g.params.length) : null,
       second: adam ? alloc(g.params.length) : null,
-    }));
+    })));
+  }
+
+  /** The buffers of the optimizer's state (for snapshots that must undo a step). */
+  stateBuffers(): F32Buffer[] {
+    return this.state.flatMap((s) => [s.first, s.second].filter((b): b is F32Buffer => b !== null));
   }
 
   /** Applies one update from the gradients currently in the groups' gradient buffers. */
   step(): void {
     if (this.disposed) throw new Error("Optimizer.step: the optimizer was disposed");
+    checkGroups("Optimizer.step", this.groups);
     const k = runtime().k, o = this.options, t = this.stepCount + 1;
     this.groups.forEach((g, i) => {
       const s = this.state[i];
@@ -96,6 +106,7 @@ export class Optimizer {
         const stepSize = this.lr / (1 - o.beta1 ** t), bc2Sqrt = Math.sqrt(1 - o.beta2 ** t);
         k.adamStep(g.params.ptr, g.grads.ptr, s.first!.ptr, s.second!.ptr, g.params.length, this.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.name === "adamw", stepSize, bc2Sqrt);
       }
+      g.params.markChanged(); // the next forward repacks the weights, whoever owns them
     });
     this.stepCount = t;
   }
@@ -137,5 +148,17 @@ export class Optimizer {
       s.first?.free();
       s.second?.free();
     }
+  }
+}
+
+/** Every group's buffers must be alive and agree in length: an optimizer never writes into freed memory. */
+export function checkGroups(what: string, groups: readonly ParameterGroup[]): void {
+  if (!Array.isArray(groups) || groups.length === 0) throw new TypeError(`${what}: expected a non-empty array of parameter groups, got ${describe(groups)}`);
+  for (const g of groups) {
+    if (typeof g !== "object" || g === null || !(g.params instanceof F32Buffer) || !(g.grads instanceof F32Buffer)) {
+      throw new TypeError(`${what}: a parameter group must be { name, params: F32Buffer, grads: F32Buffer } (model.parameterGroups()), got ${describe(g)}`);
+    }
+    if (g.params.isFreed || g.grads.isFreed) throw new Error(`${what}: the parameters of group "${g.name}" were freed (their layer or model was disposed)`);
+    if (g.params.length !== g.grads.length) throw new RangeError(`${what}: group "${g.name}" has ${g.params.length} parameters but ${g.grads.length} gradients`);
   }
 }

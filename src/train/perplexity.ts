@@ -1,7 +1,8 @@
 // Perplexity exp(mean cross-entropy) of a token stream under a model: the stream is read front to back in
 // B parallel lanes with the state carried across chunks, so every prediction sees its full left context.
 
-import { checkPositiveInt } from "../errors.js";
+import { checkPositiveInt, describe } from "../errors.js";
+import { checkTokenIds } from "./trainer.js";
 import type { LanguageModel } from "../lm/model.js";
 import { CarriedState } from "../lm/state.js";
 
@@ -14,8 +15,11 @@ export interface PerplexityResult {
 }
 
 export function evaluatePerplexity(lm: LanguageModel, ids: Int32Array, options: { batchSize?: number; seqLen?: number } = {}): PerplexityResult {
+  if (lm.isDisposed) throw new Error("evaluatePerplexity: the model was disposed");
+  if (!(ids instanceof Int32Array)) throw new TypeError(`evaluatePerplexity: token ids must be an Int32Array, got ${describe(ids)}`);
   const seqLen = checkPositiveInt("seqLen", options.seqLen ?? 64);
   if (ids.length < 2) throw new RangeError(`perplexity needs at least 2 tokens, got ${ids.length}`);
+  checkTokenIds("evaluatePerplexity", ids, lm.config.vocabSize);
   // never more lanes than the text can fill with at least one prediction each
   const B = Math.min(checkPositiveInt("batchSize", options.batchSize ?? 32), ids.length - 1);
   const lane = Math.floor((ids.length - 1) / B);

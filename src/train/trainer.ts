@@ -3,14 +3,15 @@
 // batches), gradient clipping, an optimizer step in wasm, and a learning-rate schedule.
 
 import { checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
-import type { LanguageModel } from "../lm/model.js";
+import { LanguageModel } from "../lm/model.js";
 import { CarriedState } from "../lm/state.js";
 import { Random } from "../random.js";
 import { runtime } from "../init.js";
 import { makeBatches, type Partition } from "../text/batches.js";
-import { Optimizer, resolveOptimizerOptions, type OptimizerOptions } from "./optimizers.js";
+import { Optimizer, resolveOptimizerOptions, type OptimizerOptions, type ResolvedOptimizerOptions } from "./optimizers.js";
 import { clipGradientNorm, gradientNorm } from "./clip.js";
 import { checkSchedule, learningRate, type Schedule } from "./schedule.js";
+import { Snapshot } from "./snapshot.js";
 
 export interface TrainerOptions {
   batchSize: number;
@@ -56,6 +57,8 @@ export interface TrainerState {
   batchRandom: number[];
   dropoutRandom: number[];
   optimizer: Record<string, Float32Array>;
+  /** The optimizer the state belongs to (recorded since checkpoints check it; older ones lack it). */
+  optimizerOptions?: ResolvedOptimizerOptions;
 }
 
 type ResolvedTrainerOptions = Required<Omit<TrainerOptions, "clip" | "schedule">> & { clip: number | null; schedule: Schedule };
@@ -78,11 +81,17 @@ export class Trainer {
   private optimizerInstance: Optimizer;
   private readonly random: Random;
   private readonly state: CarriedState;
+  /** Weights and optimizer state from before the last update, to undo one that diverged. */
+  private lastGood: Snapshot;
+  private disposed = false;
   /** Bumped by every epochSteps(): an older, unfinished epoch cannot be resumed after a newer one began. */
   private epochRun = 0;
 
   constructor(readonly lm: LanguageModel, readonly ids: Int32Array, options: TrainerOptions) {
+    if (!(lm instanceof LanguageModel)) throw new TypeError(`Trainer: expected a LanguageModel, got ${describe(lm)}`);
+    if (lm.isDisposed) throw new Error("Trainer: the model was disposed; create a new one");
     if (!(ids instanceof Int32Array)) throw new TypeError(`Trainer: token ids must be an Int32Array, got ${describe(ids)}`);
+    checkTokenIds("Trainer", ids, lm.config.vocabSize);
     const partition = options.partition ?? "sequential";
     if (partition !== "sequential" && partition !== "random") throw new TypeError(`Trainer: partition must be "sequential" or "random", got ${describe(partition)}`);
     const clip = checkClip(options.clip ?? null);
@@ -98,9 +107,20 @@ export class Trainer {
     // a batch takes B·T tokens plus the targets' one more, after a random offset of up to T − 1
     const need = (this.options.batchSize + 1) * this.options.seqLen;
     if (ids.length < need) throw new RangeError(`Trainer: the text has ${ids.length} tokens; batches of ${this.options.batchSize} × ${this.options.seqLen} need at least ${need}`);
-    this.optimizerInstance = new Optimizer(lm.parameterGroups(), options.optimizer);
-    this.random = new Random(runtime(), this.options.seed);
-    this.state = new CarriedState(lm, this.options.batchSize);
+    const rt = runtime();
+    const owned = rt.heap.scope(() => {
+      const optimizer = new Optimizer(lm.parameterGroups(), options.optimizer);
+      return {
+        optimizer,
+        random: new Random(rt, this.options.seed),
+        state: new CarriedState(lm, this.options.batchSize),
+        lastGood: new Snapshot(rt, [...lm.parameterGroups().map((g) => g.params), ...optimizer.stateBuffers()]),
+      };
+    });
+    this.optimizerInstance = owned.optimizer;
+    this.random = owned.random;
+    this.state = owned.state;
+    this.lastGood = owned.lastGood;
   }
 
   get options(): Readonly<ResolvedTrainerOptions> {
@@ -128,6 +148,7 @@ export class Trainer {
    * new epochSteps() or trainEpoch() abandons it.
    */
   *epochSteps(): Generator<StepInfo, EpochResult, void> {
+    this.assertAlive("epochSteps");
     if (this.stopped) throw new Error(`Trainer: training already stopped (${this.stopped})`);
     const run = ++this.epochRun;
     const { batchSize: B, seqLen: T, partition } = this.opts;
@@ -146,16 +167,26 @@ export class Trainer {
       lm.runBackward();
       const groups = lm.parameterGroups();
       const norm = gradientNorm(groups);
-      if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-        this.stopped = `the ${Number.isFinite(loss) ? "gradient norm" : "loss"} became ${Number.isFinite(loss) ? norm : loss} at epoch ${epoch}, batch ${i + 1}; the weights are those after step ${this.step}`;
+      // a perplexity exp(loss) that overflows is as diverged as a non-finite loss
+      const bad = !Number.isFinite(loss) ? `the loss became ${loss}` : !Number.isFinite(Math.exp(loss)) ? `the perplexity overflowed (loss ${loss.toPrecision(4)})`
+        : !Number.isFinite(norm) ? `the gradient norm became ${norm}` : null;
+      if (bad) {
+        // these weights came out of the last update: undo it
+        this.stop(`${bad} at epoch ${epoch}, batch ${i + 1}`);
         break;
       }
       const { clip, schedule, optimizer } = this.opts;
       if (clip !== null) clipGradientNorm(groups, clip, norm);
       this.optimizerInstance.lr = learningRate(schedule, optimizer.lr, this.step);
+      this.lastGood.take();
       this.optimizerInstance.step();
-      lm.paramsChanged();
+      this.lastGood.commit();
       this.step++;
+      const k = runtime().k;
+      if (!groups.every((g) => k.allFinite(g.params.ptr, g.params.length))) {
+        this.stop(`the update of step ${this.step} made weights non-finite at epoch ${epoch}, batch ${i + 1}`);
+        break;
+      }
       lossSum += loss;
       done++;
       busy += performance.now() - started; // time spent between yields is the caller's, not training's
@@ -175,6 +206,7 @@ export class Trainer {
    * length are fixed for a Trainer (make a new one and restoreState() into it).
    */
   configure(changes: TrainerChanges): void {
+    this.assertAlive("configure");
     checkKnownKeys("Trainer.configure", checkObject("Trainer.configure", changes), ["optimizer", "clip", "schedule"]);
     const clip = changes.clip === undefined ? this.opts.clip : checkClip(changes.clip);
     const schedule = changes.schedule === undefined ? this.opts.schedule : checkSchedule(changes.schedule);
@@ -186,14 +218,38 @@ export class Trainer {
       if (JSON.stringify(nextRest) !== JSON.stringify(rest)) optimizer = new Optimizer(this.lm.parameterGroups(), next);
     }
     if (optimizer !== this.optimizerInstance) {
+      // the snapshot covers the optimizer's state: a new optimizer needs a new one (made before the swap)
+      let lastGood: Snapshot;
+      try {
+        lastGood = new Snapshot(runtime(), [...this.lm.parameterGroups().map((g) => g.params), ...optimizer.stateBuffers()]);
+      } catch (e) {
+        optimizer.dispose();
+        throw e;
+      }
+      this.lastGood.dispose();
+      this.lastGood = lastGood;
       this.optimizerInstance.dispose();
       this.optimizerInstance = optimizer;
     }
     this.opts = { ...this.opts, clip, schedule, optimizer: changes.optimizer ?? this.opts.optimizer };
   }
 
+  /** Stops training and undoes the last update (weights and optimizer state), when there is one to undo. */
+  private stop(why: string): void {
+    if (this.lastGood.canRestore) {
+      this.lastGood.restore();
+      this.lastGood.drop();
+      this.step--;
+      this.optimizerInstance.stepCount--;
+      this.stopped = `${why}; the weights are restored to those after step ${this.step}, before the update that diverged`;
+    } else {
+      this.stopped = `${why}; the weights are those after step ${this.step}`;
+    }
+  }
+
   /** Everything a checkpoint holds besides the model, so a resumed run continues exactly. */
   saveState(): TrainerState {
+    this.assertAlive("saveState");
     return {
       epoch: this.epoch,
       step: this.step,
@@ -201,11 +257,21 @@ export class Trainer {
       batchRandom: [...this.random.getState()],
       dropoutRandom: [...this.lm.rnn.dropoutRandom.getState()],
       optimizer: this.optimizerInstance.stateTensors(),
+      optimizerOptions: { ...this.optimizerInstance.options },
     };
   }
 
   restoreState(s: TrainerState): void {
+    this.assertAlive("restoreState");
+    if (s.optimizerOptions) {
+      const { lr: _a, ...saved } = s.optimizerOptions;
+      const { lr: _b, ...mine } = this.optimizerInstance.options;
+      if (JSON.stringify(saved) !== JSON.stringify(mine)) {
+        throw new TypeError(`Trainer.restoreState: the state is of optimizer ${JSON.stringify(saved)}, but this Trainer's is ${JSON.stringify(mine)}`);
+      }
+    }
     this.optimizerInstance.loadState(s.optimizer, s.step, s.lr);
+    this.lastGood.drop(); // a copy from before the restore must never come back
     this.random.setState(s.batchRandom);
     this.lm.rnn.dropoutRandom.setState(s.dropoutRandom);
     this.epoch = s.epoch;
@@ -213,9 +279,29 @@ export class Trainer {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.optimizerInstance.dispose();
     this.random.dispose();
     this.state.dispose();
+    this.lastGood.dispose();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  private assertAlive(method: string): void {
+    if (this.disposed) throw new Error(`Trainer.${method}: the trainer was disposed`);
+    if (this.lm.isDisposed) throw new Error(`Trainer.${method}: its model was disposed`);
+  }
+}
+
+/** Throws a RangeError naming the first id outside [0, vocabSize) (an id there would index past the embedding). */
+export function checkTokenIds(what: string, ids: Int32Array, vocabSize: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id < 0 || id >= vocabSize) throw new RangeError(`${what}: token id ${id} at position ${i} is outside the model's vocabulary [0, ${vocabSize})`);
   }
 }
 

@@ -1,0 +1,114 @@
+// What a decoder verifies before it builds anything: the configuration against the tensors actually in the
+// file (so a header cannot make us allocate more than the file holds), finite weights, optimizer state that
+// fits the model, and JSON that later code can walk without running out of stack. Every failure is one
+// sentence naming the file (`source`).
+
+import { formatBytes } from "../../bindings/index.js";
+import { shapeText } from "../errors.js";
+import { languageModelShapes, resolveLanguageModelConfig, type LanguageModelConfig } from "../lm/config.js";
+import { resolveOptimizerOptions, type ResolvedOptimizerOptions } from "../train/optimizers.js";
+
+export { checkJsonDepth, MAX_JSON_DEPTH } from "./json.js";
+
+/** The first non-finite value of each tensor is an error unless the caller opted in. */
+export function checkFiniteTensors(tensors: Record<string, Float32Array>, source: string, allowNonFinite: boolean, kind = "tensor"): void {
+  if (allowNonFinite) return;
+  for (const [name, data] of Object.entries(tensors)) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v - v !== 0) {
+        throw new Error(`${source} has a non-finite value in ${kind} "${name}" (${v} at index ${i}); it would make every output NaN. Pass { allowNonFinite: true } (CLI: --allow-non-finite) to load it anyway`);
+      }
+    }
+  }
+}
+
+/**
+ * Resolves a stored configuration and checks that `shapes` (the file's tensors) are exactly the parameters it
+ * implies: same names, same shapes. Only then may a model be built: its size is then the file's.
+ */
+export function checkModelTensors(config: unknown, shapes: Record<string, number[]>, source: string): LanguageModelConfig {
+  let resolved: LanguageModelConfig;
+  try {
+    resolved = resolveLanguageModelConfig(config);
+  } catch (e) {
+    throw new Error(`${source} has an invalid model configuration: ${(e as Error).message}`, { cause: e });
+  }
+  const expected = languageModelShapes(resolved);
+  const names = Object.keys(expected);
+  const missing = names.filter((n) => !Object.hasOwn(shapes, n));
+  const extra = Object.keys(shapes).filter((n) => !Object.hasOwn(expected, n));
+  const parameters = names.reduce((n, name) => n + count(expected[name]), 0);
+  const claim = `its configuration (vocabSize ${resolved.vocabSize}, hiddenSize ${resolved.hiddenSize}, numLayers ${resolved.numLayers}) implies ${parameters.toLocaleString("en-US")} parameters (${formatBytes(parameters * 4)})`;
+  if (missing.length > 0) throw new Error(`${source} does not match its configuration: ${claim}, but tensor ${quoteList(missing)} ${missing.length === 1 ? "is" : "are"} missing`);
+  if (extra.length > 0) throw new Error(`${source} does not match its configuration: unexpected tensor ${quoteList(extra)} (expected: ${names.join(", ")})`);
+  for (const name of names) {
+    if (shapeText(shapes[name]) !== shapeText(expected[name])) {
+      throw new Error(`${source} does not match its configuration: ${claim}, so "${name}" must have shape ${shapeText(expected[name])}, but the file's has ${shapeText(shapes[name])}`);
+    }
+  }
+  return resolved;
+}
+
+/** Parameter counts per optimizer group ("embedding", "rnn", "fc"), in the model's order. */
+export function groupSizes(config: LanguageModelConfig): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const [name, shape] of Object.entries(languageModelShapes(config))) {
+    const group = name.slice(0, name.indexOf("."));
+    sizes.set(group, (sizes.get(group) ?? 0) + count(shape));
+  }
+  return sizes;
+}
+
+/**
+ * Optimizer state ("<group>.first" / "<group>.second") must fit the model: each tensor names a group and has
+ * its size, and the set is what the optimizer needs (`options` when the checkpoint records them; else the
+ * same set for every group). Returns the resolved options when recorded.
+ */
+export function checkOptimizerState(
+  state: Record<string, Float32Array>, options: unknown, config: LanguageModelConfig, source: string,
+): ResolvedOptimizerOptions | undefined {
+  const sizes = groupSizes(config);
+  for (const [name, data] of Object.entries(state)) {
+    const [group, which, ...rest] = name.split(".");
+    if (rest.length > 0 || !sizes.has(group) || (which !== "first" && which !== "second")) {
+      throw new Error(`${source} is corrupt: optimizer state "${name}" is not <group>.first or <group>.second of a group of this model (${[...sizes.keys()].join(", ")})`);
+    }
+    if (data.length !== sizes.get(group)) {
+      throw new Error(`${source} is corrupt: optimizer state "${name}" has ${data.length} values, but group "${group}" has ${sizes.get(group)} parameters`);
+    }
+  }
+  let resolved: ResolvedOptimizerOptions | undefined;
+  let needs: ("first" | "second")[] | undefined;
+  if (options !== undefined) {
+    try {
+      resolved = resolveOptimizerOptions(options);
+    } catch (e) {
+      throw new Error(`${source} is corrupt: its optimizer settings are invalid: ${(e as Error).message}`, { cause: e });
+    }
+    needs = resolved.name !== "sgd" ? ["first", "second"] : resolved.momentum > 0 ? ["first"] : [];
+  } else {
+    // older checkpoints do not record the optimizer: the state must at least be the same for every group
+    const first = Object.hasOwn(state, `${[...sizes.keys()][0]}.first`), second = Object.hasOwn(state, `${[...sizes.keys()][0]}.second`);
+    needs = [...(first ? ["first" as const] : []), ...(second ? ["second" as const] : [])];
+  }
+  for (const group of sizes.keys()) {
+    for (const which of ["first", "second"] as const) {
+      const present = Object.hasOwn(state, `${group}.${which}`);
+      if (present !== needs.includes(which)) {
+        const optimizer = resolved ? `its ${resolved.name}${resolved.name === "sgd" ? ` (momentum ${resolved.momentum})` : ""} optimizer` : "the other groups";
+        throw new Error(`${source} is corrupt: optimizer state "${group}.${which}" is ${present ? "present" : "missing"}, but ${optimizer} ${present ? "keeps none" : "needs it"}`);
+      }
+    }
+  }
+  return resolved;
+}
+
+function count(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function quoteList(names: string[]): string {
+  const shown = names.slice(0, 4).map((n) => `"${n}"`).join(", ");
+  return names.length > 4 ? `${shown} and ${names.length - 4} more` : shown;
+}

@@ -160,7 +160,7 @@ export class ThreadPool {
           this.breakDown(`${this.workerNames(missing)} did not pick up ${missing.length > 1 ? "their parts" : "its part"} of a matrix product within ${PICKUP_MS / 1000} s, so ${missing.length > 1 ? "they were" : "it was"} terminated or crashed`);
         }
         if (now - start > finishMs) {
-          this.breakDown(`the workers did not finish a ${job.M}×${job.N}×${job.K} matrix product within ${(finishMs / 1000).toFixed(1)} s (expected milliseconds): one was terminated or crashed inside it`);
+          this.breakDown(`the workers picked up a ${job.M}×${job.N}×${job.K} matrix product but did not finish it within ${(finishMs / 1000).toFixed(1)} s, so one was terminated or crashed inside it`);
         }
       }
       if (blocking) Atomics.wait(ctrl, DONE, done, WAIT_MS);

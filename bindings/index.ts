@@ -1,5 +1,5 @@
 // The bindings floor: the only code that knows WebAssembly exists.
-export { loadModule, supportedBuilds, supportsBuild, defaultWasmUrl, BUILDS } from "./load.js";
+export { loadModule, supportedBuilds, supportsBuild, defaultWasmUrl, BUILDS, threadCount, sameWasmSource, describeWasmSource } from "./load.js";
 export type { BuildName, WasmSource, LoadOptions, LoadedModule } from "./load.js";
 export { Heap, F32Buffer, WasmMemoryError, formatBytes, alignedBytes, MEMORY_LIMIT, SHARED_MEMORY_LIMIT } from "./memory.js";
 export type { Kernels } from "./kernels.js";

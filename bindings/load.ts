@@ -19,7 +19,9 @@ export interface LoadOptions {
   /**
    * Threads for the matrix products (default 1). More than 1 loads the shared-memory variant of the build
    * and starts threads − 1 workers (worker_threads in Node, Web Workers elsewhere). Needs SharedArrayBuffer
-   * (in browsers: a cross-origin-isolated page).
+   * (in browsers: a cross-origin-isolated page). After a first init with threads > 1, a later
+   * init({ threads }) restarts the workers with the new count on the same memory (1: none); see
+   * docs/threads-safety.md.
    */
   threads?: number;
 }
@@ -27,6 +29,8 @@ export interface LoadOptions {
 export interface LoadedModule {
   kernels: Kernels;
   build: BuildName;
+  /** Where the module came from: the `wasm` option, or the package's file for the build. */
+  source: WasmSource;
   /** Set for a shared-memory (threads) build: what workers need to instantiate the same module. */
   shared?: { module: WebAssembly.Module; memory: WebAssembly.Memory };
 }
@@ -96,19 +100,47 @@ export async function loadModule(options: LoadOptions = {}): Promise<LoadedModul
   } else if (!supportsBuild(build)) {
     throw new Error(`init: this runtime cannot run the "${build}" build (supported: ${supportedBuilds().join(", ") || "none"})`);
   }
-  const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`init: threads must be an integer in [1, 64], got ${JSON.stringify(threads)}`);
-  const shared = threads > 1;
+  const shared = threadCount(options.threads ?? 1) > 1;
   if (shared && build === "scalar") throw new Error("init: threads need a SIMD build (the scalar build has no shared-memory variant)");
   if (shared && !supportsThreads()) throw new Error("init: threads need shared WebAssembly memory (SharedArrayBuffer), which this runtime does not offer; in browsers the page must be cross-origin isolated (COOP/COEP headers)");
-  const source = await resolveSource(options.wasm ?? defaultWasmUrl(build, shared));
+  const given = options.wasm ?? defaultWasmUrl(build, shared);
+  const source = await resolveSource(given);
   const memory = shared ? new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAXIMUM_PAGES, shared: true }) : undefined;
   const { exports, module } = await instantiateWasm(source, memory ? { env: { memory } } : {});
   const missing = KERNEL_NAMES.filter((name) => !(name in exports));
   if (missing.length > 0) {
     throw new TypeError(`init: the wasm module is not a wasm-rnn build (missing exports: ${missing.slice(0, 5).join(", ")})`);
   }
-  return { kernels: exports as unknown as Kernels, build, ...(memory ? { shared: { module, memory } } : {}) };
+  return { kernels: exports as unknown as Kernels, build, source: given, ...(memory ? { shared: { module, memory } } : {}) };
+}
+
+/** The `threads` option, checked: an integer in [1, 64] (a control block has room for 64 parts). */
+export function threadCount(threads: unknown = 1): number {
+  if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new RangeError(`init: threads must be an integer in [1, 64], got ${JSON.stringify(threads)}`);
+  }
+  return threads;
+}
+
+/** Whether two `wasm` sources are one module: the same object, or paths / URLs that resolve to one address. */
+export function sameWasmSource(a: WasmSource, b: WasmSource): boolean {
+  if (a === b) return true;
+  const ha = sourceAddress(a), hb = sourceAddress(b);
+  return ha !== null && ha === hb;
+}
+
+/** A few words naming a `wasm` source, for messages. */
+export function describeWasmSource(source: WasmSource): string {
+  const address = sourceAddress(source);
+  if (address !== null) return address;
+  if (source instanceof WebAssembly.Module) return "a compiled WebAssembly.Module";
+  if (typeof Response === "function" && source instanceof Response) return `a Response${source.url ? ` from ${source.url}` : ""}`;
+  return `${(source as BufferSource).byteLength} bytes of wasm`;
+}
+
+function sourceAddress(source: WasmSource): string | null {
+  if (source instanceof URL) return source.href;
+  return typeof source === "string" ? new URL(source, import.meta.url).href : null;
 }
 
 async function resolveSource(source: WasmSource): Promise<BufferSource | WebAssembly.Module | Response> {

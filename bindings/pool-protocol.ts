@@ -1,18 +1,31 @@
 // The few words main thread and workers share to hand out one matrix product: a control block in the
 // shared wasm memory, written by the main thread, read by every worker.
 //
-//   Int32 [0] GEN  — bumped by the main thread for each job (workers wait on it)
-//   Int32 [1] DONE — parts finished by workers (the main thread waits on it)
-//   Int32 [2] QUIT — set once to stop the workers
-//   Float64 at byte 64: the job (pointers can exceed 2^31, so not Int32)
+//   Int32 [0] GEN    — bumped by the main thread for each job (workers wait on it)
+//   Int32 [1] DONE   — parts finished by workers, trapped or not (the main thread waits on it)
+//   Int32 [2] QUIT   — set once to stop the workers
+//   Int32 [3] FAULT  — 0, or 1 + the part of the first worker whose part threw (reset by the main thread)
+//   Int32 [4] FAULT_WASM — 1 when that error was a WebAssembly.RuntimeError (a trap)
+//   Int32 [16 + p]   — PICKED: the GEN that worker p last picked up (lets the main thread tell a dead worker
+//                      from a slow one)
+//   Float64 at byte 512: the job (pointers can exceed 2^31, so not Int32)
+//   bytes 640…1023: the first fault's message, UTF-8, NUL-terminated
 
 import type { Kernels } from "./kernels.js";
 
 export const GEN = 0;
 export const DONE = 1;
 export const QUIT = 2;
-export const CONTROL_BYTES = 256;
-const JOB_OFFSET = 64;
+export const FAULT = 3;
+export const FAULT_WASM = 4;
+const PICKED = 16;
+/** Parts a control block has room for (init() allows up to 64 threads). */
+const MAX_PARTS = 64;
+export const CONTROL_INTS = PICKED + MAX_PARTS;
+export const CONTROL_BYTES = 1024;
+const JOB_OFFSET = 512;
+const FAULT_TEXT_OFFSET = 640;
+const FAULT_TEXT_BYTES = CONTROL_BYTES - FAULT_TEXT_OFFSET;
 
 /**
  * One product split into `parts` slices. A GEMM C (+)= A·B is cut by rows (multiples of 4) or by 8-column
@@ -42,6 +55,43 @@ export function readJob(buffer: ArrayBufferLike, control: number): GemmJob {
   const job = {} as Record<string, number | boolean>;
   FIELDS.forEach((name, i) => (job[name] = FLAGS.includes(name) ? f[i] !== 0 : f[i]));
   return job as unknown as GemmJob;
+}
+
+/** Worker side: marks job `gen` as picked up by part `p`. */
+export function markPicked(ctrl: Int32Array, p: number, gen: number): void {
+  Atomics.store(ctrl, PICKED + p, gen);
+}
+
+/** Main side: the parts 1… of a `parts`-way job that have not picked up job `gen`. */
+export function unpicked(ctrl: Int32Array, parts: number, gen: number): number[] {
+  const missing: number[] = [];
+  for (let p = 1; p < parts; p++) if (Atomics.load(ctrl, PICKED + p) !== gen) missing.push(p);
+  return missing;
+}
+
+/**
+ * Worker side: records that part `p` threw `error` (only the first fault of a job keeps its message). Call
+ * before counting the part in DONE, which publishes it.
+ */
+export function recordFault(buffer: ArrayBufferLike, control: number, ctrl: Int32Array, p: number, error: unknown): void {
+  if (Atomics.compareExchange(ctrl, FAULT, 0, p + 1) !== 0) return;
+  Atomics.store(ctrl, FAULT_WASM, error instanceof WebAssembly.RuntimeError ? 1 : 0);
+  const text = new TextEncoder().encode(error instanceof Error ? error.message : String(error)).subarray(0, FAULT_TEXT_BYTES - 1);
+  const bytes = new Uint8Array(buffer, control + FAULT_TEXT_OFFSET, FAULT_TEXT_BYTES);
+  bytes.set(text);
+  bytes[text.length] = 0;
+}
+
+/** Main side, once DONE counts every part: the fault of the job (if any), and clears it for the next. */
+export function takeFault(buffer: ArrayBufferLike, control: number, ctrl: Int32Array): { part: number; wasm: boolean; message: string } {
+  const part = Atomics.load(ctrl, FAULT) - 1;
+  const bytes = new Uint8Array(buffer, control + FAULT_TEXT_OFFSET, FAULT_TEXT_BYTES);
+  const end = bytes.indexOf(0);
+  // TextDecoder refuses views of shared memory: copy the bytes out first
+  const message = new TextDecoder().decode(bytes.slice(0, end < 0 ? bytes.length : end));
+  const wasm = Atomics.load(ctrl, FAULT_WASM) === 1;
+  Atomics.store(ctrl, FAULT, 0);
+  return { part, wasm, message };
 }
 
 /** The part `p` of a job, computed with this thread's own kernel instance. */

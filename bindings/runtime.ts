@@ -2,15 +2,20 @@
 
 import { Heap } from "./memory.js";
 import type { Kernels } from "./kernels.js";
-import type { BuildName, LoadedModule } from "./load.js";
+import type { BuildName, LoadedModule, WasmSource } from "./load.js";
 import { ThreadPool } from "./pool.js";
 
 export class Runtime {
   readonly heap: Heap;
-  /** The kernels; in threads mode `gemm` and `gemv` split large products across the pool. */
+  /**
+   * The kernels; with a shared-memory build `gemm` and `gemv` are the pool's, which split large products
+   * across its threads and switch with setThreads() (layers keep this object, so it never changes).
+   */
   readonly k: Kernels;
 
-  private constructor(kernels: Kernels, readonly build: BuildName, readonly pool: ThreadPool | null, heap: Heap) {
+  private constructor(
+    kernels: Kernels, readonly build: BuildName, readonly source: WasmSource, readonly pool: ThreadPool | null, heap: Heap,
+  ) {
     this.heap = heap;
     this.k = pool ? { ...kernels, gemm: pool.gemm, gemv: pool.gemv } : kernels;
   }
@@ -19,12 +24,26 @@ export class Runtime {
     const k = loaded.kernels;
     const heap = new Heap(k.memory, k.heapBase());
     k.setGemmScratch(heap.alloc(Number(k.GEMM_SCRATCH_FLOATS.value) * 4));
-    const pool = loaded.shared && threads > 1 ? await ThreadPool.start(k, heap, loaded.shared.module, loaded.shared.memory, threads) : null;
-    return new Runtime(k, loaded.build, pool, heap);
+    const pool = loaded.shared ? await ThreadPool.start(k, heap, loaded.shared.module, loaded.shared.memory, threads) : null;
+    return new Runtime(k, loaded.build, loaded.source, pool, heap);
   }
 
   /** Threads taking part in the matrix products. */
   get threads(): number {
     return this.pool?.threads ?? 1;
+  }
+
+  /** Whether setThreads() can change the thread count (the module was loaded on shared memory). */
+  get canSetThreads(): boolean {
+    return this.pool !== null;
+  }
+
+  /**
+   * Restarts the workers on the same memory and module with `threads` threads in all (1: the main thread
+   * alone), also after the pool broke; every existing layer keeps working and computes the same bits.
+   */
+  async setThreads(threads: number): Promise<void> {
+    if (!this.pool) throw new Error(`setThreads: this runtime was loaded without shared memory (1 thread), cannot switch to ${threads}`);
+    await this.pool.resize(threads);
   }
 }

@@ -3,7 +3,7 @@
 
 import { importNodeBuiltin, instantiateWasm } from "./instantiate.js";
 import type { Kernels } from "./kernels.js";
-import { DONE, GEN, QUIT, readJob, runPart } from "./pool-protocol.js";
+import { CONTROL_INTS, DONE, GEN, QUIT, markPicked, readJob, recordFault, runPart } from "./pool-protocol.js";
 
 interface Setup {
   module: WebAssembly.Module;
@@ -22,7 +22,7 @@ async function serve(setup: Setup, ready: () => void): Promise<void> {
   const k = exports as unknown as Kernels;
   k.setGemmScratch(setup.scratch);
   const buffer = setup.memory.buffer;
-  const ctrl = new Int32Array(buffer, setup.control, 4);
+  const ctrl = new Int32Array(buffer, setup.control, CONTROL_INTS);
   let seen = Atomics.load(ctrl, GEN);
   ready();
   for (;;) {
@@ -34,7 +34,14 @@ async function serve(setup: Setup, ready: () => void): Promise<void> {
     }
     seen = gen;
     if (Atomics.load(ctrl, QUIT)) return;
-    runPart(k, readJob(buffer, setup.control), setup.part);
+    markPicked(ctrl, setup.part, gen);
+    // A trap (say, an operand outside memory) fails this job, not the worker: the instance stays usable, and
+    // the part still counts as done so the main thread never waits for it in vain.
+    try {
+      runPart(k, readJob(buffer, setup.control), setup.part);
+    } catch (e) {
+      recordFault(buffer, setup.control, ctrl, setup.part, e);
+    }
     Atomics.add(ctrl, DONE, 1);
     Atomics.notify(ctrl, DONE);
   }

@@ -1,6 +1,9 @@
-// init(): loads the best wasm build once; everything else asks runtime() for it.
+// init(): loads the best wasm build once; everything else asks runtime() for it. Later calls may change the
+// thread count (restarting the workers on the same memory), never the module.
 
-import { loadModule, Runtime, type LoadOptions, type BuildName } from "../bindings/index.js";
+import {
+  describeWasmSource, loadModule, Runtime, sameWasmSource, threadCount, type BuildName, type LoadOptions,
+} from "../bindings/index.js";
 
 let current: Runtime | undefined;
 let pending: Promise<Runtime> | undefined;
@@ -13,7 +16,10 @@ export interface InitResult {
 }
 
 /**
- * Loads the wasm core. Idempotent: later calls return the first result (pass options only on the first).
+ * Loads the wasm core. The first call chooses the module (`build`, `wasm`); later calls return the loaded
+ * one and throw if asked for another. After `init({ threads: N > 1 })`, a later `init({ threads })` restarts
+ * the workers with that many threads (1: none) on the same memory, so existing layers keep working: this is
+ * how to recover after the thread pool broke (docs/threads-safety.md).
  * In Node the module is read from the package; elsewhere it is fetched next to this file, or pass `wasm`.
  */
 export async function init(options: LoadOptions = {}): Promise<InitResult> {
@@ -24,10 +30,27 @@ export async function init(options: LoadOptions = {}): Promise<InitResult> {
     pending.catch(() => { pending = undefined; }); // a failed load may be retried
   }
   const rt = await pending;
-  if (options.threads !== undefined && options.threads !== rt.threads) {
-    throw new Error(`init: already initialised with ${rt.threads} thread${rt.threads > 1 ? "s" : ""}; choose threads in the first init() call`);
+  refuseAnotherModule(rt, options);
+  if (options.threads !== undefined) {
+    const threads = threadCount(options.threads);
+    if (rt.canSetThreads) await rt.setThreads(threads);
+    else if (threads !== rt.threads) {
+      throw new Error(`init: already initialised with ${rt.threads} thread${rt.threads > 1 ? "s" : ""}; choose threads in the first init() call`);
+    }
   }
   return { build: rt.build, threads: rt.threads };
+}
+
+/** Layers and models live in the loaded module's memory: a second module could not reach them. */
+function refuseAnotherModule(rt: Runtime, options: LoadOptions): void {
+  const loaded = `already initialised with the "${rt.build}" build (${rt.threads} thread${rt.threads > 1 ? "s" : ""})`;
+  const advice = "existing layers live in its memory, so choose the module in the first init() call (init() without options returns the loaded one)";
+  if (options.build !== undefined && options.build !== rt.build) {
+    throw new Error(`init: ${loaded}; cannot switch to "${options.build}": ${advice}`);
+  }
+  if (options.wasm !== undefined && !sameWasmSource(options.wasm, rt.source)) {
+    throw new Error(`init: ${loaded} from ${describeWasmSource(rt.source)}; cannot switch to ${describeWasmSource(options.wasm)}: ${advice}`);
+  }
 }
 
 export function runtime(): Runtime {

@@ -53,6 +53,11 @@ function refuseAnotherModule(rt: Runtime, options: LoadOptions): void {
   }
 }
 
+/** Whether init() has loaded a module (or is loading one). */
+export function isInitialised(): boolean {
+  return pending !== undefined;
+}
+
 export function runtime(): Runtime {
   if (!current) throw new Error("wasm-rnn is not initialised: call `await init()` before creating layers");
   return current;

@@ -2,24 +2,27 @@
 // that a browser or edge bundle of the package never evaluates it at load time.
 
 import { describe } from "../errors.js";
+import { removeStaleTemps, tempName } from "./temp-files.js";
 
 /**
  * Replaces `path` with `bytes` so that a reader (or a crash) sees either the old file or the new one, never
  * a partial write: the bytes go to a uniquely named temp file in the same directory (rename is only atomic
  * within one file system), are fsynced, then renamed over the target.
+ *
+ * Temp files are named `.<name>.<pid>.<random>.tmp`. A writer killed mid-save leaves its temp file behind, so
+ * every call first removes the target's temp files whose writer process is gone, or that are older than an
+ * hour (the pid may have been reused; legacy names `.<name>.<8 hex>-<4 hex>.tmp` by age only). A live
+ * writer's temp file is never removed, so concurrent saves of one target still each land whole.
+ * Only regular files are replaced: a directory, device, FIFO or socket at `path` is an error.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   if (typeof path !== "string" || path === "") throw new TypeError(`writeFileAtomic: path must be a non-empty string, got ${describe(path)}`);
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`writeFileAtomic: bytes must be a Uint8Array, got ${describe(bytes)}`);
   const fs = await import("node:fs/promises");
-  const { basename, dirname, join } = await import("node:path");
-
-  // Write through a symlink (e.g. latest.ckpt → run-7.ckpt) instead of replacing the link itself.
-  const target = await fs.realpath(path).catch(() => path);
-  const existing = await fs.stat(target).catch(() => undefined);
-  if (existing?.isDirectory()) throw new Error(`Cannot write ${path}: it is a directory`);
-  const dir = dirname(target);
-  const temp = join(dir, `.${basename(target)}.${globalThis.crypto.randomUUID().slice(0, 13)}.tmp`);
+  const { join } = await import("node:path");
+  const { dir, base, existing } = await resolveTarget(path);
+  await removeStaleTemps(dir, base);
+  const temp = join(dir, tempName(base));
 
   let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
   try {
@@ -29,7 +32,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await handle.sync(); // without this a crash after the rename can leave an empty file under the final name
     await handle.close();
     handle = undefined;
-    await fs.rename(temp, target);
+    await fs.rename(temp, join(dir, base));
   } catch (e) {
     await handle?.close().catch(() => {});
     await fs.rm(temp, { force: true }).catch(() => {});
@@ -39,6 +42,36 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   const dirHandle = await fs.open(dir, "r").catch(() => undefined);
   await dirHandle?.sync().catch(() => {});
   await dirHandle?.close().catch(() => {});
+}
+
+/**
+ * Checks, without touching `path`, that writeFileAtomic(path) can write there: creates and removes a temp
+ * file beside it. (access(W_OK) is not enough: it says yes to root on a read-only mount point or in /sys.)
+ * Throws "Cannot write <path>: <why>".
+ */
+export async function probeWritable(path: string): Promise<void> {
+  if (typeof path !== "string" || path === "") throw new TypeError(`probeWritable: path must be a non-empty string, got ${describe(path)}`);
+  const fs = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  const { dir, base } = await resolveTarget(path);
+  const temp = join(dir, tempName(base)); // named as a save's temp, so a kill right here leaves nothing a save keeps
+  try {
+    await (await fs.open(temp, "wx")).close();
+  } catch (e) {
+    throw new Error(`Cannot write ${path}: ${reason(e, "files cannot be created in its directory")}`, { cause: e });
+  }
+  await fs.rm(temp, { force: true });
+}
+
+/** The file a write to `path` replaces: through a symlink (latest.ckpt → run-7.ckpt), never the link itself. */
+async function resolveTarget(path: string) {
+  const fs = await import("node:fs/promises");
+  const { basename, dirname } = await import("node:path");
+  const target = await fs.realpath(path).catch(() => path);
+  const existing = await fs.stat(target).catch(() => undefined);
+  if (existing?.isDirectory()) throw new Error(`Cannot write ${path}: it is a directory`);
+  if (existing && !existing.isFile()) throw new Error(`Cannot write ${path}: it is ${fileKind(existing)}, not a regular file`);
+  return { dir: dirname(target), base: basename(target), existing };
 }
 
 /** Reads a whole file as a plain Uint8Array; `what` names it in errors ("model file", "checkpoint", …). */
@@ -57,6 +90,14 @@ export async function readFileBytes(path: string, what = "file"): Promise<Uint8A
   }
 }
 
+function fileKind(info: { isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (info.isCharacterDevice()) return "a character device";
+  if (info.isBlockDevice()) return "a block device";
+  if (info.isFIFO()) return "a FIFO (named pipe)";
+  if (info.isSocket()) return "a socket";
+  return "a special file";
+}
+
 function reason(e: unknown, missing: string): string {
   const code = (e as { code?: string }).code;
   switch (code) {
@@ -67,6 +108,7 @@ function reason(e: unknown, missing: string): string {
     case "EPERM": return `permission denied (${code})`;
     case "ENOSPC": return "no space left on the device (ENOSPC)";
     case "EROFS": return "the file system is read-only (EROFS)";
+    case "ENAMETOOLONG": return "the name is too long (ENAMETOOLONG)";
     default: return e instanceof Error ? e.message : String(e);
   }
 }

@@ -74,20 +74,81 @@ async function resolveTarget(path: string) {
   return { dir: dirname(target), base: basename(target), existing };
 }
 
-/** Reads a whole file as a plain Uint8Array; `what` names it in errors ("model file", "checkpoint", …). */
-export async function readFileBytes(path: string, what = "file"): Promise<Uint8Array> {
+/** A file too large for the caller's limit (see readFileBytes); the command line adds which flag raises it. */
+export class FileTooLargeError extends Error {
+  constructor(readonly path: string, readonly what: string, readonly bytes: number, readonly limit: number, grew: boolean) {
+    super(`${what} ${path} ${grew ? "grew while being read to more than" : `has ${formatBytes(bytes)}, more than`} the limit of ${formatBytes(limit)}`);
+    this.name = "FileTooLargeError";
+  }
+}
+
+/**
+ * Reads a whole regular file as a plain Uint8Array; `what` names it in errors ("model file", "checkpoint", …).
+ * Devices, FIFOs, sockets and directories are refused before a byte is read (a FIFO is opened non-blocking,
+ * so a missing writer cannot hang the call), and never more than `maxBytes` are read: the size comes from
+ * fstat, and a file that grows while it is read stops at the limit with a FileTooLargeError.
+ */
+export async function readFileBytes(path: string, what = "file", maxBytes = Infinity): Promise<Uint8Array> {
   if (typeof path !== "string" || path === "") throw new TypeError(`readFileBytes: path must be a non-empty string, got ${describe(path)}`);
+  if (!(maxBytes >= 0)) throw new RangeError(`readFileBytes: maxBytes must be a number ≥ 0, got ${describe(maxBytes)}`);
   const fs = await import("node:fs/promises");
+  const { constants } = await import("node:fs");
+  let handle: Awaited<ReturnType<typeof fs.open>>;
   try {
-    const buffer = await fs.readFile(path);
-    // A plain view, not a Buffer: Buffer#slice returns a view where Uint8Array#slice copies.
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    handle = await fs.open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === "ENOENT") throw new Error(`${what} not found: ${path}`, { cause: e });
     if (code === "EISDIR") throw new Error(`${what} is a directory, not a file: ${path}`, { cause: e });
+    if (code === "ENXIO") throw new Error(`${what} ${path} is not a regular file (a socket?); only regular files are read`, { cause: e });
     throw new Error(`Cannot read ${what} ${path}: ${reason(e, "it does not exist")}`, { cause: e });
   }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new Error(`${what} is a directory, not a file: ${path}`);
+    if (!info.isFile()) throw new Error(`${what} ${path} is ${fileKind(info)}, not a regular file; only regular files are read`);
+    if (info.size > maxBytes) throw new FileTooLargeError(path, what, info.size, maxBytes, false);
+    return await readAll(handle, info.size, maxBytes, () => new FileTooLargeError(path, what, maxBytes + 1, maxBytes, true));
+  } catch (e) {
+    if (e instanceof FileTooLargeError || !(e as { code?: string }).code) throw e;
+    throw new Error(`Cannot read ${what} ${path}: ${reason(e, "it does not exist")}`, { cause: e });
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}
+
+/** Reads to the end: `size` bytes in one buffer, then whatever a growing file (or /proc) adds, up to `maxBytes`. */
+async function readAll(handle: { read(b: Uint8Array, o: number, l: number, p: null): Promise<{ bytesRead: number }> }, size: number, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+  let buffer = new Uint8Array(size);
+  let length = 0;
+  for (;;) {
+    if (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break; // shrank while read
+      length += bytesRead;
+      continue;
+    }
+    // Full: the end of file, unless the file grew (or fstat reported 0, as /proc does).
+    const chunk = new Uint8Array(64 * 1024);
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) break;
+    if (length + bytesRead > maxBytes) throw tooLarge();
+    const grown = new Uint8Array(Math.min(maxBytes, Math.max(2 * length, length + chunk.length)));
+    grown.set(buffer.subarray(0, length));
+    grown.set(chunk.subarray(0, bytesRead), length);
+    buffer = grown;
+    length += bytesRead;
+  }
+  return length === buffer.length ? buffer : buffer.slice(0, length);
+}
+
+/** "12 bytes", "3.4 KiB", "256 MiB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} byte${n === 1 ? "" : "s"}`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = n / 1024, unit = 0;
+  while (value >= 1024 && unit < units.length - 1) (value /= 1024), unit++;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 function fileKind(info: { isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {

@@ -8,6 +8,7 @@ import { looksLikeModelFile } from "../io/format.js";
 import { looksLikeSafetensors } from "../io/safetensors.js";
 import type { LanguageModelOptions } from "../lm/config.js";
 import { fail } from "./errors.js";
+import { prepareOutput } from "./outputs.js";
 
 export interface ModelLoadOptions {
   /** A Vocabulary JSON file, for models that carry none (or to replace theirs). */
@@ -94,8 +95,10 @@ export function registerConvert(program: Command): void {
     .command("convert")
     .description("convert a model between wasm-rnn's format (.wrnn, checkpoints) and safetensors (the output's extension decides)")
     .argument("<in>", "a .wrnn model, a checkpoint or a .safetensors file")
-    .argument("<out>", "the file to write: .safetensors for safetensors, anything else for wasm-rnn's format");
-  addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions) => {
+    .argument("<out>", "the file to write: .safetensors for safetensors, anything else for wasm-rnn's format")
+    .option("--force", "replace <out> if it exists");
+  addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean }) => {
+    await prepareOutput(output, { what: "the converted model", force: options.force ?? false, alternative: "give another <out> path" });
     const { lm, vocab } = await loadModelFile(input, options);
     try {
       await saveModel(output, lm, vocab);

@@ -3,7 +3,8 @@
 import { Command, Option } from "commander";
 import { generate, type Vocabulary } from "../node.js";
 import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "./convert.js";
-import { fail, nonNegativeInt, positiveFloat, positiveInt, probability } from "./errors.js";
+import { fail } from "./errors.js";
+import { nonNegativeInt, positiveFloat, positiveInt, probability } from "./values.js";
 
 interface GenerateFlags extends ModelLoadOptions {
   prefix?: string;

@@ -25,12 +25,19 @@ export function oneLine(message: string): string {
   return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE)}…` : line;
 }
 
+const MISSING_COMMAND = "expected a command: train, generate, eval or convert (wasm-rnn --help describes them)";
+
 /** Commander's own exits that are not errors (help, version). */
 const QUIET_CODES = new Set(["commander.help", "commander.helpDisplayed", "commander.version"]);
 
 /** Prints `error` as one line on stderr (the stack too with WASM_RNN_DEBUG=1) and returns the exit code. */
 export function reportError(error: unknown, stderr: (text: string) => void = (t) => void process.stderr.write(t)): number {
   if (error instanceof CommanderError) {
+    // help shown for a usage error (no command, `help <unknown>`): its text is not printed, this line is
+    if (error.code === "commander.help" && error.exitCode !== 0) {
+      stderr(`wasm-rnn: error: ${MISSING_COMMAND}\n`);
+      return error.exitCode;
+    }
     if (QUIET_CODES.has(error.code)) return error.exitCode;
     stderr(`wasm-rnn: error: ${oneLine(error.message.replace(/^error:\s*/, ""))}\n`);
     return error.exitCode || 1;

@@ -5,7 +5,7 @@ import { evaluatePerplexity } from "../node.js";
 import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "./convert.js";
 import { addMaxBytesOption, readTextFile } from "./corpus.js";
 import { fail } from "./errors.js";
-import { positiveInt } from "./values.js";
+import { filePath, positiveInt } from "./values.js";
 
 /** Lanes and chunk length of evaluatePerplexity; train uses the same for its validation perplexity. */
 export const EVAL_BATCH = 32;
@@ -21,8 +21,8 @@ export function registerEval(program: Command): void {
   const command = program
     .command("eval")
     .description("print the perplexity of a text under a model")
-    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary")
-    .argument("<text>", "a UTF-8 text file")
+    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary", filePath)
+    .argument("<text>", "a UTF-8 text file", filePath)
     .option("--batch <lanes>", "the text is read in this many parallel lanes (each lane's first token has no context)", positiveInt, EVAL_BATCH)
     .option("--steps <n>", "tokens per chunk (the state is carried across chunks)", positiveInt, EVAL_STEPS);
   addMaxBytesOption(addModelLoadOptions(command)).action(async (path: string, textPath: string, flags: EvalFlags) => {

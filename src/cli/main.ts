@@ -26,7 +26,8 @@ export function createProgram(): Command {
     .showSuggestionAfterError(true)
     // errors surface as CommanderError exceptions and are printed by reportError as one line
     .exitOverride()
-    .configureOutput({ outputError: () => {} });
+    // help for a usage error (no command) would go to stderr: reportError prints one line instead
+    .configureOutput({ outputError: () => {}, writeErr: () => {} });
   registerTrain(program);
   registerGenerate(program);
   registerEval(program);

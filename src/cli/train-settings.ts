@@ -7,7 +7,7 @@ import type { OptimizerName, Partition, TokenLevel } from "../node.js";
 import { BUILTIN_CORPORA, type BuiltinCorpus } from "./corpus.js";
 import { fail } from "./errors.js";
 import {
-  FRACTION, NON_NEGATIVE_FLOAT, NON_NEGATIVE_INT, POSITIVE_FLOAT, POSITIVE_INT, satisfies, type NumberRule,
+  FRACTION, NON_NEGATIVE_FLOAT, POSITIVE_FLOAT, POSITIVE_INT, SEED, satisfies, type NumberRule,
 } from "./values.js";
 
 export const LEVELS = ["char", "word"] as const;
@@ -149,7 +149,7 @@ const STORED: Record<keyof TrainSettings, Check> = {
   schedule: choice(SCHEDULES, "--schedule"),
   epochs: number(POSITIVE_INT, "--epochs"),
   partition: choice(PARTITIONS, "--partition"),
-  seed: number(NON_NEGATIVE_INT, "--seed"),
+  seed: number(SEED, "--seed"),
   valSplit: number(FRACTION, "--val-split"),
   out: text("a file path (as for --out)", PATH),
   checkpoint: orNull(text("a file path (as for --checkpoint)", PATH)),

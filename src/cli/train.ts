@@ -18,7 +18,7 @@ import { prepareOutput } from "./outputs.js";
 import {
   CELLS, LEVELS, OPTIMIZERS, OUTPUT_KEYS, PARTITIONS, RUN_KEYS, SCHEDULES, newSettings, storedSettings, type TrainFlags, type TrainSettings,
 } from "./train-settings.js";
-import { fraction, nonNegativeFloat, nonNegativeInt, positiveFloat, positiveInt } from "./values.js";
+import { filePath, fraction, nonNegativeFloat, positiveFloat, positiveInt, seed } from "./values.js";
 
 /** Samples: a draw at temperature 0.8 from the 10 most likely tokens (greedy text loops), from a fixed seed. */
 const SAMPLE_TEMPERATURE = 0.8;
@@ -28,7 +28,7 @@ export function registerTrain(program: Command): void {
   const command = program
     .command("train")
     .description("train a language model on a text file (or a built-in corpus) and save it")
-    .argument("[corpus]", "a UTF-8 text file (or use --builtin, or --resume)")
+    .argument("[corpus]", "a UTF-8 text file (or use --builtin, or --resume)", filePath)
     .addOption(new Option("--builtin <name>", "train on a built-in corpus: names = 8,400 English first names, one per line").choices([...BUILTIN_CORPORA]))
     .addOption(new Option("--level <level>", "tokens: characters or words").choices(LEVELS).default("char"))
     .option("--min-freq <n>", "tokens seen fewer times become <unk>", positiveInt, 1)
@@ -47,12 +47,12 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--schedule <kind>", "learning-rate schedule: constant; step = halve at every quarter of the run; cosine = down to 0 over the run").choices(SCHEDULES).default("constant"))
     .option("--epochs <n>", "passes over the text", positiveInt, 10)
     .addOption(new Option("--partition <kind>", "batches: sequential (state carried) or random (state reset)").choices(PARTITIONS).default("sequential"))
-    .option("--seed <n>", "seed of the weights, the batches, dropout, samples and the built-in corpus's order", nonNegativeInt, 0)
+    .option("--seed <n>", "seed of the weights, the batches, dropout, samples and the built-in corpus's order", seed, 0)
     .option("--val-split <fraction>", "fraction of the text held out at its end for validation (0: none)", fraction, 0.1)
-    .option("--out <path>", "where to save the model (.safetensors: safetensors)", "model.wrnn")
-    .option("--checkpoint <path>", "checkpoint saved at every epoch end (default: <out>.ckpt)")
+    .option("--out <path>", "where to save the model (.safetensors: safetensors)", filePath, "model.wrnn")
+    .option("--checkpoint <path>", "checkpoint saved at every epoch end (default: <out>.ckpt)", filePath)
     .option("--no-checkpoint", "save no checkpoints")
-    .option("--resume <checkpoint>", "continue a run exactly from its checkpoint (only --epochs may change its settings)")
+    .option("--resume <checkpoint>", "continue a run exactly from its checkpoint (only --epochs may change its settings)", filePath)
     .option("--sample-every <epochs>", "print a sample every this many epochs (default: about 10 over the run)", positiveInt)
     .option("--sample-length <tokens>", "tokens per sample", positiveInt, 100)
     .option("--prefix <text>", "prefix of the samples (default: the corpus's first word, or a newline for names)")

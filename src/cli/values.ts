@@ -13,6 +13,8 @@ export interface NumberRule {
 
 export const POSITIVE_INT: NumberRule = { expected: "an integer ≥ 1", integer: true, accepts: (n) => n >= 1 };
 export const NON_NEGATIVE_INT: NumberRule = { expected: "an integer ≥ 0", integer: true, accepts: (n) => n >= 0 };
+/** Seeds: 32 bits are plenty, and the library derives further seeds by adding to them (seed + 1, + 2). */
+export const SEED: NumberRule = { expected: "an integer in [0, 4294967295]", integer: true, accepts: (n) => n >= 0 && n <= 0xffffffff };
 export const POSITIVE_FLOAT: NumberRule = { expected: "a number > 0", integer: false, accepts: (n) => n > 0 };
 export const NON_NEGATIVE_FLOAT: NumberRule = { expected: "a number ≥ 0", integer: false, accepts: (n) => n >= 0 };
 export const PROBABILITY: NumberRule = { expected: "a number in (0, 1]", integer: false, accepts: (n) => n > 0 && n <= 1 };
@@ -40,10 +42,17 @@ export function parser(rule: NumberRule): (value: string) => number {
 
 export const positiveInt = parser(POSITIVE_INT);
 export const nonNegativeInt = parser(NON_NEGATIVE_INT);
+export const seed = parser(SEED);
 export const positiveFloat = parser(POSITIVE_FLOAT);
 export const nonNegativeFloat = parser(NON_NEGATIVE_FLOAT);
 export const probability = parser(PROBABILITY);
 export const fraction = parser(FRACTION);
+
+/** A file path: not empty and without NUL (which the file system would refuse less clearly). */
+export function filePath(value: string): string {
+  if (value === "" || value.includes("\0")) throw new InvalidArgumentError("Expected a file path (not empty, without NUL characters).");
+  return value;
+}
 
 const SIZE = /^(\d+)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)$/i;
 const UNIT: Record<string, number> = { "": 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };

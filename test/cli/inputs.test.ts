@@ -70,7 +70,7 @@ test("a checkpoint's stored settings: nested 100,000 deep, wrong types, out of r
     ["deep-object", (s) => (s.prefix = "DEEP"), { DEEP: deepObject(100_000) }, /is damaged: its setting prefix must be a string \(as for --prefix\) or null, got an object/],
     ["deep-unknown", (s) => (s.extra = "DEEP"), { DEEP: deepArray(100_000) }, /has a setting "extra" that this version of wasm-rnn does not know/],
     ["string-lr", (s) => (s.lr = "fast"), {}, /is damaged: its setting lr must be a number > 0 \(as for --lr\), got "fast"/],
-    ["negative-seed", (s) => (s.seed = -1), {}, /is damaged: its setting seed must be an integer ≥ 0 \(as for --seed\), got -1/],
+    ["negative-seed", (s) => (s.seed = -1), {}, /is damaged: its setting seed must be an integer in \[0, 4294967295\] \(as for --seed\), got -1/],
     ["fractional-batch", (s) => (s.batch = 2.5), {}, /is damaged: its setting batch must be an integer ≥ 1 \(as for --batch\), got 2\.5/],
     ["huge-steps", (s) => (s.steps = 1e300), {}, /is damaged: its setting steps must be an integer ≥ 1 \(as for --steps\), got 1e\+300/],
     ["cell", (s) => (s.cell = "cnn"), {}, /is damaged: its setting cell must be one of rnn, gru, lstm \(as for --cell\), got "cnn"/],

@@ -46,7 +46,7 @@ const TRAIN_WORK: Flag[] = [
   valued("--hidden", int(1, 12), HUGE_SIZES),
   valued("--epochs", int(1, 2)),
   valued("--batch", int(1, 4), HUGE_SIZES),
-  valued("--steps", int(2, 8), HUGE_SIZES),
+  valued("--steps", int(4, 8), HUGE_SIZES), // ≥ 4: two epochs of the built-in names at batch 1 stay near a second
   valued("--sample-length", int(1, 20)),
   valued("--out", output), // else the default model.wrnn exists after the first case
 ];

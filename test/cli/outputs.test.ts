@@ -52,6 +52,10 @@ test("--resume replaces its own model and checkpoint, but not another existing f
   failsWith(await runMain(["train", "--resume", at("r.wrnn.ckpt"), "--epochs", "3", "--out", at("other.wrnn")]), /other\.wrnn already exists: pass --force/, "resume onto another file");
   assert.is(readFileSync(at("other.wrnn"), "utf8"), "keep");
   ok(await runMain(["train", "--resume", at("r.wrnn.ckpt"), "--epochs", "3", "--out", at("other.wrnn"), "--force", "--quiet"]), "with --force");
+  // a checkpoint can claim only a model file as its own: anything else at its stored path needs --force
+  writeFileSync(at("r.wrnn"), "notes, not a model");
+  failsWith(await runMain(["train", "--resume", at("r.wrnn.ckpt"), "--epochs", "3"]), /r\.wrnn already exists: pass --force/, "a stored path holding something else");
+  assert.is(readFileSync(at("r.wrnn"), "utf8"), "notes, not a model");
 });
 
 test("convert refuses an existing output unless --force", async () => {

@@ -8,6 +8,8 @@ import { looksLikeModelFile } from "../io/format.js";
 import { looksLikeSafetensors } from "../io/safetensors.js";
 import type { LanguageModelOptions } from "../lm/config.js";
 import { fail } from "./errors.js";
+import { prepareOutput } from "./outputs.js";
+import { filePath } from "./values.js";
 
 export interface ModelLoadOptions {
   /** A Vocabulary JSON file, for models that carry none (or to replace theirs). */
@@ -20,7 +22,7 @@ export interface ModelLoadOptions {
 /** Adds --vocab, --cell-variant and --nonlinearity to a command that reads a model. */
 export function addModelLoadOptions(command: Command): Command {
   return command
-    .option("--vocab <vocab.json>", "a vocabulary JSON file ({ level, unk, tokens }) for a model that has none, e.g. bare PyTorch safetensors")
+    .option("--vocab <vocab.json>", "a vocabulary JSON file ({ level, unk, tokens }) for a model that has none, e.g. bare PyTorch safetensors", filePath)
     .addOption(new Option("--cell-variant <form>", "GRU form of safetensors weights without wasm-rnn metadata (PyTorch's nn.GRU is reset-after)").choices(["reset-after", "reset-before"]))
     .addOption(new Option("--nonlinearity <fn>", "RNN nonlinearity of safetensors weights without wasm-rnn metadata").choices(["tanh", "relu"]));
 }
@@ -93,9 +95,11 @@ export function registerConvert(program: Command): void {
   const command = program
     .command("convert")
     .description("convert a model between wasm-rnn's format (.wrnn, checkpoints) and safetensors (the output's extension decides)")
-    .argument("<in>", "a .wrnn model, a checkpoint or a .safetensors file")
-    .argument("<out>", "the file to write: .safetensors for safetensors, anything else for wasm-rnn's format");
-  addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions) => {
+    .argument("<in>", "a .wrnn model, a checkpoint or a .safetensors file", filePath)
+    .argument("<out>", "the file to write: .safetensors for safetensors, anything else for wasm-rnn's format", filePath)
+    .option("--force", "replace <out> if it exists");
+  addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean }) => {
+    await prepareOutput(output, { what: "the converted model", force: options.force ?? false, alternative: "give another <out> path" });
     const { lm, vocab } = await loadModelFile(input, options);
     try {
       await saveModel(output, lm, vocab);

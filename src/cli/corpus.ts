@@ -2,12 +2,14 @@
 // packages, devDependencies loaded only when asked for). Also the train / validation split and a checksum
 // that lets --resume notice a corpus that changed.
 
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import type { Command } from "commander";
 import { init, Random } from "../index.js";
 import { runtime } from "../init.js";
 import type { TokenLevel } from "../text/tokenize.js";
+import { FileTooLargeError, formatBytes, readFileBytes } from "../io/files.js";
 import { fail } from "./errors.js";
+import { byteSize } from "./values.js";
 
 export const BUILTIN_CORPORA = ["names"] as const;
 export type BuiltinCorpus = (typeof BUILTIN_CORPORA)[number];
@@ -20,27 +22,45 @@ export interface Corpus {
   names?: ReadonlySet<string>;
 }
 
-/** Reads a text file: UTF-8 (a BOM is dropped), CRLF line ends become LF. Missing, empty or binary: one-line errors. */
-export async function readTextFile(path: string, what = "corpus"): Promise<Corpus> {
+/** Text files larger than this are refused unless --max-bytes raises the limit. */
+export const DEFAULT_MAX_BYTES = 256 * 2 ** 20;
+
+/** Adds --max-bytes to a command that reads a text file. */
+export function addMaxBytesOption(command: Command): Command {
+  return command.option("--max-bytes <size>", `largest text file to read, e.g. 512M or 2G (default: ${formatBytes(DEFAULT_MAX_BYTES)})`, byteSize, DEFAULT_MAX_BYTES);
+}
+
+/**
+ * Reads a text file: a regular file only (a device, FIFO or directory is refused before reading) of at most
+ * `maxBytes` bytes; UTF-8 (a BOM is dropped), CRLF line ends become LF. Missing, empty, binary, too large:
+ * one-line errors.
+ */
+export async function readTextFile(path: string, what = "corpus", maxBytes = DEFAULT_MAX_BYTES): Promise<Corpus> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readFileBytes(path, `${what} file`, maxBytes);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ENOENT") fail(`${what} file not found: ${path}`);
-    if (code === "EISDIR") fail(`${what} is a directory, not a file: ${path}`);
-    fail(`cannot read ${what} ${path}: ${(e as Error).message}`);
+    if (e instanceof FileTooLargeError) fail(`${e.message}; raise it with --max-bytes (e.g. --max-bytes ${suggestedLimit(e.bytes)})`);
+    fail((e as Error).message);
   }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    fail(`${what} ${path} is not UTF-8 text`);
+  } catch (e) {
+    if (e instanceof TypeError) fail(`${what} ${path} is not UTF-8 text`);
+    fail(`${what} ${path} has ${formatBytes(bytes.length)}, more text than fits in one JavaScript string`);
   }
   if (text.includes("\0")) fail(`${what} ${path} looks like a binary file, not text`);
   text = text.replace(/\r\n?/g, "\n");
   if (text.trim() === "") fail(`${what} ${path} is empty`);
   return { text, source: path };
+}
+
+/** A round --max-bytes value above `bytes`: 300 MB → 512M. */
+function suggestedLimit(bytes: number): string {
+  let mib = 1;
+  while (mib * 2 ** 20 < bytes) mib *= 2;
+  return mib >= 1024 ? `${mib / 1024}G` : `${mib}M`;
 }
 
 /**

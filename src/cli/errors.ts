@@ -1,9 +1,8 @@
 // The command line's error policy: whatever goes wrong (a bad flag, a missing file, a library TypeError /
 // RangeError) ends with ONE line "wasm-rnn: error: …" on stderr and a non-zero exit code (1; 2 when training
-// stopped on a NaN). WASM_RNN_DEBUG=1 adds the stack. Also the value parsers for numeric flags, which reject
-// bad values through commander's InvalidArgumentError so they get the same one-line treatment.
+// stopped on a NaN). WASM_RNN_DEBUG=1 adds the stack.
 
-import { CommanderError, InvalidArgumentError } from "commander";
+import { CommanderError } from "commander";
 
 /** An error meant for the user: its message is printed as is, and the process exits with `exitCode`. */
 export class CliError extends Error {
@@ -17,10 +16,16 @@ export function fail(message: string, exitCode = 1): never {
   throw new CliError(message, exitCode);
 }
 
-/** Collapses a message onto one line. */
+/** Longest message printed: a hostile flag value quoted in a message must not flood the terminal. */
+const MAX_MESSAGE = 1000;
+
+/** Collapses a message onto one line (of at most MAX_MESSAGE characters). */
 export function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, " ").trim();
+  const line = message.replace(/\s*[\n\r\u2028\u2029]\s*/g, " ").trim();
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE)}…` : line;
 }
+
+const MISSING_COMMAND = "expected a command: train, generate, eval or convert (wasm-rnn --help describes them)";
 
 /** Commander's own exits that are not errors (help, version). */
 const QUIET_CODES = new Set(["commander.help", "commander.helpDisplayed", "commander.version"]);
@@ -28,6 +33,11 @@ const QUIET_CODES = new Set(["commander.help", "commander.helpDisplayed", "comma
 /** Prints `error` as one line on stderr (the stack too with WASM_RNN_DEBUG=1) and returns the exit code. */
 export function reportError(error: unknown, stderr: (text: string) => void = (t) => void process.stderr.write(t)): number {
   if (error instanceof CommanderError) {
+    // help shown for a usage error (no command, `help <unknown>`): its text is not printed, this line is
+    if (error.code === "commander.help" && error.exitCode !== 0) {
+      stderr(`wasm-rnn: error: ${MISSING_COMMAND}\n`);
+      return error.exitCode;
+    }
     if (QUIET_CODES.has(error.code)) return error.exitCode;
     stderr(`wasm-rnn: error: ${oneLine(error.message.replace(/^error:\s*/, ""))}\n`);
     return error.exitCode || 1;
@@ -36,61 +46,4 @@ export function reportError(error: unknown, stderr: (text: string) => void = (t)
   stderr(`wasm-rnn: error: ${oneLine(message) || "unknown error"}\n`);
   if (process.env.WASM_RNN_DEBUG === "1" && error instanceof Error && error.stack) stderr(`${error.stack}\n`);
   return error instanceof CliError ? error.exitCode : 1;
-}
-
-// ------------------------------------------------------------------------------------ value parsers ----
-
-const INTEGER = /^\+?\d+$/;
-const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-function number(value: string, what: string): number {
-  if (!FLOAT.test(value.trim())) throw new InvalidArgumentError(`Expected ${what}.`);
-  return Number(value);
-}
-
-function integer(value: string, what: string): number {
-  if (!INTEGER.test(value.trim())) throw new InvalidArgumentError(`Expected ${what}.`);
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`Expected ${what}.`);
-  return n;
-}
-
-/** An integer ≥ 1. */
-export function positiveInt(value: string): number {
-  const n = integer(value, "an integer ≥ 1");
-  if (n < 1) throw new InvalidArgumentError("Expected an integer ≥ 1.");
-  return n;
-}
-
-/** An integer ≥ 0. */
-export function nonNegativeInt(value: string): number {
-  return integer(value, "an integer ≥ 0");
-}
-
-/** A finite number > 0. */
-export function positiveFloat(value: string): number {
-  const n = number(value, "a number > 0");
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError("Expected a number > 0.");
-  return n;
-}
-
-/** A finite number ≥ 0. */
-export function nonNegativeFloat(value: string): number {
-  const n = number(value, "a number ≥ 0");
-  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError("Expected a number ≥ 0.");
-  return n;
-}
-
-/** A probability in (0, 1]. */
-export function probability(value: string): number {
-  const n = number(value, "a number in (0, 1]");
-  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError("Expected a number in (0, 1].");
-  return n;
-}
-
-/** A fraction in [0, 1). */
-export function fraction(value: string): number {
-  const n = number(value, "a number in [0, 1)");
-  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError("Expected a number in [0, 1).");
-  return n;
 }

@@ -3,8 +3,9 @@
 import type { Command } from "commander";
 import { evaluatePerplexity } from "../node.js";
 import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "./convert.js";
-import { readTextFile } from "./corpus.js";
-import { fail, positiveInt } from "./errors.js";
+import { addMaxBytesOption, readTextFile } from "./corpus.js";
+import { fail } from "./errors.js";
+import { filePath, positiveInt } from "./values.js";
 
 /** Lanes and chunk length of evaluatePerplexity; train uses the same for its validation perplexity. */
 export const EVAL_BATCH = 32;
@@ -13,18 +14,19 @@ export const EVAL_STEPS = 64;
 interface EvalFlags extends ModelLoadOptions {
   batch: number;
   steps: number;
+  maxBytes: number;
 }
 
 export function registerEval(program: Command): void {
   const command = program
     .command("eval")
     .description("print the perplexity of a text under a model")
-    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary")
-    .argument("<text>", "a UTF-8 text file")
+    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary", filePath)
+    .argument("<text>", "a UTF-8 text file", filePath)
     .option("--batch <lanes>", "the text is read in this many parallel lanes (each lane's first token has no context)", positiveInt, EVAL_BATCH)
     .option("--steps <n>", "tokens per chunk (the state is carried across chunks)", positiveInt, EVAL_STEPS);
-  addModelLoadOptions(command).action(async (path: string, textPath: string, flags: EvalFlags) => {
-    const { text } = await readTextFile(textPath, "text");
+  addMaxBytesOption(addModelLoadOptions(command)).action(async (path: string, textPath: string, flags: EvalFlags) => {
+    const { text } = await readTextFile(textPath, "text", flags.maxBytes);
     const { lm, vocab } = await loadModelWithVocab(path, flags);
     try {
       const ids = vocab.encode(text);

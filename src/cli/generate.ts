@@ -3,7 +3,8 @@
 import { Command, Option } from "commander";
 import { generate, type Vocabulary } from "../node.js";
 import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "./convert.js";
-import { fail, nonNegativeInt, positiveFloat, positiveInt, probability } from "./errors.js";
+import { fail } from "./errors.js";
+import { filePath, positiveFloat, positiveInt, probability, seed } from "./values.js";
 
 interface GenerateFlags extends ModelLoadOptions {
   prefix?: string;
@@ -27,14 +28,14 @@ export function registerGenerate(program: Command): void {
   const command = program
     .command("generate")
     .description("generate text from a trained model, streamed to stdout")
-    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary")
+    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary", filePath)
     .option("--prefix <text>", "text to continue (default: a newline if the vocabulary has one, else its most frequent token)")
     .option("--length <tokens>", "number of tokens to generate", positiveInt, 200)
     .option("--temperature <t>", "softmax temperature: lower is more conservative", positiveFloat, 1)
     .option("--top-k <k>", "draw only from the k most likely tokens", positiveInt)
     .option("--top-p <p>", "draw only from the most likely tokens whose probability reaches p (nucleus sampling)", probability)
     .addOption(new Option("--greedy", "always take the most likely token").conflicts(["temperature", "topK", "topP"]))
-    .option("--seed <n>", "seed of the sampling generator", nonNegativeInt, 0);
+    .option("--seed <n>", "seed of the sampling generator", seed, 0);
   addModelLoadOptions(command).action(async (path: string, flags: GenerateFlags) => {
     const { lm, vocab } = await loadModelWithVocab(path, flags);
     try {

@@ -26,7 +26,8 @@ export function createProgram(): Command {
     .showSuggestionAfterError(true)
     // errors surface as CommanderError exceptions and are printed by reportError as one line
     .exitOverride()
-    .configureOutput({ outputError: () => {} });
+    // help for a usage error (no command) would go to stderr: reportError prints one line instead
+    .configureOutput({ outputError: () => {}, writeErr: () => {} });
   registerTrain(program);
   registerGenerate(program);
   registerEval(program);
@@ -43,13 +44,21 @@ Set WASM_RNN_DEBUG=1 to print the stack of an error.`);
   return program;
 }
 
-/** Runs the command line on `argv` (process.argv's layout) and returns the exit code. */
-export async function main(argv: readonly string[] = process.argv): Promise<number> {
-  // `wasm-rnn generate … | head` closes stdout early: stop quietly
+let stdoutGuarded = false;
+
+/** `wasm-rnn generate … | head` closes stdout early: stop quietly. Once per process, however often main runs. */
+function guardStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw e;
   });
+}
+
+/** Runs the command line on `argv` (process.argv's layout) and returns the exit code. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  guardStdout();
   try {
     await createProgram().parseAsync([...argv]);
     return 0;

@@ -2,104 +2,37 @@
 // model, with a progress bar, a validation perplexity per epoch, samples every few epochs, a checkpoint at
 // every epoch end (resumable exactly with --resume) and the model saved at the end.
 
-import { mkdir, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import cliProgress from "cli-progress";
 import {
   init, evaluatePerplexity, generateText, loadCheckpoint, saveCheckpoint, saveModel, LanguageModel, Trainer, Vocabulary,
-  type Checkpoint, type OptimizerName, type Partition, type Schedule, type StepInfo, type TokenLevel, type TrainerOptions,
+  type Checkpoint, type Partition, type Schedule, type StepInfo, type TrainerOptions,
 } from "../node.js";
-import { BUILTIN_CORPORA, builtinCorpus, readTextFile, splitValidation, textChecksum, type BuiltinCorpus, type Corpus } from "./corpus.js";
+import { firstToken } from "../text/tokenize.js";
+import { BUILTIN_CORPORA, addMaxBytesOption, builtinCorpus, readTextFile, splitValidation, textChecksum, type Corpus } from "./corpus.js";
 import { describeModel } from "./convert.js";
 import { EVAL_BATCH, EVAL_STEPS } from "./eval.js";
-import { fail, CliError, fraction, nonNegativeFloat, nonNegativeInt, positiveFloat, positiveInt } from "./errors.js";
-
-/** What a run is made of; stored in every checkpoint so that --resume rebuilds the same run. */
-export interface TrainSettings {
-  /** Absolute path of the corpus file, or null for a built-in corpus. */
-  corpus: string | null;
-  builtin: BuiltinCorpus | null;
-  corpusChecksum: string;
-  level: TokenLevel;
-  minFreq: number;
-  cell: "rnn" | "gru" | "lstm";
-  hidden: number;
-  layers: number;
-  embed: number | null;
-  dropout: number;
-  steps: number;
-  batch: number;
-  lr: number;
-  optimizer: OptimizerName;
-  momentum: number | null;
-  weightDecay: number | null;
-  clip: number;
-  schedule: "constant" | "step" | "cosine";
-  epochs: number;
-  partition: Partition;
-  seed: number;
-  valSplit: number;
-  out: string;
-  checkpoint: string | null;
-  sampleEvery: number | null;
-  sampleLength: number;
-  prefix: string | null;
-}
-
-interface TrainFlags {
-  builtin?: BuiltinCorpus;
-  level: TokenLevel;
-  minFreq: number;
-  cell: TrainSettings["cell"];
-  hidden: number;
-  layers: number;
-  embed?: number;
-  dropout: number;
-  steps: number;
-  batch: number;
-  lr?: number;
-  optimizer: OptimizerName;
-  momentum?: number;
-  weightDecay?: number;
-  clip: number;
-  schedule: TrainSettings["schedule"];
-  epochs: number;
-  partition: Partition;
-  seed: number;
-  valSplit: number;
-  out: string;
-  checkpoint?: string | false;
-  resume?: string;
-  sampleEvery?: number;
-  sampleLength: number;
-  prefix?: string;
-  quiet?: boolean;
-}
-
-/** Settings that decide the trained weights: a resumed run keeps them (flag name for the messages). */
-const RUN_KEYS: [keyof TrainFlags & keyof TrainSettings, string][] = [
-  ["builtin", "--builtin"], ["level", "--level"], ["minFreq", "--min-freq"], ["cell", "--cell"], ["hidden", "--hidden"],
-  ["layers", "--layers"], ["embed", "--embed"], ["dropout", "--dropout"], ["steps", "--steps"], ["batch", "--batch"],
-  ["lr", "--lr"], ["optimizer", "--optimizer"], ["momentum", "--momentum"], ["weightDecay", "--weight-decay"],
-  ["clip", "--clip"], ["schedule", "--schedule"], ["partition", "--partition"], ["seed", "--seed"], ["valSplit", "--val-split"],
-];
-/** Settings about output only: on --resume they default to the stored ones and may be changed. */
-const OUTPUT_KEYS = ["out", "sampleEvery", "sampleLength", "prefix"] as const;
+import { fail, CliError } from "./errors.js";
+import { prepareOutput } from "./outputs.js";
+import {
+  CELLS, LEVELS, OPTIMIZERS, OUTPUT_KEYS, PARTITIONS, RUN_KEYS, SCHEDULES, newSettings, storedSettings, type TrainFlags, type TrainSettings,
+} from "./train-settings.js";
+import { filePath, fraction, nonNegativeFloat, positiveFloat, positiveInt, seed } from "./values.js";
 
 /** Samples: a draw at temperature 0.8 from the 10 most likely tokens (greedy text loops), from a fixed seed. */
 const SAMPLE_TEMPERATURE = 0.8;
 const SAMPLE_TOP_K = 10;
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command("train")
     .description("train a language model on a text file (or a built-in corpus) and save it")
-    .argument("[corpus]", "a UTF-8 text file (or use --builtin, or --resume)")
+    .argument("[corpus]", "a UTF-8 text file (or use --builtin, or --resume)", filePath)
     .addOption(new Option("--builtin <name>", "train on a built-in corpus: names = 8,400 English first names, one per line").choices([...BUILTIN_CORPORA]))
-    .addOption(new Option("--level <level>", "tokens: characters or words").choices(["char", "word"]).default("char"))
+    .addOption(new Option("--level <level>", "tokens: characters or words").choices(LEVELS).default("char"))
     .option("--min-freq <n>", "tokens seen fewer times become <unk>", positiveInt, 1)
-    .addOption(new Option("--cell <cell>", "recurrent cell").choices(["rnn", "gru", "lstm"]).default("lstm"))
+    .addOption(new Option("--cell <cell>", "recurrent cell").choices(CELLS).default("lstm"))
     .option("--hidden <size>", "hidden size", positiveInt, 256)
     .option("--layers <n>", "recurrent layers", positiveInt, 1)
     .option("--embed <size>", "embedding size (default: one-hot inputs)", positiveInt)
@@ -107,26 +40,27 @@ export function registerTrain(program: Command): void {
     .option("--steps <n>", "BPTT sequence length", positiveInt, 35)
     .option("--batch <n>", "sequences per batch", positiveInt, 32)
     .option("--lr <rate>", "learning rate (default: 1 for sgd, 0.002 for adam / adamw)", positiveFloat)
-    .addOption(new Option("--optimizer <name>", "optimizer").choices(["sgd", "adam", "adamw"]).default("adam"))
+    .addOption(new Option("--optimizer <name>", "optimizer").choices(OPTIMIZERS).default("adam"))
     .option("--momentum <m>", "SGD momentum in [0, 1)", fraction)
     .option("--weight-decay <w>", "L2 penalty (sgd, adam) or decoupled decay (adamw; default 0.01)", nonNegativeFloat)
     .option("--clip <norm>", "clip the gradient to this global norm (0: no clipping)", nonNegativeFloat, 1)
-    .addOption(new Option("--schedule <kind>", "learning-rate schedule: constant; step = halve at every quarter of the run; cosine = down to 0 over the run").choices(["constant", "step", "cosine"]).default("constant"))
+    .addOption(new Option("--schedule <kind>", "learning-rate schedule: constant; step = halve at every quarter of the run; cosine = down to 0 over the run").choices(SCHEDULES).default("constant"))
     .option("--epochs <n>", "passes over the text", positiveInt, 10)
-    .addOption(new Option("--partition <kind>", "batches: sequential (state carried) or random (state reset)").choices(["sequential", "random"]).default("sequential"))
-    .option("--seed <n>", "seed of the weights, the batches, dropout, samples and the built-in corpus's order", nonNegativeInt, 0)
+    .addOption(new Option("--partition <kind>", "batches: sequential (state carried) or random (state reset)").choices(PARTITIONS).default("sequential"))
+    .option("--seed <n>", "seed of the weights, the batches, dropout, samples and the built-in corpus's order", seed, 0)
     .option("--val-split <fraction>", "fraction of the text held out at its end for validation (0: none)", fraction, 0.1)
-    .option("--out <path>", "where to save the model (.safetensors: safetensors)", "model.wrnn")
-    .option("--checkpoint <path>", "checkpoint saved at every epoch end (default: <out>.ckpt)")
+    .option("--out <path>", "where to save the model (.safetensors: safetensors)", filePath, "model.wrnn")
+    .option("--checkpoint <path>", "checkpoint saved at every epoch end (default: <out>.ckpt)", filePath)
     .option("--no-checkpoint", "save no checkpoints")
-    .option("--resume <checkpoint>", "continue a run exactly from its checkpoint (only --epochs may change its settings)")
+    .option("--resume <checkpoint>", "continue a run exactly from its checkpoint (only --epochs may change its settings)", filePath)
     .option("--sample-every <epochs>", "print a sample every this many epochs (default: about 10 over the run)", positiveInt)
     .option("--sample-length <tokens>", "tokens per sample", positiveInt, 100)
     .option("--prefix <text>", "prefix of the samples (default: the corpus's first word, or a newline for names)")
     .option("--quiet", "print only the final summary")
-    .action(async (corpusArg: string | undefined, flags: TrainFlags, command: Command) => {
-      await train(corpusArg, flags, command);
-    });
+    .option("--force", "replace an existing --out or checkpoint file (a --resume run may always replace its own)");
+  addMaxBytesOption(command).action(async (corpusArg: string | undefined, flags: TrainFlags, command: Command) => {
+    await train(corpusArg, flags, command);
+  });
 }
 
 /** What a run holds in wasm memory, released however it ends. */
@@ -156,10 +90,12 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
   // ------------------------------------------------------------------------------- settings ----
   let checkpoint: Checkpoint | null = null;
   let settings: TrainSettings;
+  let ownFiles: string[] = []; // a resumed run's own model and checkpoint, which it may replace
   if (flags.resume) {
     checkpoint = await loadCheckpoint(flags.resume);
     owned.lm = checkpoint.lm;
     settings = storedSettings(checkpoint.settings, flags.resume);
+    ownFiles = [settings.out, settings.checkpoint].filter((p): p is string => p !== null).map((p) => resolve(p));
     for (const [key, flag] of RUN_KEYS) {
       if (given(key) && flags[key] !== settings[key]) {
         fail(`${flag} ${String(flags[key])} conflicts with the checkpoint ${flags.resume}, which was trained with ${settings[key] === null ? "no " + flag : `${flag} ${String(settings[key])}`}; a resumed run keeps its settings (only --epochs may change)`);
@@ -179,8 +115,21 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
     settings = newSettings(corpusArg, flags);
   }
 
+  // -------------------------------------------------------------------------------- outputs ----
+  // Before the corpus is read and long before the first save. A resumed run continues its own files.
+  const own = (path: string) => ownFiles.includes(resolve(path));
+  if (settings.checkpoint !== null && resolve(settings.checkpoint) === resolve(settings.out)) {
+    fail(`the model and the checkpoint would both be ${settings.out}: give --checkpoint another path, or --no-checkpoint`);
+  }
+  const force = flags.force ?? false;
+  await prepareOutput(settings.out, { what: "the model", force, own: own(settings.out), alternative: "choose another file with --out <path>" });
+  if (settings.checkpoint !== null) {
+    await prepareOutput(settings.checkpoint, { what: "the checkpoint", force, own: own(settings.checkpoint), alternative: "choose another file with --checkpoint <path> (or --no-checkpoint)" });
+  }
+
   // --------------------------------------------------------------------------------- corpus ----
-  const corpus: Corpus = settings.builtin ? await builtinCorpus(settings.builtin, settings.seed) : await readTextFile(checkpoint ? settings.corpus! : corpusArg!);
+  const corpus: Corpus = settings.builtin ? await builtinCorpus(settings.builtin, settings.seed)
+    : await readTextFile(checkpoint ? settings.corpus! : corpusArg!, "corpus", flags.maxBytes);
   const checksum = textChecksum(corpus.text);
   if (checkpoint && checksum !== settings.corpusChecksum) {
     fail(`${corpus.source} has changed since the checkpoint ${flags.resume} was saved (checksum ${checksum}, was ${settings.corpusChecksum}); resuming needs the same text`);
@@ -207,8 +156,6 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
   for (const id of valIds) if (id === vocab.unkId) valUnknown++;
 
   // ---------------------------------------------------------------------- model and trainer ----
-  await prepareOutput(settings.out);
-  if (settings.checkpoint) await prepareOutput(settings.checkpoint);
   const lm = owned.lm = checkpoint ? checkpoint.lm : new LanguageModel({
     vocabSize: vocab.size, cell: settings.cell, hiddenSize: settings.hidden, numLayers: settings.layers,
     ...(settings.embed !== null ? { embedSize: settings.embed } : {}), dropout: settings.dropout, seed: settings.seed,
@@ -277,34 +224,6 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
   log(`next: npx wasm-rnn generate ${settings.out} --temperature ${SAMPLE_TEMPERATURE} --top-k ${SAMPLE_TOP_K}  |  npx wasm-rnn eval ${settings.out} <text file>`);
 }
 
-function newSettings(corpusArg: string | undefined, f: TrainFlags): TrainSettings {
-  if (corpusArg !== undefined && f.builtin) fail(`give a corpus file or --builtin ${f.builtin}, not both`);
-  if (corpusArg === undefined && !f.builtin) fail(`train needs a corpus: a text file, --builtin names, or --resume <checkpoint>`);
-  if (f.momentum !== undefined && f.optimizer !== "sgd") fail(`--momentum is for --optimizer sgd (adam and adamw have their own moments)`);
-  if (f.dropout > 0 && f.layers < 2) fail(`--dropout acts between recurrent layers, so it needs --layers 2 or more (got --layers ${f.layers})`);
-  return {
-    corpus: corpusArg === undefined ? null : resolve(corpusArg),
-    builtin: f.builtin ?? null,
-    corpusChecksum: "",
-    level: f.level, minFreq: f.minFreq, cell: f.cell, hidden: f.hidden, layers: f.layers, embed: f.embed ?? null, dropout: f.dropout,
-    steps: f.steps, batch: f.batch, lr: f.lr ?? (f.optimizer === "sgd" ? 1 : 0.002), optimizer: f.optimizer,
-    momentum: f.momentum ?? null, weightDecay: f.weightDecay ?? null, clip: f.clip, schedule: f.schedule, epochs: f.epochs,
-    partition: f.partition, seed: f.seed, valSplit: f.valSplit,
-    out: f.out, checkpoint: f.checkpoint === false ? null : (f.checkpoint ?? `${f.out}.ckpt`),
-    sampleEvery: f.sampleEvery ?? null, sampleLength: f.sampleLength, prefix: f.prefix ?? null,
-  };
-}
-
-/** The settings a checkpoint stored, checked enough that a foreign or damaged one gets a clear message. */
-function storedSettings(stored: Record<string, unknown>, path: string): TrainSettings {
-  const required = ["corpus", "builtin", "corpusChecksum", "level", "minFreq", "cell", "hidden", "layers", "embed", "dropout", "steps", "batch",
-    "lr", "optimizer", "momentum", "weightDecay", "clip", "schedule", "epochs", "partition", "seed", "valSplit", "out", "checkpoint",
-    "sampleEvery", "sampleLength", "prefix"];
-  const missing = required.filter((k) => !(k in stored));
-  if (missing.length > 0) fail(`${path} was not written by "wasm-rnn train" (its settings lack ${missing.join(", ")}), so the command line cannot resume it; use the library's Trainer.restoreState`);
-  return { ...(stored as unknown as TrainSettings) };
-}
-
 function trainerOptions(s: TrainSettings, perEpoch: number): TrainerOptions {
   const total = Math.max(1, s.epochs * perEpoch);
   const schedule: Schedule = s.schedule === "cosine" ? { kind: "cosine", total }
@@ -329,10 +248,10 @@ function batchesPerEpoch(n: number, B: number, T: number, partition: Partition):
 /** Names: a newline (a name from scratch). Otherwise the corpus's first word (≤ 8 characters), or first token. */
 function defaultSamplePrefix(corpus: Corpus, text: string, vocab: Vocabulary): string {
   if (corpus.names) return "\n";
-  const tokens = vocab.tokenize(text);
-  if (vocab.level === "word") return tokens[0];
-  const word = /^\S{1,8}/u.exec(text);
-  return word ? Array.from(word[0]).slice(0, 8).join("") : tokens[0];
+  const first = firstToken(text, vocab.level) ?? ""; // not tokenize(text): that is a string per token of the corpus
+  if (vocab.level === "word") return first;
+  const word = /^\S{1,8}/u.exec(text.slice(0, 64));
+  return word ? Array.from(word[0]).slice(0, 8).join("") : first;
 }
 
 function formatSample(prefix: string, generated: string, corpus: Corpus): string {
@@ -345,17 +264,6 @@ function formatSample(prefix: string, generated: string, corpus: Corpus): string
     return `  ${names.join(", ")}  (${invented} of ${names.length} not in the list)`;
   }
   return full.replace(/^\n+/, "").split("\n").map((line) => `  ${line}`).join("\n");
-}
-
-/** Creates the file's directory; refuses a path that is a directory. */
-async function prepareOutput(path: string): Promise<void> {
-  const info = await stat(path).catch(() => null);
-  if (info?.isDirectory()) fail(`cannot save to ${path}: it is a directory`);
-  try {
-    await mkdir(dirname(resolve(path)), { recursive: true });
-  } catch (e) {
-    fail(`cannot create the directory of ${path}: ${(e as Error).message}`);
-  }
 }
 
 function duration(seconds: number): string {

@@ -13,6 +13,30 @@ export function tokenize(text: string, level: TokenLevel): string[] {
   return level === "char" ? Array.from(text) : text.match(WORD) ?? [];
 }
 
+// The same tokens one at a time, for texts too large to hold as an array of strings (one JS string per token
+// costs ~10× the text): Vocabulary.build and encode count and look up tokens as they go.
+
+/** The code point of each character token of tokenize(text, "char"), in order (a lone surrogate is its own). */
+export function forEachCodePoint(text: string, visit: (codePoint: number) => void): void {
+  for (let i = 0; i < text.length; ) {
+    const c = text.codePointAt(i)!;
+    visit(c);
+    i += c > 0xffff ? 2 : 1;
+  }
+}
+
+/** Each token of tokenize(text, "word"), in order. */
+export function forEachWord(text: string, visit: (word: string) => void): void {
+  const pattern = new RegExp(WORD); // its own lastIndex, so that calls may overlap
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) visit(m[0]);
+}
+
+/** The first token of a text (tokenize(text, level)[0]) without tokenizing the rest. */
+export function firstToken(text: string, level: TokenLevel): string | undefined {
+  if (level === "word") return new RegExp(WORD).exec(text)?.[0];
+  return text === "" ? undefined : String.fromCodePoint(text.codePointAt(0)!);
+}
+
 const NO_SPACE_BEFORE = /^[.,;:!?%)\]}»”’…。，、；：！？）」』】]/u;
 const NO_SPACE_AFTER = /[(\[{«“‘¿¡（「『【]$/u;
 // CJK characters and CJK / fullwidth punctuation, which are written without spaces between them

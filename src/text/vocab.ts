@@ -3,7 +3,7 @@
 // for anything rare or unseen.
 
 import { describe } from "../errors.js";
-import { tokenize, joinWords, type TokenLevel } from "./tokenize.js";
+import { tokenize, forEachCodePoint, forEachWord, joinWords, type TokenLevel } from "./tokenize.js";
 
 export interface VocabularyOptions {
   /** "char" (default): Unicode code points; "word": words and punctuation marks. */
@@ -24,6 +24,8 @@ export interface VocabularyJSON {
 
 export class Vocabulary {
   private readonly ids = new Map<string, number>();
+  /** For encoding characters without a string per character: code point → id. Built on first use. */
+  private charIds: CodePointIds | null = null;
 
   private constructor(readonly level: TokenLevel, readonly unk: string, readonly tokens: readonly string[]) {
     tokens.forEach((t, i) => {
@@ -41,10 +43,9 @@ export class Vocabulary {
     if (!Number.isInteger(minFreq) || minFreq < 1) throw new RangeError(`Vocabulary.build: minFreq must be an integer ≥ 1, got ${describe(minFreq)}`);
     const unk = options.unk ?? "<unk>";
     const reserved = options.reserved ?? [];
-    const counts = new Map<string, number>(); // Map keeps first-appearance order for the tie-break
-    for (const t of tokenize(text, level)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const counts = level === "char" ? countCodePoints(text) : countWords(text); // in first-appearance order
     const special = [unk, ...reserved.filter((t) => t !== unk)];
-    const frequent = [...counts.entries()]
+    const frequent = counts
       .filter(([t, n]) => n >= minFreq && !special.includes(t))
       .sort((a, b) => b[1] - a[1]) // stable: equal counts keep first-appearance order
       .map(([t]) => t);
@@ -91,15 +92,76 @@ export class Vocabulary {
     return tokenize(text, this.level);
   }
 
+  /** The ids of the tokens of `text`, streamed: no token array, one Int32Array of the result's size at the end. */
   encode(text: string): Int32Array {
-    const tokens = this.tokenize(text);
-    const out = new Int32Array(tokens.length);
-    for (let i = 0; i < tokens.length; i++) out[i] = this.idOf(tokens[i]);
-    return out;
+    if (typeof text !== "string") throw new TypeError(`Vocabulary.encode: text must be a string, got ${describe(text)}`);
+    const unkId = this.unkId;
+    if (this.level === "char") {
+      const { bmp, astral } = (this.charIds ??= codePointIds(this.tokens, unkId));
+      const out = new Int32Array(text.length); // at least one UTF-16 unit per code point
+      let n = 0;
+      forEachCodePoint(text, (c) => void (out[n++] = c < 0x10000 ? bmp[c] : astral.get(c) ?? unkId));
+      return n === out.length ? out : out.slice(0, n);
+    }
+    let out = new Int32Array(1024), n = 0;
+    forEachWord(text, (word) => {
+      if (n === out.length) {
+        const grown = new Int32Array(2 * n);
+        grown.set(out);
+        out = grown;
+      }
+      out[n++] = this.ids.get(word) ?? unkId;
+    });
+    return out.slice(0, n);
   }
 
   decode(ids: ArrayLike<number>): string {
     const tokens = Array.from(ids, (id) => this.tokenOf(id));
     return this.level === "char" ? tokens.join("") : joinWords(tokens);
   }
+}
+
+/** Token counts in order of first appearance (the tie-break of the ids). */
+type Counts = [token: string, count: number][];
+
+function countWords(text: string): Counts {
+  const counts = new Map<string, number>(); // a Map keeps insertion order
+  forEachWord(text, (w) => void counts.set(w, (counts.get(w) ?? 0) + 1));
+  return [...counts.entries()];
+}
+
+/** Counted by code point in a flat table (plus a Map beyond the BMP): no string per character. */
+function countCodePoints(text: string): Counts {
+  const bmp = new Uint32Array(0x10000);
+  const astral = new Map<number, number>();
+  const order: number[] = [];
+  forEachCodePoint(text, (c) => {
+    if (c < 0x10000) {
+      if (bmp[c]++ === 0) order.push(c);
+    } else {
+      const n = astral.get(c) ?? 0;
+      if (n === 0) order.push(c);
+      astral.set(c, n + 1);
+    }
+  });
+  return order.map((c) => [String.fromCodePoint(c), c < 0x10000 ? bmp[c] : astral.get(c)!]);
+}
+
+interface CodePointIds {
+  /** Id of each BMP code point (<unk>'s id when not a token). */
+  bmp: Int32Array;
+  astral: Map<number, number>;
+}
+
+/** Lookup tables for the tokens that are one code point; longer tokens (reserved ones) never match a character. */
+function codePointIds(tokens: readonly string[], unkId: number): CodePointIds {
+  const bmp = new Int32Array(0x10000).fill(unkId);
+  const astral = new Map<number, number>();
+  tokens.forEach((t, id) => {
+    const c = t.codePointAt(0);
+    if (c === undefined || String.fromCodePoint(c) !== t) return;
+    if (c < 0x10000) bmp[c] = id;
+    else astral.set(c, id);
+  });
+  return { bmp, astral };
 }

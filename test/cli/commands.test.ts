@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-// dist/test/cli.test.js → the package root
-const BIN = fileURLToPath(new URL("../../bin/wasm-rnn.js", import.meta.url));
+// dist/test/cli/commands.test.js → the package root
+const BIN = fileURLToPath(new URL("../../../bin/wasm-rnn.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "wasm-rnn-cli-"));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -15,7 +15,7 @@ export type { LMForwardOptions, LMForwardResult, LMBackwardResult, ParameterGrou
 export type { LanguageModelOptions, LanguageModelConfig } from "./lm/config.js";
 export { Vocabulary, type VocabularyOptions, type VocabularyJSON } from "./text/vocab.js";
 export { tokenize, type TokenLevel } from "./text/tokenize.js";
-export { makeBatches, type Batch, type Partition } from "./text/batches.js";
+export { makeBatches, planBatches, type Batch, type BatchPlan, type Partition } from "./text/batches.js";
 export { Random } from "./random.js";
 export { Trainer, type TrainerOptions, type TrainerChanges, type StepInfo, type EpochResult, type TrainerState } from "./train/trainer.js";
 export { Optimizer, type OptimizerOptions, type OptimizerName } from "./train/optimizers.js";

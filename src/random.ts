@@ -41,8 +41,8 @@ export class Random {
     return Math.floor(this.next() * n);
   }
 
-  /** Shuffles `items` in place (Fisher–Yates). */
-  shuffle<T>(items: T[]): T[] {
+  /** Shuffles `items` (an array or a typed array) in place (Fisher–Yates). */
+  shuffle<A extends { length: number; [index: number]: unknown }>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       [items[i], items[j]] = [items[j], items[i]];

@@ -17,6 +17,8 @@ export interface ModelLoadOptions {
   /** For safetensors without wasm-rnn metadata: what the shapes cannot tell. */
   cellVariant?: "reset-after" | "reset-before";
   nonlinearity?: "tanh" | "relu";
+  /** Load weights holding NaN or ±Infinity (refused by default). */
+  allowNonFinite?: boolean;
 }
 
 /** Adds --vocab, --cell-variant and --nonlinearity to a command that reads a model. */
@@ -24,7 +26,8 @@ export function addModelLoadOptions(command: Command): Command {
   return command
     .option("--vocab <vocab.json>", "a vocabulary JSON file ({ level, unk, tokens }) for a model that has none, e.g. bare PyTorch safetensors", filePath)
     .addOption(new Option("--cell-variant <form>", "GRU form of safetensors weights without wasm-rnn metadata (PyTorch's nn.GRU is reset-after)").choices(["reset-after", "reset-before"]))
-    .addOption(new Option("--nonlinearity <fn>", "RNN nonlinearity of safetensors weights without wasm-rnn metadata").choices(["tanh", "relu"]));
+    .addOption(new Option("--nonlinearity <fn>", "RNN nonlinearity of safetensors weights without wasm-rnn metadata").choices(["tanh", "relu"]))
+    .option("--allow-non-finite", "load a model whose weights hold NaN or Infinity (refused by default: every output would be NaN)");
 }
 
 /** Loads a .wrnn model, a checkpoint (its model) or a safetensors file. */
@@ -37,10 +40,10 @@ export async function loadModelFile(path: string, options: ModelLoadOptions = {}
   if (options.nonlinearity) config.nonlinearity = options.nonlinearity;
   let model: TextModel;
   if (looksLikeSafetensors(bytes) && !looksLikeModelFile(bytes)) {
-    model = decodeSafetensorsModel(bytes, path, { config, ...(vocab ? { vocab } : {}) });
+    model = decodeSafetensorsModel(bytes, path, { config, allowNonFinite: options.allowNonFinite ?? false, ...(vocab ? { vocab } : {}) });
   } else {
     if (Object.keys(config).length > 0) fail(`--cell-variant and --nonlinearity are for safetensors files; ${path} is a wasm-rnn model file, which records its configuration`);
-    model = await decodeModel(bytes, path); // a model, or a checkpoint's model part
+    model = await decodeModel(bytes, path, { allowNonFinite: options.allowNonFinite ?? false }); // a model, or a checkpoint's model part
     if (vocab) model.vocab = vocab;
   }
   if (model.vocab && model.vocab.size !== model.lm.config.vocabSize) {

@@ -13,6 +13,7 @@ import { firstToken } from "../text/tokenize.js";
 import { BUILTIN_CORPORA, addMaxBytesOption, builtinCorpus, readTextFile, splitValidation, textChecksum, type Corpus } from "./corpus.js";
 import { describeModel } from "./convert.js";
 import { EVAL_BATCH, EVAL_STEPS } from "./eval.js";
+import { WasmMemoryError } from "../../bindings/index.js";
 import { fail, CliError } from "./errors.js";
 import { prepareOutput } from "./outputs.js";
 import {
@@ -156,12 +157,12 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
   for (const id of valIds) if (id === vocab.unkId) valUnknown++;
 
   // ---------------------------------------------------------------------- model and trainer ----
-  const lm = owned.lm = checkpoint ? checkpoint.lm : new LanguageModel({
+  const lm = owned.lm = checkpoint ? checkpoint.lm : withFlags("--hidden, --layers or --embed", () => new LanguageModel({
     vocabSize: vocab.size, cell: settings.cell, hiddenSize: settings.hidden, numLayers: settings.layers,
     ...(settings.embed !== null ? { embedSize: settings.embed } : {}), dropout: settings.dropout, seed: settings.seed,
-  });
+  }));
   const perEpoch = batchesPerEpoch(trainIds.length, B, T, settings.partition);
-  const trainer = owned.trainer = new Trainer(lm, trainIds, trainerOptions(settings, perEpoch));
+  const trainer = owned.trainer = withFlags("--hidden, --layers or --embed", () => new Trainer(lm, trainIds, trainerOptions(settings, perEpoch)));
   if (checkpoint) trainer.restoreState(checkpoint.trainer);
 
   const prefix = settings.prefix ?? defaultSamplePrefix(corpus, trainText, vocab);
@@ -196,7 +197,7 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
         loss: info.loss.toFixed(3), ppl: Math.exp(info.loss).toFixed(2), runEta: duration(eta / 1000),
       });
     };
-    const result = trainer.trainEpoch(onStep);
+    const result = withFlags("--batch or --steps", () => trainer.trainEpoch(onStep));
     bar?.stop();
     tokens += result.tokens;
     seconds += result.seconds;
@@ -206,6 +207,12 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
       throw new CliError(`training stopped: ${result.stopped}`, 2);
     }
     const val = validate ? evaluatePerplexity(lm, valIds, { batchSize: EVAL_BATCH, seqLen: EVAL_STEPS }) : null;
+    if (val && !Number.isFinite(val.perplexity)) {
+      // finite training losses, but the held-out text has become impossible under the model: diverged all the same
+      await saveModel(settings.out, lm, vocab);
+      say(`saved the weights after step ${trainer.step} to ${settings.out}`);
+      throw new CliError(`training stopped: the validation perplexity became ${val.perplexity} after epoch ${epoch} (cross-entropy ${val.loss.toPrecision(4)}); lower --lr or turn on --clip`, 2);
+    }
     progress(`epoch ${epoch}/${settings.epochs}: loss ${result.loss.toFixed(4)}, perplexity ${result.perplexity.toFixed(3)}${val ? `, validation ${val.perplexity.toFixed(3)}` : ""}, ${Math.round(result.tokensPerSecond).toLocaleString("en-US")} tokens/s, ${result.seconds.toFixed(1)} s`);
     if (settings.checkpoint) await saveCheckpoint(settings.checkpoint, lm, vocab, trainer, { ...settings } as unknown as Record<string, unknown>);
     if (!quiet && (epoch % sampleEvery === 0 || epoch === settings.epochs)) {
@@ -270,4 +277,14 @@ function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "-";
   const s = Math.round(seconds);
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** Runs `work`; an out-of-memory error gets the command-line flags that decide the size it ran out on. */
+function withFlags<T>(flags: string, work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    if (e instanceof WasmMemoryError) throw new CliError(`${e.message} (on the command line: ${flags})`);
+    throw e;
+  }
 }

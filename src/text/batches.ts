@@ -3,6 +3,8 @@
 // - sequential: the stream is cut into B parallel lanes read front to back, so batch i+1 continues batch i
 //   row by row; the hidden state is carried across batches and detached (truncated BPTT);
 // - random: subsequences of T tokens are drawn in random order, so the state starts afresh every batch.
+// An epoch is planned up front (the random draws happen then) but each batch is cut only when asked for, so
+// an epoch over a large corpus costs a few bytes per batch, not a copy of the corpus.
 
 import type { Random } from "../random.js";
 import { checkPositiveInt } from "../errors.js";
@@ -20,7 +22,14 @@ export interface Batch {
   continues: boolean;
 }
 
-export function makeBatches(ids: Int32Array, batch: number, seqLen: number, partition: Partition, random: Random): Batch[] {
+/** An epoch's batches: how many, and each one cut from the token stream on demand. */
+export interface BatchPlan {
+  count: number;
+  batch(i: number): Batch;
+}
+
+/** Plans one epoch: draws the offset (and the order, for random partitioning) from `random` now. */
+export function planBatches(ids: Int32Array, batch: number, seqLen: number, partition: Partition, random: Random): BatchPlan {
   checkPositiveInt("batch", batch);
   checkPositiveInt("seqLen", seqLen);
   if (ids.length < seqLen + 1) {
@@ -29,41 +38,40 @@ export function makeBatches(ids: Int32Array, batch: number, seqLen: number, part
   return partition === "sequential" ? sequential(ids, batch, seqLen, random) : randomOrder(ids, batch, seqLen, random);
 }
 
-function sequential(ids: Int32Array, B: number, T: number, random: Random): Batch[] {
+/** Every batch of one epoch (planBatches, cut all at once). */
+export function makeBatches(ids: Int32Array, batch: number, seqLen: number, partition: Partition, random: Random): Batch[] {
+  const plan = planBatches(ids, batch, seqLen, partition, random);
+  return Array.from({ length: plan.count }, (_, i) => plan.batch(i));
+}
+
+/** Rows b = 0…B−1 of a batch start at starts(b); tokens[t·B + b] = ids[start + t], targets one later. */
+function cut(ids: Int32Array, B: number, T: number, starts: (b: number) => number, continues: boolean): Batch {
+  const tokens = new Int32Array(T * B), targets = new Int32Array(T * B);
+  for (let b = 0; b < B; b++) {
+    const base = starts(b);
+    for (let t = 0; t < T; t++) {
+      tokens[t * B + b] = ids[base + t];
+      targets[t * B + b] = ids[base + t + 1];
+    }
+  }
+  return { tokens, targets, seqLen: T, batch: B, continues };
+}
+
+function sequential(ids: Int32Array, B: number, T: number, random: Random): BatchPlan {
   const offset = random.int(T);
   const lane = Math.floor((ids.length - offset - 1) / B);
   if (lane < T) throw new RangeError(`the text is too short for ${B} rows of ${T} tokens (${ids.length} tokens)`);
-  const out: Batch[] = [];
-  for (let start = 0; start + T <= lane; start += T) {
-    const tokens = new Int32Array(T * B), targets = new Int32Array(T * B);
-    for (let b = 0; b < B; b++) {
-      const base = offset + b * lane + start;
-      for (let t = 0; t < T; t++) {
-        tokens[t * B + b] = ids[base + t];
-        targets[t * B + b] = ids[base + t + 1];
-      }
-    }
-    out.push({ tokens, targets, seqLen: T, batch: B, continues: start > 0 });
-  }
-  return out;
+  return {
+    count: Math.floor(lane / T),
+    batch: (i) => cut(ids, B, T, (b) => offset + b * lane + i * T, i > 0),
+  };
 }
 
-function randomOrder(ids: Int32Array, B: number, T: number, random: Random): Batch[] {
+function randomOrder(ids: Int32Array, B: number, T: number, random: Random): BatchPlan {
   const offset = random.int(T);
   const count = Math.floor((ids.length - offset - 1) / T);
-  const starts = random.shuffle(Array.from({ length: count }, (_, i) => offset + i * T));
-  const out: Batch[] = [];
-  for (let i = 0; i + B <= starts.length; i += B) {
-    const tokens = new Int32Array(T * B), targets = new Int32Array(T * B);
-    for (let b = 0; b < B; b++) {
-      const base = starts[i + b];
-      for (let t = 0; t < T; t++) {
-        tokens[t * B + b] = ids[base + t];
-        targets[t * B + b] = ids[base + t + 1];
-      }
-    }
-    out.push({ tokens, targets, seqLen: T, batch: B, continues: false });
-  }
-  if (out.length === 0) throw new RangeError(`the text is too short for one batch of ${B} × ${T} tokens (${ids.length} tokens)`);
-  return out;
+  const starts = random.shuffle(Int32Array.from({ length: count }, (_, i) => offset + i * T));
+  const batches = Math.floor(count / B);
+  if (batches === 0) throw new RangeError(`the text is too short for one batch of ${B} × ${T} tokens (${ids.length} tokens)`);
+  return { count: batches, batch: (i) => cut(ids, B, T, (b) => starts[i * B + b], false) };
 }

@@ -7,7 +7,7 @@ import { LanguageModel } from "../lm/model.js";
 import { CarriedState } from "../lm/state.js";
 import { Random } from "../random.js";
 import { runtime } from "../init.js";
-import { makeBatches, type Partition } from "../text/batches.js";
+import { planBatches, type Partition } from "../text/batches.js";
 import { Optimizer, resolveOptimizerOptions, type OptimizerOptions, type ResolvedOptimizerOptions } from "./optimizers.js";
 import { clipGradientNorm, gradientNorm } from "./clip.js";
 import { checkSchedule, learningRate, type Schedule } from "./schedule.js";
@@ -153,11 +153,12 @@ export class Trainer {
     const run = ++this.epochRun;
     const { batchSize: B, seqLen: T, partition } = this.opts;
     const lm = this.lm;
-    const batches = makeBatches(this.ids, B, T, partition, this.random);
+    const batches = planBatches(this.ids, B, T, partition, this.random);
     const epoch = this.epoch + 1;
     let lossSum = 0, done = 0, busy = 0;
     this.state.reset();
-    for (const [i, batch] of batches.entries()) {
+    for (let i = 0; i < batches.count; i++) {
+      const batch = batches.batch(i);
       if (run !== this.epochRun) throw new Error("Trainer: this epoch was abandoned when a newer epochSteps() or trainEpoch() began");
       const started = performance.now();
       lm.train(); // the caller may have switched to eval mode between steps
@@ -190,7 +191,7 @@ export class Trainer {
       lossSum += loss;
       done++;
       busy += performance.now() - started; // time spent between yields is the caller's, not training's
-      yield { epoch, step: this.step, batch: i + 1, batches: batches.length, loss, gradNorm: norm, lr: this.optimizerInstance.lr, tokens: T * B };
+      yield { epoch, step: this.step, batch: i + 1, batches: batches.count, loss, gradNorm: norm, lr: this.optimizerInstance.lr, tokens: T * B };
     }
     const seconds = busy / 1000;
     const loss = done > 0 ? lossSum / done : NaN;

@@ -138,11 +138,19 @@ test("errors: one line on stderr, starting with wasm-rnn: error:, and a non-zero
   failsWith(cli("frobnicate"), /unknown command 'frobnicate'/, "unknown command");
 });
 
-test("a diverging run stops on NaN, keeps the last good weights and exits with code 2", () => {
-  const r = cli("train", "en.txt", ...SMALL, "--optimizer", "sgd", "--lr", "1e38", "--clip", "0", "--epochs", "3", "--out", "nan.wrnn", "--quiet");
-  assert.is(r.status, 2, `exit code 2; stderr: ${r.stderr}`);
-  assert.match(r.stderr, /^wasm-rnn: error: training stopped: the (loss|gradient norm) became/);
-  assert.ok(existsSync(join(dir, "nan.wrnn")), "the last good weights are saved");
+test("a diverging run stops (NaN loss, overflowing perplexity), saves the finite weights from before it diverged and exits with code 2", async () => {
+  const diverged = /(the loss became (NaN|-?Infinity)|the perplexity overflowed \(loss [\d.e+]+\)|the gradient norm became \w+|the update of step \d+ made weights non-finite)/;
+  for (const [lr, why] of [["1e38", diverged], ["1e6", diverged]] as const) {
+    const out = `diverged-${lr}.wrnn`;
+    const r = cli("train", "en.txt", ...SMALL, "--optimizer", "sgd", "--lr", lr, "--clip", "0", "--epochs", "3", "--out", out, "--quiet");
+    assert.is(r.status, 2, `exit code 2; stderr: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^wasm-rnn: error: training stopped: ${why.source} at epoch 1, batch \\d+; the weights are restored to those after step \\d+, before the update that diverged`));
+    assert.ok(existsSync(join(dir, out)), "the last good weights are saved");
+    // and they load (non-finite weights would be refused) and give a finite perplexity
+    const evaluated = cli("eval", out, "en.txt");
+    assert.is(evaluated.status, 0, `the saved weights are finite: ${evaluated.stderr}`);
+    assert.match(evaluated.stdout, /^perplexity [\d.]+$/m);
+  }
 });
 
 test.run();

@@ -11,9 +11,10 @@ const ids = Int32Array.from({ length: 2000 }, (_, i) => (i * 7 + (i >> 2)) % 12)
 const model = () => new LanguageModel({ vocabSize: 12, cell: "lstm", hiddenSize: 16, embedSize: 8, seed: 3 });
 const finite = (params: Record<string, Float32Array>) => Object.values(params).every((p) => p.every(Number.isFinite));
 
-// how each run goes wrong: a NaN loss, an overflowing perplexity, an update that overflows the weights
-for (const [lr, optimizer, why] of [[1e38, "sgd", /loss became NaN/], [1e6, "sgd", /perplexity overflowed/], [3.4e38, "adam", /update of step 1 made weights non-finite/]] as const) {
-  test(`${optimizer} at lr ${lr}: stops (${why.source}), and keeps the weights from before the diverging update`, () => {
+// how a run goes wrong (a NaN loss, an overflowing perplexity, ...) may differ between builds (FMA rounds once)
+const DIVERGED = /(the loss became (NaN|-?Infinity)|the perplexity overflowed|the gradient norm became|made weights non-finite)/;
+for (const [lr, optimizer, why] of [[1e38, "sgd", DIVERGED], [1e6, "sgd", DIVERGED], [3.4e38, "adam", /update of step 1 made weights non-finite/]] as const) {
+  test(`${optimizer} at lr ${lr}: stops, and keeps the weights from before the diverging update`, () => {
     const lm = model();
     const trainer = new Trainer(lm, ids, { batchSize: 4, seqLen: 10, optimizer: { name: optimizer, lr } });
     // record the weights after every step, to know which ones the trainer must go back to

@@ -4,6 +4,7 @@ import { Heap } from "./memory.js";
 import type { Kernels } from "./kernels.js";
 import type { BuildName, LoadedModule, WasmSource } from "./load.js";
 import { ThreadPool } from "./pool.js";
+import { Ops } from "./ops.js";
 
 export class Runtime {
   readonly heap: Heap;
@@ -12,12 +13,15 @@ export class Runtime {
    * across its threads and switch with setThreads() (layers keep this object, so it never changes).
    */
   readonly k: Kernels;
+  /** The kernels with named arguments over typed views (what the library calls). */
+  readonly ops: Ops;
 
   private constructor(
     kernels: Kernels, readonly build: BuildName, readonly source: WasmSource, readonly pool: ThreadPool | null, heap: Heap,
   ) {
     this.heap = heap;
     this.k = pool ? { ...kernels, gemm: pool.gemm, gemv: pool.gemv } : kernels;
+    this.ops = new Ops(this.k, heap);
   }
 
   static async create(loaded: LoadedModule, threads = 1): Promise<Runtime> {

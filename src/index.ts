@@ -7,7 +7,7 @@ export { LSTM } from "./layers/lstm.js";
 export { RecurrentLayer } from "./layers/recurrent.js";
 export { RecurrentStream } from "./layers/stream.js";
 export type { ForwardOptions, ForwardResult, BackwardOptions, BackwardResult } from "./layers/recurrent.js";
-export type { RecurrentOptions, RNNOptions, GRUOptions, LSTMOptions, LayerConfig, CellType } from "./layers/config.js";
+export type { RecurrentOptions, RNNOptions, GRUOptions, LSTMOptions, LayerConfig, CellType } from "./nn/recurrent-config.js";
 export type { FloatInput } from "./errors.js";
 export { supportedBuilds, type BuildName, type LoadOptions, type WasmSource } from "../bindings/index.js";
 export { LanguageModel } from "./lm/model.js";

@@ -1,39 +1,41 @@
 // The library's seeded generator (xoshiro128** in wasm): the same seed gives the same numbers in Node,
 // browsers and edge runtimes.
 
-import { F32Buffer, type Runtime } from "../bindings/index.js";
+import { F32Buffer, matOf, type Mat, type Runtime } from "../bindings/index.js";
 import { describe } from "./errors.js";
 
 export class Random {
   /** The 128-bit state: 4 u32 words in linear memory. */
-  private readonly state: F32Buffer;
+  private readonly buffer: F32Buffer;
+  private readonly state: Mat;
 
   constructor(private readonly rt: Runtime, seed: number) {
     if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
       throw new RangeError(`seed must be a non-negative safe integer, got ${describe(seed)}`);
     }
-    this.state = F32Buffer.alloc(rt.heap, 4);
-    rt.k.rngSeed(this.state.ptr, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+    this.buffer = F32Buffer.alloc(rt.heap, 4);
+    this.state = matOf(this.buffer, 1, 4);
+    rt.ops.rngSeed(this.state, seed);
   }
 
   /** A float in [0, 1). */
   next(): number {
-    return this.rt.k.rngFloat(this.state.ptr);
+    return this.rt.ops.rngFloat(this.state);
   }
 
-  /** Fills n floats at byte address `ptr` with uniform values in [lo, hi). */
-  fillUniform(ptr: number, n: number, lo: number, hi: number): void {
-    this.rt.k.rngUniform(this.state.ptr, ptr, n, lo, hi);
+  /** Fills a view with uniform values in [lo, hi). */
+  fillUniform(out: Mat, lo: number, hi: number): void {
+    this.rt.ops.rngUniform({ state: this.state, out, lo, hi });
   }
 
-  /** Fills n floats at `ptr` with normal values (Box–Muller). */
-  fillNormal(ptr: number, n: number, mean: number, std: number): void {
-    this.rt.k.rngNormal(this.state.ptr, ptr, n, mean, std);
+  /** Fills a view with normal values (Box–Muller). */
+  fillNormal(out: Mat, mean: number, std: number): void {
+    this.rt.ops.rngNormal({ state: this.state, out, mean, std });
   }
 
   /** Writes an inverted-dropout mask: 0 with probability p, else 1/(1 − p). */
-  fillDropoutMask(ptr: number, n: number, p: number): void {
-    this.rt.k.dropoutMask(this.state.ptr, ptr, n, p);
+  fillDropoutMask(mask: Mat, p: number): void {
+    this.rt.ops.dropoutMask({ state: this.state, mask, p });
   }
 
   /** An integer in [0, n). */
@@ -52,16 +54,16 @@ export class Random {
 
   /** The 128-bit state, for checkpoints. */
   getState(): Uint32Array {
-    return this.rt.heap.u32(this.state.ptr, 4).slice();
+    return this.rt.ops.readWords(this.state);
   }
 
   setState(words: ArrayLike<number>): void {
     if (words.length !== 4) throw new RangeError(`a generator state is 4 u32 words, got ${words.length}`);
-    this.rt.heap.u32(this.state.ptr, 4).set(words);
+    this.rt.ops.writeWords(this.state, words);
   }
 
   /** Frees the state; idempotent. */
   dispose(): void {
-    this.state.free();
+    this.buffer.free();
   }
 }

@@ -1,5 +1,5 @@
 import { RecurrentLayer } from "./recurrent.js";
-import type { GRUOptions } from "./config.js";
+import type { GRUOptions } from "../nn/recurrent-config.js";
 
 /**
  * Gated recurrent unit, gates r, z, n: h_t = z⊙h_{t-1} + (1 − z)⊙n. resetAfter: true (default) is PyTorch's

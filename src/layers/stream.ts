@@ -2,15 +2,15 @@
 // case, where frames arrive one at a time. Cheaper than forward() with h0/c0 round trips: no state is copied
 // in or out, and the step's products use the batch-1 GEMV.
 
-import { F32Buffer } from "../../bindings/index.js";
+import { F32Buffer, matOf, type Mat } from "../../bindings/index.js";
 import { checkFloats, checkPositiveInt, type FloatInput } from "../errors.js";
 import type { RecurrentLayer } from "./recurrent.js";
 
 export class RecurrentStream {
-  private readonly h: F32Buffer;
-  private readonly c: F32Buffer | null;
-  private readonly x: F32Buffer;
-  private readonly stateSize: number;
+  private readonly buffers: F32Buffer[];
+  private readonly h: Mat;
+  private readonly c: Mat | null;
+  private readonly x: Mat;
   private fresh = true;
   private closed = false;
 
@@ -20,38 +20,37 @@ export class RecurrentStream {
     const c = layer.config;
     if (c.bidirectional) throw new TypeError("stream: a bidirectional layer needs the whole sequence (its reverse direction starts at the end); use forward()");
     const heap = layer.runtime.heap;
-    this.stateSize = c.numLayers * batch * c.hiddenSize;
-    const owned = heap.scope(() => ({
-      h: F32Buffer.alloc(heap, this.stateSize),
-      c: c.cell === "lstm" ? F32Buffer.alloc(heap, this.stateSize) : null,
-      x: F32Buffer.alloc(heap, batch * c.inputSize),
-    }));
-    this.h = owned.h;
-    this.c = owned.c;
-    this.x = owned.x;
+    const rows = c.numLayers * batch, H = c.hiddenSize;
+    this.buffers = heap.scope(() => [
+      F32Buffer.alloc(heap, rows * H),
+      F32Buffer.alloc(heap, batch * c.inputSize),
+      ...(c.cell === "lstm" ? [F32Buffer.alloc(heap, rows * H)] : []),
+    ]);
+    this.h = matOf(this.buffers[0], rows, H);
+    this.x = matOf(this.buffers[1], batch, c.inputSize);
+    this.c = c.cell === "lstm" ? matOf(this.buffers[2], rows, H) : null;
   }
 
   /** Feeds x_t [batch, inputSize] and returns the top layer's h_t [batch, hiddenSize] (a copy). */
   step(x: FloatInput): Float32Array {
     this.assertOpen();
-    const c = this.layer.config;
-    this.x.write(checkFloats("stream.step: x", x, [this.batch, c.inputSize], "[batch, inputSize]"));
-    const k = this.layer.runtime.k;
-    this.layer.run(1, this.batch, this.x.ptr, this.fresh ? 0 : this.h.ptr, this.fresh || !this.c ? 0 : this.c.ptr, 0);
-    const { hN, cN } = this.layer.finalStatePtrs();
-    k.copyBlock(hN, this.stateSize, this.h.ptr, this.stateSize, 1, this.stateSize);
-    if (this.c) k.copyBlock(cN, this.stateSize, this.c.ptr, this.stateSize, 1, this.stateSize);
+    const c = this.layer.config, ops = this.layer.runtime.ops;
+    ops.write(this.x, checkFloats("stream.step: x", x, [this.batch, c.inputSize], "[batch, inputSize]"));
+    const acts = this.layer.step(this.x, this.fresh ? null : this.h, this.fresh ? null : this.c);
+    ops.copy({ src: acts.hN, dst: this.h });
+    if (this.c) ops.copy({ src: acts.cN!, dst: this.c });
     this.fresh = false;
-    return this.layer.runtime.heap.f32(this.layer.outputPtr(), this.batch * c.hiddenSize).slice();
+    return ops.read(acts.layers[acts.layers.length - 1].y);
   }
 
   /** The current state [numLayers, batch, hiddenSize] (copies; zeros before the first step). */
   state(): { h: Float32Array; c?: Float32Array } {
     this.assertOpen();
-    const zeros = () => new Float32Array(this.stateSize);
-    const h = this.fresh ? zeros() : this.h.copyOut();
+    const ops = this.layer.runtime.ops;
+    const zeros = () => new Float32Array(this.h.size);
+    const h = this.fresh ? zeros() : ops.read(this.h);
     if (!this.c) return { h };
-    return { h, c: this.fresh ? zeros() : this.c.copyOut() };
+    return { h, c: this.fresh ? zeros() : ops.read(this.c) };
   }
 
   /** Starts again from zeros, or from the given state. */
@@ -63,19 +62,18 @@ export class RecurrentStream {
       this.fresh = true;
       return;
     }
-    const h = h0 === undefined ? new Float32Array(this.stateSize) : checkFloats("stream.reset: h0", h0, shape, "[numLayers, batch, hiddenSize]");
-    const cc = c0 === undefined ? new Float32Array(this.stateSize) : checkFloats("stream.reset: c0", c0, shape, "[numLayers, batch, hiddenSize]");
-    this.h.write(h);
-    this.c?.write(cc);
+    const h = h0 === undefined ? new Float32Array(this.h.size) : checkFloats("stream.reset: h0", h0, shape, "[numLayers, batch, hiddenSize]");
+    const cc = c0 === undefined ? new Float32Array(this.h.size) : checkFloats("stream.reset: c0", c0, shape, "[numLayers, batch, hiddenSize]");
+    const ops = this.layer.runtime.ops;
+    ops.write(this.h, h);
+    if (this.c) ops.write(this.c, cc);
     this.fresh = false;
   }
 
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    this.h.free();
-    this.c?.free();
-    this.x.free();
+    for (const b of this.buffers) b.free();
   }
 
   private assertOpen(): void {

@@ -1,8 +1,8 @@
 // LanguageModel options: defaults and validation.
 
 import { checkBoolean, checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
-import type { CellType } from "../layers/config.js";
-import { ParamLayout } from "../layers/params.js";
+import type { CellType } from "../nn/recurrent-config.js";
+import { ParamLayout } from "../nn/recurrent-params.js";
 
 export interface LanguageModelOptions {
   vocabSize: number;

@@ -1,7 +1,7 @@
 // Generation: the prefix is run once, then one token per step with the state carried, so a token costs one
 // batch-1 step whatever the length so far. generate() yields tokens as they come.
 
-import { F32Buffer } from "../../bindings/index.js";
+import { F32Buffer, matOf } from "../../bindings/index.js";
 import { runtime } from "../init.js";
 import { Random } from "../random.js";
 import { checkPositiveInt, describe } from "../errors.js";
@@ -27,9 +27,10 @@ export function* generateIds(lm: LanguageModel, prefix: ArrayLike<number>, count
     if (!Number.isInteger(prefix[i]) || prefix[i] < 0 || prefix[i] >= V) throw new RangeError(`generate: prefix[${i}] must be a token id in [0, ${V}), got ${describe(prefix[i])}`);
   }
   const rt = runtime();
-  const { random, state, probs } = rt.heap.scope(() => ({
-    random: new Random(rt, options.seed ?? 0), state: new CarriedState(lm, 1), probs: F32Buffer.alloc(rt.heap, V),
+  const { random, state, buffer } = rt.heap.scope(() => ({
+    random: new Random(rt, options.seed ?? 0), state: new CarriedState(lm, 1), buffer: F32Buffer.alloc(rt.heap, V),
   }));
+  const probs = matOf(buffer, 1, V);
   const wasTraining = lm.training;
   lm.eval();
   try {
@@ -37,19 +38,19 @@ export function* generateIds(lm: LanguageModel, prefix: ArrayLike<number>, count
     for (let n = 0; n < count; n++) {
       lm.run(input, null, input.length, 1, state.h0, state.c0, false);
       state.capture();
-      const last = lm.logitsPtr() + (input.length - 1) * V * 4;
+      const last = lm.logits().rowBlock(input.length - 1, 1);
       let next: number;
-      if (s.greedy) next = argmax(rt.heap.f32(last, V));
+      if (s.greedy) next = argmax(rt.ops.peek(last));
       else {
-        rt.k.softmaxRow(last, probs.ptr, V, 1 / s.temperature);
-        next = sampleIndex(probs.read(), random, s.topK, s.topP);
+        rt.ops.softmaxRow({ logits: last, probs, temperature: s.temperature });
+        next = sampleIndex(rt.ops.peek(probs), random, s.topK, s.topP);
       }
       yield next;
       input = Int32Array.of(next);
     }
   } finally {
     lm.train(wasTraining);
-    probs.free();
+    buffer.free();
     state.dispose();
     random.dispose();
   }

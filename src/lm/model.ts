@@ -1,14 +1,23 @@
-// A language model P(w_1..w_T) = Π P(w_t | w_<t): embedding (or one-hot) → recurrent stack → linear → softmax,
-// trained with the mean cross-entropy. Every product and the fused softmax-cross-entropy run in wasm; the
-// recurrent part is the RecurrentLayer of src/layers through its pointer-level API.
+// A language model P(w_1..w_T) = Π P(w_t | w_<t) as a composition of modules:
+//   embedding (or one-hot) → recurrent stack → linear → softmax cross-entropy (the mean over positions).
+// The model lays out every module's buffers of a shape in one plan (an arena for the forward activations,
+// one for the backward scratch) and runs the modules over views of them.
 
-import { F32Buffer, type Kernels, type Runtime } from "../../bindings/index.js";
+import type { IntVec, Mat, PlanCache, PlanRecord, Runtime } from "../../bindings/index.js";
 import { runtime } from "../init.js";
 import { Random } from "../random.js";
 import { checkFloats, checkKnownKeys, checkObject, checkPositiveInt, describe, type FloatInput } from "../errors.js";
-import { RecurrentLayer, sizesText } from "../layers/recurrent.js";
-import { Workspace } from "../layers/workspace.js";
+import { sizesText } from "../nn/recurrent-config.js";
+import { Embedding, OneHot, type LookupActivations } from "../nn/embedding.js";
+import { Linear, type LinearActivations, type LinearGrads } from "../nn/linear.js";
+import { softmaxCrossEntropy } from "../nn/loss.js";
+import {
+  count, readParameters, shapesOf, writeParameters, type HasParameters, type Parameter, type ParameterGroup, type ParameterValues,
+} from "../nn/module.js";
+import { Recurrent, type RecurrentActivations, type RecurrentGradBuffers } from "../nn/recurrent.js";
 import { configOptions, languageModelShapes, resolveLanguageModelConfig, type LanguageModelConfig, type LanguageModelOptions } from "./config.js";
+
+export type { ParameterGroup } from "../nn/module.js";
 
 export type TokenInput = Int32Array | readonly number[];
 
@@ -37,75 +46,79 @@ export interface LMBackwardResult {
   dc0?: Float32Array;
 }
 
-/** A set of parameters with their gradients, updated by the optimizers in one wasm call each. */
-export interface ParameterGroup {
-  name: string;
-  params: F32Buffer;
-  grads: F32Buffer;
+/** The forward buffers of one shape: ids and targets, staged states, each module's, the loss gradient. */
+interface ForwardPlan extends PlanRecord {
+  ids: IntVec;
+  targets: IntVec;
+  h0: Mat | null;
+  c0: Mat | null;
+  input: LookupActivations;
+  rnn: RecurrentActivations;
+  /** fc.y holds the logits [T·B, V]. */
+  fc: LinearActivations;
+  dlogits: Mat | null;
 }
 
-interface Tensor {
-  name: string;
-  shape: number[];
-  group: ParameterGroup;
-  offset: number;
-  length: number;
+/** The backward scratch of one shape, each module's. */
+interface BackwardPlan extends PlanRecord {
+  fc: LinearGrads;
+  rnn: RecurrentGradBuffers;
 }
 
-/** What the last forward() left for backward(). */
+/** What the last run() left for backward. */
 interface LMPass {
+  plan: ForwardPlan;
   T: number;
   B: number;
   hasTargets: boolean;
   backwardDone: boolean;
 }
 
-export class LanguageModel {
+export class LanguageModel implements HasParameters {
   readonly config: Readonly<LanguageModelConfig>;
-  readonly rnn: RecurrentLayer;
+  /** The modules, named as PyTorch's child modules: embedding (null: one-hot input), rnn, fc. */
+  readonly embedding: Embedding | null;
+  readonly rnn: Recurrent;
+  readonly fc: Linear;
+  /** The embedding, or one-hot rows: the module that turns ids into the stack's input. */
+  private readonly input: Embedding | OneHot;
   private readonly rt: Runtime;
-  private readonly k: Kernels;
-  private readonly ws: Workspace;
-  private readonly groups: ParameterGroup[] = [];
-  private readonly tensors: Tensor[] = [];
-  private embedding!: ParameterGroup | null;
-  private fc!: ParameterGroup;
+  /** Plans of forward passes (activations kept for backward) and of backward passes (scratch), by shape. */
+  private readonly forwardPlans: PlanCache<ForwardPlan>;
+  private readonly backwardPlans: PlanCache<BackwardPlan>;
   /** Width of the recurrent output D·H and the recurrent input size (E, or V for one-hot). */
   private readonly outWidth: number;
   private readonly inWidth: number;
-  /** fc.params.version when the packed copies of fc.weight were made. */
-  private packedVersion = -1;
-  /** Shapes whose buffers are all taken (see reserve). */
-  private readonly reserved = new Set<string>();
-  private lastReserved = { T: 0, B: 0, training: false };
   private pass: LMPass | null = null;
+  /** The plan of the last run without staged states, checked first. */
+  private lastPlan: { T: number; B: number; training: boolean; dropout: boolean; plan: ForwardPlan } | null = null;
   private disposed = false;
 
   constructor(options: LanguageModelOptions) {
     const c = (this.config = Object.freeze(resolveLanguageModelConfig(options)));
     this.rt = runtime();
-    this.k = this.rt.k;
     const heap = this.rt.heap;
-    this.ws = new Workspace(heap);
     const D = c.bidirectional ? 2 : 1;
     this.outWidth = D * c.hiddenSize;
     this.inWidth = c.embedSize ?? c.vocabSize;
-    // all parameters and gradients, checked before anything is taken and given back if any part fails
-    const count = Object.values(languageModelShapes(c)).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
-    heap.checkFits(count * 8 + 256, `new LanguageModel(vocabSize ${c.vocabSize}, ${c.embedSize === null ? "one-hot input" : `embedSize ${c.embedSize}`}, ${sizesText({ inputSize: this.inWidth, ...c })}, ${count.toLocaleString("en-US")} parameters)`, "reduce hiddenSize, numLayers, embedSize or the vocabulary");
-    const V = c.vocabSize;
-    this.rnn = heap.scope(() => {
-      const rnn = new RecurrentLayer(c.cell, "LanguageModel.rnn", {
-        inputSize: this.inWidth, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
-        bias: c.bias, seed: c.seed, dropout: c.dropout,
-        ...(c.cell === "rnn" ? { nonlinearity: c.nonlinearity } : {}),
-        ...(c.cell === "gru" ? { resetAfter: c.resetAfter } : {}),
-      });
-      this.embedding = c.embedSize === null ? null : this.addGroup("embedding", [["embedding.weight", [V, c.embedSize]]]);
-      this.addRecurrentGroup(rnn);
-      this.fc = this.addGroup("fc", [["fc.weight", [V, this.outWidth]], ["fc.bias", [V]]]);
-      return rnn;
-    });
+    // all parameters, gradients and packed weights, checked before anything is taken and given back if any
+    // part fails
+    const parameters = Object.values(languageModelShapes(c)).reduce((n, shape) => n + count(shape), 0);
+    heap.checkFits(parameters * 8 + Linear.packBytes(this.outWidth, c.vocabSize) + 1024, `new LanguageModel(vocabSize ${c.vocabSize}, ${c.embedSize === null ? "one-hot input" : `embedSize ${c.embedSize}`}, ${sizesText({ inputSize: this.inWidth, ...c })}, ${parameters.toLocaleString("en-US")} parameters)`, "reduce hiddenSize, numLayers, embedSize or the vocabulary");
+    const modules = heap.scope(() => ({
+      rnn: new Recurrent(this.rt, "rnn", {
+        cell: c.cell, inputSize: this.inWidth, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
+        bias: c.bias, batchFirst: false, seed: c.seed, dropout: c.dropout, nonlinearity: c.nonlinearity, resetAfter: c.resetAfter,
+      }),
+      embedding: c.embedSize === null ? null : new Embedding(this.rt, "embedding", c.vocabSize, c.embedSize),
+      fc: new Linear(this.rt, "fc", this.outWidth, c.vocabSize),
+    }));
+    this.rnn = modules.rnn;
+    this.embedding = modules.embedding;
+    this.fc = modules.fc;
+    this.input = this.embedding ?? new OneHot(this.rt, "", c.vocabSize);
+    this.forwardPlans = this.rt.ops.planCache();
+    this.backwardPlans = this.rt.ops.planCache();
     try {
       this.resetParameters();
     } catch (e) {
@@ -122,11 +135,12 @@ export class LanguageModel {
     this.assertAlive("resetParameters");
     this.rnn.resetParameters(seed);
     const random = new Random(this.rt, seed + 2);
-    if (this.embedding) random.fillNormal(this.embedding.params.ptr, this.embedding.params.length, 0, 1);
-    const bound = 1 / Math.sqrt(this.outWidth);
-    random.fillUniform(this.fc.params.ptr, this.fc.params.length, -bound, bound);
-    random.dispose();
-    this.paramsChanged();
+    try {
+      this.embedding?.resetParameters(random);
+      this.fc.resetParameters(random);
+    } finally {
+      random.dispose();
+    }
   }
 
   /** Options that rebuild this model: `new LanguageModel(lm.options())` (only the keys that apply to the cell). */
@@ -134,17 +148,22 @@ export class LanguageModel {
     return configOptions(this.config);
   }
 
+  /** Every parameter: embedding.weight, rnn.*, fc.weight, fc.bias (PyTorch's state_dict order). */
+  parameters(): readonly Parameter[] {
+    return [...(this.embedding?.parameters() ?? []), ...this.rnn.parameters(), ...this.fc.parameters()];
+  }
+
   /** The parameter groups (embedding, rnn, fc) with their gradient buffers, for the optimizers. */
   parameterGroups(): readonly ParameterGroup[] {
-    return this.groups;
+    return [...(this.embedding?.parameterGroups() ?? []), ...this.rnn.parameterGroups(), ...this.fc.parameterGroups()];
   }
 
   get parameterCount(): number {
-    return this.groups.reduce((n, g) => n + g.params.length, 0);
+    return this.parameterGroups().reduce((n, g) => n + g.params.length, 0);
   }
 
   parameterShapes(): Record<string, number[]> {
-    return Object.fromEntries(this.tensors.map((t) => [t.name, [...t.shape]]));
+    return shapesOf(this.parameters());
   }
 
   /**
@@ -152,12 +171,11 @@ export class LanguageModel {
    * (loadTorchParams, an Optimizer, a view of a group's params) are seen without it.
    */
   paramsChanged(): void {
-    this.fc.params.markChanged();
-    this.rnn.paramsChanged();
+    for (const g of this.parameterGroups()) g.params.markChanged();
   }
 
   train(mode = true): this {
-    this.rnn.train(mode);
+    this.rnn.training = mode;
     return this;
   }
 
@@ -169,22 +187,19 @@ export class LanguageModel {
     return this.rnn.training;
   }
 
-  loadTorchParams(params: Record<string, Float32Array | Float64Array | readonly number[]>): void {
+  /** The generator of the dropout masks (for checkpoints). */
+  get dropoutRandom(): Random {
+    return this.rnn.random;
+  }
+
+  loadTorchParams(params: ParameterValues): void {
     this.assertAlive("loadTorchParams");
-    const p = checkObject("LanguageModel.loadTorchParams(params)", params, "an object of named parameters");
-    const expected = this.tensors.map((t) => t.name);
-    const extra = Object.keys(p).filter((n) => !expected.includes(n));
-    if (extra.length > 0) throw new TypeError(`LanguageModel.loadTorchParams: unexpected parameter ${extra.map((n) => `"${n}"`).join(", ")} (expected: ${expected.join(", ")})`);
-    const missing = expected.filter((n) => !(n in p));
-    if (missing.length > 0) throw new TypeError(`LanguageModel.loadTorchParams: missing parameter ${missing.map((n) => `"${n}"`).join(", ")}`);
-    const checked = this.tensors.map((t) => checkFloats(`LanguageModel.loadTorchParams: ${t.name}`, p[t.name], t.shape));
-    this.tensors.forEach((t, i) => t.group.params.write(checked[i], t.offset));
-    this.paramsChanged();
+    writeParameters("LanguageModel.loadTorchParams", this.parameters(), params);
   }
 
   torchParams(): Record<string, Float32Array> {
     this.assertAlive("torchParams");
-    return Object.fromEntries(this.tensors.map((t) => [t.name, t.group.params.copyOut(t.offset, t.length)]));
+    return readParameters(this.parameters());
   }
 
   /**
@@ -204,18 +219,13 @@ export class LanguageModel {
     if (o.c0 !== undefined && this.config.cell !== "lstm") throw new TypeError("LanguageModel.forward: c0 is only for LSTM");
     const c0 = o.c0 === undefined ? undefined : checkFloats("LanguageModel.forward: c0", o.c0, [LD, B, H], "[numLayers·numDirections, batch, hiddenSize]");
 
-    const h0Ptr = h0 ? this.stage("h0", h0) : 0;
-    const c0Ptr = c0 ? this.stage("c0", c0) : 0;
-    const loss = this.run(ids, tgt, T, B, h0Ptr, c0Ptr, tgt !== null);
-    const V = this.config.vocabSize;
-    const { hN, cN } = this.rnn.finalStatePtrs();
-    const n = LD * B * H;
-    const result: LMForwardResult = {
-      loss,
-      logits: this.rt.heap.f32(this.ws.ptr("logits", T * B * V), T * B * V).slice(),
-      hN: this.rt.heap.f32(hN, n).slice(),
-    };
-    if (cN) result.cN = this.rt.heap.f32(cN, n).slice();
+    const plan = this.prepare(T, B, tgt !== null, h0 !== undefined, c0 !== undefined);
+    const ops = this.rt.ops;
+    if (h0) ops.write(plan.h0!, h0);
+    if (c0) ops.write(plan.c0!, c0);
+    const loss = this.runPlanned(plan, ids, tgt, T, B, plan.h0, plan.c0, tgt !== null);
+    const result: LMForwardResult = { loss, logits: ops.read(plan.fc.y), hN: ops.read(plan.rnn.hN) };
+    if (plan.rnn.cN) result.cN = ops.read(plan.rnn.cN);
     return result;
   }
 
@@ -226,16 +236,15 @@ export class LanguageModel {
     if (!pass) throw new Error("LanguageModel.backward: call forward() first");
     if (!pass.hasTargets) throw new Error("LanguageModel.backward: the last forward() had no targets, so there is no loss to differentiate");
     if (pass.backwardDone) throw new Error("LanguageModel.backward: the activations of the last forward() were used by a previous backward(); run forward() again");
-    this.runBackward();
-    const n = this.stateRows() * pass.B * this.config.hiddenSize;
-    const { dh0, dc0 } = this.rnn.initialStateGradPtrs();
-    const grads = Object.fromEntries(this.tensors.map((t) => [t.name, t.group.grads.copyOut(t.offset, t.length)]));
-    const result: LMBackwardResult = { grads, dh0: this.rt.heap.f32(dh0, n).slice() };
-    if (dc0) result.dc0 = this.rt.heap.f32(dc0, n).slice();
+    const plan = this.runBackward();
+    const ops = this.rt.ops;
+    const grads = Object.fromEntries(this.parameters().map((p) => [p.name, p.group.grads.copyOut(p.offset, p.length)]));
+    const result: LMBackwardResult = { grads, dh0: ops.read(plan.rnn.dh0) };
+    if (plan.rnn.dc0) result.dc0 = ops.read(plan.rnn.dc0);
     return result;
   }
 
-  // ------------------------------------------------------------- pointer-level API (training, generation) ----
+  // ----------------------------------------------------------- the library's own API (training, generation) ----
 
   /** Rows of the state tensors: numLayers · numDirections. */
   stateRows(): number {
@@ -243,87 +252,53 @@ export class LanguageModel {
   }
 
   /**
-   * Runs the model on checked ids (Int32Array [T·B]); h0Ptr/c0Ptr: states in linear memory or 0. Leaves the
-   * logits in the workspace (logitsPtr) and, with targets, returns the mean cross-entropy and (when
-   * `forTraining`) keeps its gradient for runBackward().
+   * Runs the model on checked ids (Int32Array [T·B]) from states h0 / c0 ([L·D·B, H] views, null: zeros).
+   * Leaves the logits (see logits()) and the final states (finalStates()); with targets returns the mean
+   * cross-entropy and, when `forTraining`, keeps its gradient for runBackward().
    */
-  run(ids: Int32Array, targets: Int32Array | null, T: number, B: number, h0Ptr: number, c0Ptr: number, forTraining: boolean): number | undefined {
+  run(ids: Int32Array, targets: Int32Array | null, T: number, B: number, h0: Mat | null, c0: Mat | null, forTraining: boolean): number | undefined {
     this.assertAlive("run");
-    this.pass = null;
-    const c = this.config, V = c.vocabSize, TB = T * B;
-    if (ids.length !== TB || (targets && targets.length !== TB)) {
-      throw new RangeError(`LanguageModel.run: ids and targets must hold seqLen × batch = ${TB} tokens, got ${ids.length} and ${targets?.length ?? "none"}`);
-    }
-    this.reserve(T, B, targets !== null && forTraining);
-    const idsPtr = this.ws.ptr("ids", TB);
-    this.rt.heap.i32(idsPtr, TB).set(ids);
-    // ids index the embedding (and the scatter of its gradient): one outside [0, V) would touch other memory
-    this.checkIds(idsPtr, ids, "token");
-    const x = this.ws.ptr("x", TB * this.inWidth);
-    if (this.embedding) this.k.gatherRows(this.embedding.params.ptr, idsPtr, TB, this.inWidth, x);
-    else this.k.oneHotRows(idsPtr, TB, V, x);
-    this.rnn.run(T, B, x, h0Ptr, c0Ptr, 0);
-    const y = this.rnn.outputPtr();
-    const logits = this.ws.ptr("logits", TB * V);
-    this.ensurePacked();
-    this.k.fillRowsWithBias(logits, TB, V, V, this.fc.params.at(this.outWidth * V), 0);
-    if (TB === 1) this.k.gemv(V, this.outWidth, y, this.ws.ptr("fcDot", this.k.dotPackedSize(this.outWidth, V)), logits, true);
-    else this.k.gemm(TB, V, this.outWidth, y, this.outWidth, 1, this.ws.ptr("fcT", this.k.packedSize(this.outWidth, V)), logits, V, true);
-    let loss: number | undefined;
-    if (targets) {
-      const tgtPtr = this.ws.ptr("targets", TB);
-      this.rt.heap.i32(tgtPtr, TB).set(targets);
-      this.checkIds(tgtPtr, targets, "target");
-      const dlogits = forTraining ? this.ws.ptr("dlogits", TB * V) : 0;
-      loss = this.k.softmaxCrossEntropy(logits, tgtPtr, TB, V, V, dlogits, 1 / TB) / TB;
-    }
-    this.pass = { T, B, hasTargets: targets !== null && forTraining, backwardDone: false };
-    return loss;
+    const plan = this.prepare(T, B, targets !== null && forTraining, false, false);
+    return this.runPlanned(plan, ids, targets, T, B, h0, c0, forTraining);
   }
 
-  /** The logits of the last run() [T·B, V]. */
-  logitsPtr(): number {
-    this.assertAlive("logitsPtr");
-    if (!this.pass) throw new Error("LanguageModel.logitsPtr: there is no forward pass (run() first)");
-    const { T, B } = this.pass;
-    return this.ws.ptr("logits", T * B * this.config.vocabSize);
+  /** The logits of the last run() [T·B, V] (a view, valid until the next run). */
+  logits(): Mat {
+    return this.lastPass("logits").plan.fc.y;
+  }
+
+  /** The final states of the last run() [L·D·B, H] (views, valid until the next run). */
+  finalStates(): { hN: Mat; cN: Mat | null } {
+    const { rnn } = this.lastPass("finalStates").plan;
+    return { hN: rnn.hN, cN: rnn.cN };
   }
 
   /** Backpropagation through the whole model for the last run() with targets: fills every group's gradients. */
-  runBackward(): void {
+  runBackward(): BackwardPlan {
     this.assertAlive("runBackward");
     const pass = this.pass;
     if (!pass || !pass.hasTargets) throw new Error("LanguageModel.runBackward: no forward pass with targets to differentiate (run() first)");
     if (pass.backwardDone) throw new Error("LanguageModel.runBackward: the activations of the last run() were used by a previous backward; run again");
-    const { T, B } = pass;
-    const V = this.config.vocabSize, TB = T * B, W = this.outWidth;
-    const dlogits = this.ws.ptr("dlogits", TB * V), y = this.rnn.outputPtr();
-    // fc: dW = dLogitsᵀ·Y, db = Σ_rows dLogits, dY = dLogits·W
-    const yPacked = this.ws.ptr("packY", this.k.packedSize(TB, W));
-    this.k.packRows(y, W, TB, W, yPacked);
-    this.k.gemm(V, W, TB, dlogits, 1, V, yPacked, this.fc.grads.ptr, W, false);
-    this.k.columnSums(dlogits, TB, V, V, this.fc.grads.at(V * W), false);
-    const dY = this.ws.ptr("dY", TB * W);
-    this.k.gemm(TB, W, V, dlogits, V, 1, this.ws.ptr("fcN", this.k.packedSize(V, W)), dY, W, false);
-    this.rnn.runBackward(dY, 0, 0, this.embedding !== null);
-    if (this.embedding) {
-      // rows of tokens that occur several times accumulate; rows never used stay 0
-      this.embedding.grads.zero();
-      this.k.scatterAddRows(this.rnn.inputGradPtr(), this.ws.ptr("ids", TB), TB, this.inWidth, this.embedding.grads.ptr);
-    }
+    const { T, B, plan } = pass;
+    const back = this.backwardPlan(T, B);
+    // the modules in reverse: fc (dW = dLogitsᵀ·Y, db = Σ dLogits, dY = dLogits·W), the stack, the embedding
+    const dY = this.fc.backward(plan.dlogits!, plan.fc, back.fc);
+    const dX = this.rnn.backward(dY, plan.rnn, back.rnn, { dhN: null, dcN: null, wantInputGrad: this.embedding !== null });
+    if (dX) this.input.backward(dX, plan.input);
     pass.backwardDone = true;
+    return back;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.rnn.dispose();
-    this.ws.dispose();
-    for (const g of this.groups) {
-      if (g.name === "rnn") continue; // owned by this.rnn
-      g.params.free();
-      g.grads.free();
-    }
+    this.rnn?.dispose();
+    this.embedding?.dispose();
+    this.fc?.dispose();
+    this.forwardPlans?.dispose();
+    this.backwardPlans?.dispose();
+    this.pass = null;
+    this.lastPlan = null;
   }
 
   get isDisposed(): boolean {
@@ -332,70 +307,75 @@ export class LanguageModel {
 
   // ---------------------------------------------------------------------------------------- internals ----
 
-  private addGroup(name: string, entries: [string, number[]][]): ParameterGroup {
-    const total = entries.reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
-    const group: ParameterGroup = { name, params: F32Buffer.alloc(this.rt.heap, total), grads: F32Buffer.alloc(this.rt.heap, total) };
-    group.grads.zero();
-    let offset = 0;
-    for (const [tensor, shape] of entries) {
-      const length = shape.reduce((a, b) => a * b, 1);
-      this.tensors.push({ name: tensor, shape, group, offset, length });
-      offset += length;
+  private runPlanned(plan: ForwardPlan, ids: Int32Array, targets: Int32Array | null, T: number, B: number, h0: Mat | null, c0: Mat | null, forTraining: boolean): number | undefined {
+    const TB = T * B;
+    if (ids.length !== TB || (targets && targets.length !== TB)) {
+      throw new RangeError(`LanguageModel.run: ids and targets must hold seqLen × batch = ${TB} tokens, got ${ids.length} and ${targets?.length ?? "none"}`);
     }
-    this.groups.push(group);
-    return group;
-  }
-
-  private addRecurrentGroup(rnn: RecurrentLayer): void {
-    const group: ParameterGroup = { name: "rnn", params: rnn.parameterBuffer, grads: rnn.gradientBuffer };
-    const shapes = rnn.parameterShapes();
-    let offset = 0;
-    for (const [name, shape] of Object.entries(shapes)) {
-      const length = shape.reduce((a, b) => a * b, 1);
-      this.tensors.push({ name: `rnn.${name}`, shape, group, offset, length });
-      offset += length;
+    this.pass = null;
+    const ops = this.rt.ops;
+    ops.writeInts(plan.ids, ids);
+    // ids index the embedding (and the scatter of its gradient): one outside [0, V) would touch other memory
+    this.checkIds(plan.ids, ids, "token");
+    const x = this.input.forward(plan.ids, plan.input);
+    const y = this.rnn.forward(x, plan.rnn, { h0, c0, lens: null });
+    const logits = this.fc.forward(y, plan.fc);
+    let loss: number | undefined;
+    if (targets) {
+      ops.writeInts(plan.targets, targets);
+      this.checkIds(plan.targets, targets, "target");
+      loss = softmaxCrossEntropy(this.rt, logits, plan.targets, forTraining ? plan.dlogits : null, 1 / TB) / TB;
     }
-    this.groups.push(group);
+    this.pass = { plan, T, B, hasTargets: targets !== null && forTraining, backwardDone: false };
+    return loss;
   }
 
-  /** Packed copies of fc.weight for the forward (Wᵀ; dot-packed for a single row) and backward (W) products. */
-  private ensurePacked(): void {
-    if (this.packedVersion === this.fc.params.version) return;
-    const V = this.config.vocabSize, W = this.outWidth, w = this.fc.params.ptr;
-    this.k.packTransposed(w, W, V, W, this.ws.ptr("fcT", this.k.packedSize(W, V)));
-    this.k.packDot(w, W, 1, V, W, this.ws.ptr("fcDot", this.k.dotPackedSize(W, V)));
-    this.k.packRows(w, W, V, W, this.ws.ptr("fcN", this.k.packedSize(V, W)));
-    this.packedVersion = this.fc.params.version;
+  /** The forward plan of T × B, its memory taken (or a WasmMemoryError before anything is). */
+  private prepare(T: number, B: number, training: boolean, h0: boolean, c0: boolean): ForwardPlan {
+    this.pass = null;
+    this.rnn.forgetPass();
+    // generation runs one shape token after token: skip the plan lookup (its per-token cost)
+    const last = this.lastPlan;
+    if (last && last.T === T && last.B === B && last.training === training && last.dropout === this.rnn.training && !h0 && !c0 && this.forwardPlans.isTaken(last.plan)) return last.plan;
+    const plan = this.planFor(T, B, training, h0, c0);
+    if (!h0 && !c0) this.lastPlan = { T, B, training, dropout: this.rnn.training, plan };
+    return plan;
   }
 
-  /** Takes every buffer a run (and its backward) of T × B uses, before computing anything. */
-  private reserve(T: number, B: number, training: boolean): void {
-    if (this.lastReserved.T === T && this.lastReserved.B === B && this.lastReserved.training === training) return; // generation: every call alike
-    const key = `${T},${B},${training}`;
-    if (this.reserved.has(key)) {
-      this.lastReserved = { T, B, training };
-      return;
-    }
-    const V = this.config.vocabSize, W = this.outWidth, TB = T * B;
-    const plan: [string, number][] = [
-      ["ids", TB], ["x", TB * this.inWidth], ["logits", TB * V], ["targets", TB],
-      ["fcT", this.k.packedSize(W, V)], ["fcDot", this.k.dotPackedSize(W, V)], ["fcN", this.k.packedSize(V, W)],
-    ];
-    if (training) plan.push(["dlogits", TB * V], ["packY", this.k.packedSize(TB, W)], ["dY", TB * W]);
-    // the model's buffers and its recurrent stack's, all or none
-    this.rt.heap.scope(() => {
-      this.ws.reserve(plan, `LanguageModel.${training ? "forward and backward" : "forward"} (seqLen ${T}, batch ${B}, vocabSize ${V})`, "reduce seqLen or batch (or hiddenSize, the vocabulary)");
-      this.rnn.reserve(T, B, training);
-    });
-    if (this.reserved.size >= 64) this.reserved.clear();
-    this.reserved.add(key);
-    this.lastReserved = { T, B, training };
+  private planFor(T: number, B: number, training: boolean, h0: boolean, c0: boolean): ForwardPlan {
+    const V = this.config.vocabSize, TB = T * B, LD = this.stateRows(), H = this.config.hiddenSize;
+    const plan = this.forwardPlans.get(`${T},${B},${training},${this.rnn.training},${h0},${c0}`, (p) => ({
+      ids: p.ints(TB), targets: p.ints(TB),
+      h0: h0 ? p.mat(LD * B, H) : null, c0: c0 ? p.mat(LD * B, H) : null,
+      input: this.input.declare(p, T, B), rnn: this.rnn.declare(p, T, B), fc: this.fc.declare(p, T, B),
+      dlogits: training ? p.mat(TB, V) : null,
+    }));
+    this.take(this.forwardPlans, plan, training ? "forward for training" : "forward", T, B);
+    return plan;
   }
 
-  /** Throws when an id in linear memory (the copy at `ptr` of `ids`) lies outside [0, vocabSize). */
-  private checkIds(ptr: number, ids: ArrayLike<number>, what: string): void {
+  private backwardPlan(T: number, B: number): BackwardPlan {
+    const plan = this.backwardPlans.get(`${T},${B}`, (p) => ({
+      fc: this.fc.declareGrads(p, T, B),
+      rnn: this.rnn.declareGrads(p, T, B),
+    }));
+    this.take(this.backwardPlans, plan, "backward", T, B);
+    return plan;
+  }
+
+  /** The plan's memory and the stack's packed weights for the phase, all or none, checked first. */
+  private take<P extends PlanRecord>(plans: PlanCache<P>, plan: P, what: string, T: number, B: number): void {
+    if (plans.isTaken(plan)) return;
+    const phase = what === "backward" ? "backward" : "forward";
+    plans.take(plan, () => this.rnn.packBytes(phase, T, B), () => this.rnn.allocatePacks(phase, T, B),
+      () => `LanguageModel.${what} (seqLen ${T}, batch ${B}, vocabSize ${this.config.vocabSize}, ${sizesText({ inputSize: this.inWidth, ...this.config })})`,
+      "reduce seqLen or batch (or hiddenSize, the vocabulary)");
+  }
+
+  /** Throws when an id in linear memory (the copy of `ids`) lies outside [0, vocabSize). */
+  private checkIds(at: IntVec, ids: ArrayLike<number>, what: string): void {
     const V = this.config.vocabSize;
-    const bad = this.k.findBadId(ptr, ids.length, V);
+    const bad = this.rt.ops.findBadId({ ids: at, classes: V });
     if (bad >= 0) throw new RangeError(`LanguageModel: ${what} id ${ids[bad]} at position ${bad} is outside the vocabulary [0, ${V})`);
   }
 
@@ -415,10 +395,10 @@ export class LanguageModel {
     return ids;
   }
 
-  private stage(name: string, values: FloatInput): number {
-    const buffer = this.ws.get(name, values.length);
-    buffer.write(values);
-    return buffer.ptr;
+  private lastPass(method: string): LMPass {
+    this.assertAlive(method);
+    if (!this.pass) throw new Error(`LanguageModel.${method}: there is no forward pass (run() first)`);
+    return this.pass;
   }
 
   private assertAlive(method: string): void {

@@ -1,10 +1,10 @@
 // SGD (with momentum), Adam and AdamW over the model's parameter groups. Each step is one wasm call per
 // group; the optimizer's state (momentum, moments) lives in linear memory beside the parameters.
 
-import { F32Buffer } from "../../bindings/index.js";
+import { F32Buffer, matOf } from "../../bindings/index.js";
 import { runtime } from "../init.js";
 import { checkKnownKeys, checkObject, describe } from "../errors.js";
-import type { ParameterGroup } from "../lm/model.js";
+import type { HasParameters, ParameterGroup } from "../nn/module.js";
 
 export type OptimizerName = "sgd" | "adam" | "adamw";
 
@@ -68,10 +68,13 @@ export class Optimizer {
   private readonly state: { first: F32Buffer | null; second: F32Buffer | null }[];
   private disposed = false;
 
-  constructor(private readonly groups: readonly ParameterGroup[], options: OptimizerOptions) {
+  private readonly groups: readonly ParameterGroup[];
+
+  /** Over a model's, layer's or module's parameters (`new Optimizer(lm, …)`), or a list of parameter groups. */
+  constructor(parameters: HasParameters | readonly ParameterGroup[], options: OptimizerOptions) {
     this.options = resolveOptimizerOptions(options);
     this.lr = this.options.lr;
-    checkGroups("new Optimizer", groups);
+    const groups = (this.groups = groupsOf("new Optimizer", parameters));
     const heap = runtime().heap;
     const adam = this.options.name !== "sgd";
     const perGroup = (adam ? 2 : this.options.momentum > 0 ? 1 : 0);
@@ -97,14 +100,15 @@ export class Optimizer {
   step(): void {
     if (this.disposed) throw new Error("Optimizer.step: the optimizer was disposed");
     checkGroups("Optimizer.step", this.groups);
-    const k = runtime().k, o = this.options, t = this.stepCount + 1;
+    const ops = runtime().ops, o = this.options, t = this.stepCount + 1;
+    const whole = (b: F32Buffer) => matOf(b, 1, b.length);
     this.groups.forEach((g, i) => {
-      const s = this.state[i];
+      const s = this.state[i], p = whole(g.params), grad = whole(g.grads);
       if (o.name === "sgd") {
-        k.sgdStep(g.params.ptr, g.grads.ptr, s.first?.ptr ?? 0, g.params.length, this.lr, o.momentum, o.dampening, o.weightDecay, o.nesterov, t === 1);
+        ops.sgdStep({ p, g: grad, momentum: s.first ? whole(s.first) : null, lr: this.lr, mu: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov, first: t === 1 });
       } else {
         const stepSize = this.lr / (1 - o.beta1 ** t), bc2Sqrt = Math.sqrt(1 - o.beta2 ** t);
-        k.adamStep(g.params.ptr, g.grads.ptr, s.first!.ptr, s.second!.ptr, g.params.length, this.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.name === "adamw", stepSize, bc2Sqrt);
+        ops.adamStep({ p, g: grad, m: whole(s.first!), v: whole(s.second!), lr: this.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weightDecay, decoupled: o.name === "adamw", stepSize, bc2Sqrt });
       }
       g.params.markChanged(); // the next forward repacks the weights, whoever owns them
     });
@@ -151,7 +155,18 @@ export class Optimizer {
   }
 }
 
-/** Every group's buffers must be alive and agree in length: an optimizer never writes into freed memory. */
+/**
+ * The parameter groups of a model, layer or module (or a list of groups). Every group's buffers must be alive
+ * and agree in length: an optimizer never writes into freed memory.
+ */
+export function groupsOf(what: string, of: HasParameters | readonly ParameterGroup[]): readonly ParameterGroup[] {
+  const groups = Array.isArray(of) ? of as readonly ParameterGroup[] : typeof (of as HasParameters)?.parameterGroups === "function" ? (of as HasParameters).parameterGroups() : null;
+  if (!groups) throw new TypeError(`${what}: expected a model, layer or module (anything with parameterGroups()) or an array of parameter groups, got ${describe(of)}`);
+  checkGroups(what, groups);
+  return groups;
+}
+
+/** Every group's buffers must be alive and agree in length. */
 export function checkGroups(what: string, groups: readonly ParameterGroup[]): void {
   if (!Array.isArray(groups) || groups.length === 0) throw new TypeError(`${what}: expected a non-empty array of parameter groups, got ${describe(groups)}`);
   for (const g of groups) {

@@ -1,7 +1,9 @@
 // A copy of some buffers taken before an update, so that an update that makes them non-finite can be undone:
 // the Trainer keeps the weights (and the optimizer's state) from before the step that diverged.
 
-import { F32Buffer, type Runtime } from "../../bindings/index.js";
+import { F32Buffer, matOf, type Mat, type Runtime } from "../../bindings/index.js";
+
+const whole = (b: F32Buffer): Mat => matOf(b, 1, b.length);
 
 export class Snapshot {
   private readonly copies: F32Buffer[];
@@ -14,7 +16,7 @@ export class Snapshot {
 
   /** Copies every buffer (one memcpy each, in wasm). */
   take(): void {
-    this.buffers.forEach((b, i) => this.rt.k.copyBlock(b.ptr, b.length, this.copies[i].ptr, b.length, 1, b.length));
+    this.buffers.forEach((b, i) => this.rt.ops.copy({ src: whole(b), dst: whole(this.copies[i]) }));
     this.taken = true;
     this.versions = null;
   }
@@ -36,7 +38,7 @@ export class Snapshot {
   restore(): void {
     if (!this.canRestore) throw new Error("Snapshot.restore: no copy of the current update to go back to");
     this.buffers.forEach((b, i) => {
-      this.rt.k.copyBlock(this.copies[i].ptr, b.length, b.ptr, b.length, 1, b.length);
+      this.rt.ops.copy({ src: whole(this.copies[i]), dst: whole(b) });
       b.markChanged();
     });
   }

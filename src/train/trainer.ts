@@ -2,6 +2,7 @@
 // backpropagation through time (truncated at each batch, the state carried and detached between sequential
 // batches), gradient clipping, an optimizer step in wasm, and a learning-rate schedule.
 
+import { matOf } from "../../bindings/index.js";
 import { checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
 import { LanguageModel } from "../lm/model.js";
 import { CarriedState } from "../lm/state.js";
@@ -183,8 +184,8 @@ export class Trainer {
       this.optimizerInstance.step();
       this.lastGood.commit();
       this.step++;
-      const k = runtime().k;
-      if (!groups.every((g) => k.allFinite(g.params.ptr, g.params.length))) {
+      const ops = runtime().ops;
+      if (!groups.every((g) => ops.allFinite(matOf(g.params, 1, g.params.length)))) {
         this.stop(`the update of step ${this.step} made weights non-finite at epoch ${epoch}, batch ${i + 1}`);
         break;
       }
@@ -256,7 +257,7 @@ export class Trainer {
       step: this.step,
       lr: this.optimizerInstance.lr,
       batchRandom: [...this.random.getState()],
-      dropoutRandom: [...this.lm.rnn.dropoutRandom.getState()],
+      dropoutRandom: [...this.lm.dropoutRandom.getState()],
       optimizer: this.optimizerInstance.stateTensors(),
       optimizerOptions: { ...this.optimizerInstance.options },
     };
@@ -274,7 +275,7 @@ export class Trainer {
     this.optimizerInstance.loadState(s.optimizer, s.step, s.lr);
     this.lastGood.drop(); // a copy from before the restore must never come back
     this.random.setState(s.batchRandom);
-    this.lm.rnn.dropoutRandom.setState(s.dropoutRandom);
+    this.lm.dropoutRandom.setState(s.dropoutRandom);
     this.epoch = s.epoch;
     this.step = s.step;
   }

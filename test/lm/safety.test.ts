@@ -26,8 +26,8 @@ test("ids outside [0, vocabSize) are refused by the Trainer, perplexity, generat
     assert.throws(() => evaluatePerplexity(lm, ids), new RegExp(`evaluatePerplexity: token id ${bad} at position 123 is outside`));
     assert.throws(() => [...generateIds(lm, [1, bad], 2)], /prefix\[1\] must be a token id in \[0, 10\)/);
     assert.throws(() => lm.forward(ids.subarray(120, 130), null, { seqLen: 5, batch: 2 }), /tokens\[3\] must be a token id in \[0, vocabSize = 10\)/);
-    assert.throws(() => lm.run(ids.subarray(120, 130), null, 5, 2, 0, 0, false), new RegExp(`LanguageModel: token id ${bad} at position 3 is outside the vocabulary \\[0, 10\\)`));
-    assert.throws(() => lm.run(goodIds().subarray(0, 10), ids.subarray(120, 130), 5, 2, 0, 0, true), /target id .* at position 3 is outside/);
+    assert.throws(() => lm.run(ids.subarray(120, 130), null, 5, 2, null, null, false), new RegExp(`LanguageModel: token id ${bad} at position 3 is outside the vocabulary \\[0, 10\\)`));
+    assert.throws(() => lm.run(goodIds().subarray(0, 10), ids.subarray(120, 130), 5, 2, null, null, true), /target id .* at position 3 is outside/);
     assert.throws(() => lm.runBackward(), /no forward pass/);
   }
   assert.equal(lm.torchParams(), before, "the model is unchanged");
@@ -61,7 +61,7 @@ test("use after dispose: generation, perplexity, trainers (new and existing), op
   assert.throws(() => new Optimizer(lm.parameterGroups(), { name: "sgd", lr: 1 }), /new Optimizer: the parameters of group "embedding" were freed/);
   assert.throws(() => new CarriedState(lm, 2), /CarriedState: the model was disposed/);
   assert.throws(() => lm.forward(ids.subarray(0, 10), null, { seqLen: 5, batch: 2 }), /LanguageModel\.forward: the model was disposed/);
-  assert.throws(() => lm.run(ids.subarray(0, 10), null, 5, 2, 0, 0, false), /LanguageModel\.run: the model was disposed/);
+  assert.throws(() => lm.run(ids.subarray(0, 10), null, 5, 2, null, null, false), /LanguageModel\.run: the model was disposed/);
   trainer.dispose();
   trainer.dispose();
   optimizer.dispose();

@@ -2,7 +2,7 @@
 // for layer l and direction suffix s ("" or "_reverse"): weight_ih_l{l}{s} [G·H, I_l], weight_hh_l{l}{s} [G·H, H],
 // bias_ih_l{l}{s} [G·H], bias_hh_l{l}{s} [G·H]; I_0 = inputSize, I_l = D·H above.
 
-import { gateCount, type LayerConfig } from "./config.js";
+import { gateCount, type LayerConfig } from "./recurrent-config.js";
 
 export interface ParamEntry {
   name: string;

@@ -1,6 +1,6 @@
 // LSTM, gates i, f, g, o: c_t = f⊙c_{t-1} + i⊙g, h_t = o⊙tanh(c_t).
 
-import { type Cell, stepProduct, gatesAt, stateAt, cellAt, outAt } from "./cell.js";
+import { type Cell, gatesAt, stateAt, cellAt, outAt } from "./cell.js";
 
 export function lstmCell(): Cell {
   return {
@@ -18,18 +18,18 @@ export function lstmCell(): Cell {
     ],
     inputBiases: (r) => [r.bih, r.bhh],
     stepForward(r, t, prev, next) {
-      const g = gatesAt(r, t), hp = stateAt(r, prev);
-      stepProduct(r, hp, r.H, "whhT", r.GH, r.H, g, r.GH, true);
-      r.k.lstmForward(g, hp, cellAt(r, prev), stateAt(r, next), cellAt(r, next), outAt(r, t), r.ldo, r.B, r.H, r.lens, t);
+      const gates = gatesAt(r, t), hPrev = stateAt(r, prev);
+      r.ops.matmul({ C: gates, A: hPrev, B: r.packs.whhT, accumulate: true }); // += h_{t-1}·W_hhᵀ
+      r.ops.lstmForward({ gates, hPrev, cPrev: cellAt(r, prev), hNext: stateAt(r, next), cNext: cellAt(r, next), out: outAt(r, t), lens: r.lens, t });
     },
     stepBackward(r, t, prev, next, dh, dc, dOut) {
-      const g = gatesAt(r, t);
-      r.k.lstmBackward(g, cellAt(r, prev), cellAt(r, next), dh, dc, dOut, r.ldo, r.B, r.H, r.lens, t);
-      stepProduct(r, g, r.GH, "whhN", r.H, r.GH, dh, r.H, true);
+      const gates = gatesAt(r, t);
+      r.ops.lstmBackward({ gates, cPrev: cellAt(r, prev), cNext: cellAt(r, next), dh, dc, dOut, lens: r.lens, t });
+      r.ops.matmul({ C: dh, A: gates, B: r.packs.whhN, accumulate: true }); // dh_{t-1} += dA·W_hh
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
-      grad(r.gates, r.GH, r.GH, hPrev, gWhh);
-      if (gBhh) r.k.columnSums(r.gates, r.T * r.B, r.GH, r.GH, gBhh, false);
+      grad(r.gates, hPrev, gWhh);
+      if (gBhh) r.ops.columnSums({ A: r.gates, out: gBhh, accumulate: false });
     },
   };
 }

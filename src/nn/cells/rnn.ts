@@ -1,6 +1,6 @@
 // Elman RNN: h_t = φ(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh), φ = tanh or relu.
 
-import { type Cell, type DirectionRun, stepProduct, gatesAt, stateAt, outAt } from "./cell.js";
+import { type Cell, gatesAt, stateAt, outAt } from "./cell.js";
 
 export function rnnCell(relu: boolean): Cell {
   return {
@@ -17,19 +17,19 @@ export function rnnCell(relu: boolean): Cell {
       { name: "whhN", source: "whh", firstRow: 0, rows: H, layout: "N" },
     ],
     inputBiases: (r) => [r.bih, r.bhh],
-    stepForward(r: DirectionRun, t, prev, next) {
-      const g = gatesAt(r, t), hp = stateAt(r, prev);
-      stepProduct(r, hp, r.H, "whhT", r.GH, r.H, g, r.GH, true);
-      r.k.rnnForward(g, hp, stateAt(r, next), outAt(r, t), r.ldo, r.B, r.H, relu, r.lens, t);
+    stepForward(r, t, prev, next) {
+      const gates = gatesAt(r, t), hPrev = stateAt(r, prev);
+      r.ops.matmul({ C: gates, A: hPrev, B: r.packs.whhT, accumulate: true }); // += h_{t-1}·W_hhᵀ
+      r.ops.rnnForward({ gates, hPrev, hNext: stateAt(r, next), out: outAt(r, t), relu, lens: r.lens, t });
     },
     stepBackward(r, t, _prev, _next, dh, _dc, dOut) {
-      const g = gatesAt(r, t);
-      r.k.rnnBackward(g, dh, dOut, r.ldo, r.B, r.H, relu, r.lens, t);
-      stepProduct(r, g, r.GH, "whhN", r.H, r.GH, dh, r.H, true);
+      const gates = gatesAt(r, t);
+      r.ops.rnnBackward({ gates, dh, dOut, relu, lens: r.lens, t });
+      r.ops.matmul({ C: dh, A: gates, B: r.packs.whhN, accumulate: true }); // dh_{t-1} += dA·W_hh
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
-      grad(r.gates, r.GH, r.GH, hPrev, gWhh);
-      if (gBhh) r.k.columnSums(r.gates, r.T * r.B, r.GH, r.GH, gBhh, false);
+      grad(r.gates, hPrev, gWhh);
+      if (gBhh) r.ops.columnSums({ A: r.gates, out: gBhh, accumulate: false });
     },
   };
 }

@@ -2,7 +2,7 @@
 //   reset after  (PyTorch/cuDNN): n = tanh(x W_inᵀ + b_in + r⊙(h W_hnᵀ + b_hn))
 //   reset before (textbook):      n = tanh(x W_inᵀ + b_in + (r⊙h) W_hnᵀ + b_hn)
 
-import { type Cell, stepProduct, gatesAt, stateAt, auxAt, outAt } from "./cell.js";
+import { type Cell, gatesAt, stateAt, auxAt, outAt } from "./cell.js";
 
 export function gruCell(resetAfter: boolean): Cell {
   return resetAfter ? gruResetAfter() : gruResetBefore();
@@ -23,20 +23,20 @@ function gruResetAfter(): Cell {
       { name: "whhN", source: "whh", firstRow: 0, rows: 3 * H, layout: "N" },
     ],
     // b_hh stays out of the projection: its n block sits inside r⊙(·), so the step kernel adds it
-    inputBiases: (r) => [r.bih, 0],
+    inputBiases: (r) => [r.bih, null],
     stepForward(r, t, prev, next) {
-      const hp = stateAt(r, prev);
-      stepProduct(r, hp, r.H, "whhT", r.GH, r.H, r.tmp, r.GH, false);
-      r.k.gruForward(gatesAt(r, t), r.tmp, r.bhh, auxAt(r, t), hp, stateAt(r, next), outAt(r, t), r.ldo, r.B, r.H, r.lens, t);
+      const hPrev = stateAt(r, prev);
+      r.ops.matmul({ C: r.tmp, A: hPrev, B: r.packs.whhT, accumulate: false }); // hh = h_{t-1}·W_hhᵀ
+      r.ops.gruForward({ gates: gatesAt(r, t), hh: r.tmp, bhh: r.bhh, hn: auxAt(r, t), hPrev, hNext: stateAt(r, next), out: outAt(r, t), lens: r.lens, t });
     },
     stepBackward(r, t, prev, _next, dh, _dc, dOut) {
-      const dGhh = r.dGhh + t * r.B * r.GH * 4;
-      r.k.gruBackward(gatesAt(r, t), dGhh, auxAt(r, t), stateAt(r, prev), dh, dOut, r.ldo, r.B, r.H, r.lens, t);
-      stepProduct(r, dGhh, r.GH, "whhN", r.H, r.GH, dh, r.H, true);
+      const dGhh = r.dGhh!.rowBlock(t * r.B, r.B);
+      r.ops.gruBackward({ gates: gatesAt(r, t), dGhh, hn: auxAt(r, t), hPrev: stateAt(r, prev), dh, dOut, lens: r.lens, t });
+      r.ops.matmul({ C: dh, A: dGhh, B: r.packs.whhN, accumulate: true }); // dh_{t-1} += dGhh·W_hh
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
-      grad(r.dGhh, r.GH, r.GH, hPrev, gWhh);
-      if (gBhh) r.k.columnSums(r.dGhh, r.T * r.B, r.GH, r.GH, gBhh, false);
+      grad(r.dGhh!, hPrev, gWhh);
+      if (gBhh) r.ops.columnSums({ A: r.dGhh!, out: gBhh, accumulate: false });
     },
   };
 }
@@ -60,24 +60,24 @@ function gruResetBefore(): Cell {
     ],
     inputBiases: (r) => [r.bih, r.bhh],
     stepForward(r, t, prev, next) {
-      const g = gatesAt(r, t), hp = stateAt(r, prev), rh = auxAt(r, t), H = r.H;
-      stepProduct(r, hp, H, "wrzT", 2 * H, H, g, r.GH, true);
-      r.k.gruRbGates(g, hp, rh, r.B, H);
-      stepProduct(r, rh, H, "wnT", H, H, g + 2 * H * 4, r.GH, true);
-      r.k.gruRbForward(g, hp, stateAt(r, next), outAt(r, t), r.ldo, r.B, H, r.lens, t);
+      const gates = gatesAt(r, t), hPrev = stateAt(r, prev), rh = auxAt(r, t), H = r.H;
+      r.ops.matmul({ C: gates.colBlock(0, 2 * H), A: hPrev, B: r.packs.wrzT, accumulate: true }); // r, z += h·W_h{r,z}ᵀ
+      r.ops.gruRbGates({ gates, hPrev, rh });
+      r.ops.matmul({ C: gates.colBlock(2 * H, H), A: rh, B: r.packs.wnT, accumulate: true }); // n += (r⊙h)·W_hnᵀ
+      r.ops.gruRbForward({ gates, hPrev, hNext: stateAt(r, next), out: outAt(r, t), lens: r.lens, t });
     },
     stepBackward(r, t, prev, _next, dh, _dc, dOut) {
-      const g = gatesAt(r, t), hp = stateAt(r, prev), H = r.H, q = r.tmp;
-      r.k.gruRbBackwardN(g, hp, dh, dOut, r.ldo, r.B, H, r.lens, t);
-      stepProduct(r, g + 2 * H * 4, r.GH, "wnN", H, H, q, H, false);
-      r.k.gruRbBackwardR(g, q, hp, dh, r.B, H);
-      stepProduct(r, g, r.GH, "wrzN", H, 2 * H, dh, H, true);
+      const gates = gatesAt(r, t), hPrev = stateAt(r, prev), H = r.H, q = r.tmp.prefix(r.B, H);
+      r.ops.gruRbBackwardN({ gates, hPrev, dh, dOut, lens: r.lens, t });
+      r.ops.matmul({ C: q, A: gates.colBlock(2 * H, H), B: r.packs.wnN, accumulate: false }); // q = dn·W_hn
+      r.ops.gruRbBackwardR({ gates, q, hPrev, dh });
+      r.ops.matmul({ C: dh, A: gates.colBlock(0, 2 * H), B: r.packs.wrzN, accumulate: true }); // dh += d{r,z}·W_h{r,z}
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
       const H = r.H;
-      grad(r.gates, r.GH, 2 * H, hPrev, gWhh);
-      grad(r.gates + 2 * H * 4, r.GH, H, r.aux, gWhh + 2 * H * H * 4);
-      if (gBhh) r.k.columnSums(r.gates, r.T * r.B, r.GH, r.GH, gBhh, false);
+      grad(r.gates.colBlock(0, 2 * H), hPrev, gWhh.rowBlock(0, 2 * H));
+      grad(r.gates.colBlock(2 * H, H), r.aux!, gWhh.rowBlock(2 * H, H));
+      if (gBhh) r.ops.columnSums({ A: r.gates, out: gBhh, accumulate: false });
     },
   };
 }

@@ -84,3 +84,8 @@ export function resolveConfig(cell: CellType, className: string, input: unknown)
     resetAfter: checkBoolean(where("resetAfter"), o.resetAfter ?? true),
   };
 }
+
+/** "inputSize 64, hiddenSize 256, numLayers 2": the sizes that decide a layer's memory, for messages. */
+export function sizesText(c: Pick<LayerConfig, "inputSize" | "hiddenSize" | "numLayers" | "bidirectional">): string {
+  return `inputSize ${c.inputSize}, hiddenSize ${c.hiddenSize}, numLayers ${c.numLayers}${c.bidirectional ? ", bidirectional" : ""}`;
+}

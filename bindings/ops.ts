@@ -1,0 +1,269 @@
+// The kernels as the library calls them: named arguments over typed views, so that a call reads like its
+// equation (`ops.gemm({ C, A: dG.t(), B: X, accumulate: false })` is dW = dGᵀ·X). Sizes, strides and byte
+// addresses are taken from the views here; src/ never computes an address.
+
+import type { Kernels } from "./kernels.js";
+import { F32Buffer, alignedBytes, type Heap } from "./memory.js";
+import { BufferStorage, Packed, PlanCache, packedFloats, type IntVec, type Mat, type PlanRecord } from "./plan.js";
+
+/** Per-row validity for variable lengths: row b is active at step t while t < lens[b] (null: all rows). */
+export type Lengths = IntVec | null;
+
+const addr = (m: { ptr: number } | null): number => (m ? m.ptr : 0);
+
+export class Ops {
+  constructor(readonly k: Kernels, private readonly heap: Heap) {}
+
+  // --------------------------------------------------------------------------- owned memory ----
+
+  /** A packed K×N operand with a buffer of its own (a weight's packed copy). */
+  packed(K: number, N: number, form: "panel" | "dot"): Packed {
+    const floats = packedFloats(this.k, K, N, form);
+    const buffer = F32Buffer.alloc(this.heap, floats);
+    return new Packed(new BufferStorage(buffer), 0, K, N, form, this.k, floats, buffer);
+  }
+
+  /** Heap bytes that packed() of this shape takes. */
+  packedBytes(K: number, N: number, form: "panel" | "dot"): number {
+    return alignedBytes(packedFloats(this.k, K, N, form) * 4);
+  }
+
+  /** A cache of buffer plans over an arena of its own (see PlanCache). */
+  planCache<P extends PlanRecord>(): PlanCache<P> {
+    return new PlanCache<P>(this.heap, this.k);
+  }
+
+  // ------------------------------------------------------------------------------- products ----
+
+  /** C (+)= A·B: A any strided [M, K] view (A.t() for Aᵀ), B packed [K, N], C row-major [M, N]. */
+  gemm(o: { C: Mat; A: Mat; B: Packed; accumulate: boolean }): void {
+    const { C, A, B } = o;
+    this.k.gemm(A.rows, B.N, B.K, A.ptr, A.rs, A.cs, B.ptr, C.ptr, C.ld, o.accumulate);
+  }
+
+  /** y (+)= x·B for one row x [1, K] and a dot-packed B [K, N]. */
+  gemv(o: { y: Mat; x: Mat; B: Packed; accumulate: boolean }): void {
+    this.k.gemv(o.B.N, o.B.K, o.x.ptr, o.B.ptr, o.y.ptr, o.accumulate);
+  }
+
+  /** C (+)= A·B with the product B was packed for: the GEMV for a dot-packed B (one row), else the GEMM. */
+  matmul(o: { C: Mat; A: Mat; B: Packed; accumulate: boolean }): void {
+    if (o.B.form === "dot") this.gemv({ y: o.C, x: o.A, B: o.B, accumulate: o.accumulate });
+    else this.gemm(o);
+  }
+
+  /** Packs B [K, N], a view of a weight (W.t() for Wᵀ), into `into`'s form. */
+  pack(o: { B: Mat; into: Packed }): void {
+    const { B, into } = o;
+    if (into.form === "dot") this.k.packDot(B.ptr, B.cs, B.rs, B.cols, B.rows, into.ptr);
+    else if (B.cs === 1) this.k.packRows(B.ptr, B.rs, B.rows, B.cols, into.ptr);
+    else if (B.rs === 1) this.k.packTransposed(B.ptr, B.cs, B.cols, B.rows, into.ptr);
+    else throw new Error("Ops.pack: B must be row-major or a transposed row-major view");
+  }
+
+  // -------------------------------------------------------------------------------- cells ----
+  // One time step of B sequences. gates [B, G·H] (pre-activations in, activations out), states [B, H], `out`
+  // the step's rows of the layer output (row stride out.ld), lens/t: rows past their length are frozen.
+
+  rnnForward(o: { gates: Mat; hPrev: Mat; hNext: Mat; out: Mat; relu: boolean; lens: Lengths; t: number }): void {
+    this.k.rnnForward(o.gates.ptr, o.hPrev.ptr, o.hNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, o.relu, addr(o.lens), o.t);
+  }
+
+  /** dh [B, H] carried in, gates ← ∂L/∂(pre-activations); dOut: the output's gradient rows (or null). */
+  rnnBackward(o: { gates: Mat; dh: Mat; dOut: Mat | null; relu: boolean; lens: Lengths; t: number }): void {
+    this.k.rnnBackward(o.gates.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, o.relu, addr(o.lens), o.t);
+  }
+
+  lstmForward(o: { gates: Mat; hPrev: Mat; cPrev: Mat; hNext: Mat; cNext: Mat; out: Mat; lens: Lengths; t: number }): void {
+    this.k.lstmForward(o.gates.ptr, o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
+  }
+
+  lstmBackward(o: { gates: Mat; cPrev: Mat; cNext: Mat; dh: Mat; dc: Mat; dOut: Mat | null; lens: Lengths; t: number }): void {
+    this.k.lstmBackward(o.gates.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
+  }
+
+  /** Reset-after GRU: hh = h·W_hhᵀ [B, 3H] (bhh added here: its n block sits inside r⊙(·)); hn saved for backward. */
+  gruForward(o: { gates: Mat; hh: Mat; bhh: Mat | null; hn: Mat; hPrev: Mat; hNext: Mat; out: Mat; lens: Lengths; t: number }): void {
+    this.k.gruForward(o.gates.ptr, o.hh.ptr, addr(o.bhh), o.hn.ptr, o.hPrev.ptr, o.hNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
+  }
+
+  gruBackward(o: { gates: Mat; dGhh: Mat; hn: Mat; hPrev: Mat; dh: Mat; dOut: Mat | null; lens: Lengths; t: number }): void {
+    this.k.gruBackward(o.gates.ptr, o.dGhh.ptr, o.hn.ptr, o.hPrev.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
+  }
+
+  /** Reset-before GRU, first half: r, z from their pre-activations; rh = r⊙h_{t-1}. */
+  gruRbGates(o: { gates: Mat; hPrev: Mat; rh: Mat }): void {
+    this.k.gruRbGates(o.gates.ptr, o.hPrev.ptr, o.rh.ptr, o.hPrev.rows, o.hPrev.cols);
+  }
+
+  gruRbForward(o: { gates: Mat; hPrev: Mat; hNext: Mat; out: Mat; lens: Lengths; t: number }): void {
+    this.k.gruRbForward(o.gates.ptr, o.hPrev.ptr, o.hNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
+  }
+
+  gruRbBackwardN(o: { gates: Mat; hPrev: Mat; dh: Mat; dOut: Mat | null; lens: Lengths; t: number }): void {
+    this.k.gruRbBackwardN(o.gates.ptr, o.hPrev.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
+  }
+
+  gruRbBackwardR(o: { gates: Mat; q: Mat; hPrev: Mat; dh: Mat }): void {
+    this.k.gruRbBackwardR(o.gates.ptr, o.q.ptr, o.hPrev.ptr, o.dh.ptr, o.dh.rows, o.dh.cols);
+  }
+
+  // --------------------------------------------------------------------------------- rows ----
+
+  /** out[1, cols] (+)= Σ_rows A: a bias gradient. */
+  columnSums(o: { A: Mat; out: Mat; accumulate: boolean }): void {
+    this.k.columnSums(o.A.ptr, o.A.rows, o.A.cols, o.A.ld, o.out.ptr, o.accumulate);
+  }
+
+  /** Every row of P ← b1 + b2 (either may be null: zeros). */
+  fillRowsWithBias(o: { P: Mat; b1: Mat | null; b2: Mat | null }): void {
+    this.k.fillRowsWithBias(o.P.ptr, o.P.rows, o.P.cols, o.P.ld, addr(o.b1), addr(o.b2));
+  }
+
+  /** dst[n1, n0, width] ← src[n0, n1, width] (time-major ↔ batch-first). */
+  swapAxes01(o: { src: Mat; dst: Mat; n0: number; n1: number; width: number }): void {
+    this.k.swapAxes01(o.src.ptr, o.dst.ptr, o.n0, o.n1, o.width);
+  }
+
+  /** dst ← src (same shape; either may be strided by rows). */
+  copy(o: { src: Mat; dst: Mat }): void {
+    this.k.copyBlock(o.src.ptr, o.src.ld, o.dst.ptr, o.dst.ld, o.src.rows, o.src.cols);
+  }
+
+  /** Zeroes the rows of x [T·B, width] past each sequence's length. */
+  zeroPadded(o: { x: Mat; T: number; B: number; lens: IntVec }): void {
+    this.k.zeroPadded(o.x.ptr, o.T, o.B, o.x.cols, o.x.ld, o.lens.ptr);
+  }
+
+  /** x ⊙= m (same contiguous shape). */
+  mulInPlace(o: { x: Mat; m: Mat }): void {
+    this.k.mulInPlace(o.x.ptr, o.m.ptr, o.x.size);
+  }
+
+  // ------------------------------------------------------------------------ loss, sampling ----
+
+  /** Σ over rows of −log softmax(logits)[target]; dlogits ← (softmax − onehot)·scale when given. */
+  softmaxCrossEntropy(o: { logits: Mat; targets: IntVec; dlogits: Mat | null; scale: number }): number {
+    return this.k.softmaxCrossEntropy(o.logits.ptr, o.targets.ptr, o.logits.rows, o.logits.cols, o.logits.ld, addr(o.dlogits), o.scale);
+  }
+
+  /** probs ← softmax(logits / temperature) of one row. */
+  softmaxRow(o: { logits: Mat; probs: Mat; temperature: number }): void {
+    this.k.softmaxRow(o.logits.ptr, o.probs.ptr, o.logits.cols, 1 / o.temperature);
+  }
+
+  // ----------------------------------------------------------------------------- embedding ----
+
+  /** out[i] ← table[ids[i]]. */
+  gatherRows(o: { table: Mat; ids: IntVec; out: Mat }): void {
+    this.k.gatherRows(o.table.ptr, o.ids.ptr, o.ids.length, o.table.cols, o.out.ptr);
+  }
+
+  /** out[i] ← onehot(ids[i]) over out.cols classes. */
+  oneHotRows(o: { ids: IntVec; out: Mat }): void {
+    this.k.oneHotRows(o.ids.ptr, o.ids.length, o.out.cols, o.out.ptr);
+  }
+
+  /** grad[ids[i]] += d[i] (repeated ids accumulate). */
+  scatterAddRows(o: { d: Mat; ids: IntVec; grad: Mat }): void {
+    this.k.scatterAddRows(o.d.ptr, o.ids.ptr, o.ids.length, o.grad.cols, o.grad.ptr);
+  }
+
+  /** Index of the first id outside [0, classes), or −1. */
+  findBadId(o: { ids: IntVec; classes: number }): number {
+    return this.k.findBadId(o.ids.ptr, o.ids.length, o.classes);
+  }
+
+  // ---------------------------------------------------------------------------- optimizers ----
+
+  sumSquares(x: Mat): number {
+    return this.k.sumSquares(x.ptr, x.size);
+  }
+
+  scale(o: { x: Mat; by: number }): void {
+    this.k.scaleInPlace(o.x.ptr, o.x.size, o.by);
+  }
+
+  allFinite(x: Mat): boolean {
+    return Boolean(this.k.allFinite(x.ptr, x.size));
+  }
+
+  sgdStep(o: { p: Mat; g: Mat; momentum: Mat | null; lr: number; mu: number; dampening: number; weightDecay: number; nesterov: boolean; first: boolean }): void {
+    this.k.sgdStep(o.p.ptr, o.g.ptr, addr(o.momentum), o.p.size, o.lr, o.mu, o.dampening, o.weightDecay, o.nesterov, o.first);
+  }
+
+  adamStep(o: { p: Mat; g: Mat; m: Mat; v: Mat; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; stepSize: number; bc2Sqrt: number }): void {
+    this.k.adamStep(o.p.ptr, o.g.ptr, o.m.ptr, o.v.ptr, o.p.size, o.lr, o.beta1, o.beta2, o.eps, o.weightDecay, o.decoupled, o.stepSize, o.bc2Sqrt);
+  }
+
+  // ----------------------------------------------------------------------------------- rng ----
+  // The generator's 128-bit state is 4 u32 words (a [1, 4] view).
+
+  rngSeed(state: Mat, seed: number): void {
+    this.k.rngSeed(state.ptr, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+  }
+
+  rngFloat(state: Mat): number {
+    return this.k.rngFloat(state.ptr);
+  }
+
+  rngUniform(o: { state: Mat; out: Mat; lo: number; hi: number }): void {
+    this.k.rngUniform(o.state.ptr, o.out.ptr, o.out.size, o.lo, o.hi);
+  }
+
+  rngNormal(o: { state: Mat; out: Mat; mean: number; std: number }): void {
+    this.k.rngNormal(o.state.ptr, o.out.ptr, o.out.size, o.mean, o.std);
+  }
+
+  /** mask ← 0 with probability p, else 1/(1 − p) (inverted dropout). */
+  dropoutMask(o: { state: Mat; mask: Mat; p: number }): void {
+    this.k.dropoutMask(o.state.ptr, o.mask.ptr, o.mask.size, o.p);
+  }
+
+  // ------------------------------------------------------------------------- host ↔ memory ----
+
+  /** A copy of a contiguous view (or of each row of a row-strided one). */
+  read(m: Mat): Float32Array {
+    if (m.cs === 1 && (m.rows === 1 || m.rs === m.cols)) return this.heap.f32(m.ptr, m.size).slice();
+    const out = new Float32Array(m.size);
+    for (let i = 0; i < m.rows; i++) out.set(this.row(m, i), i * m.cols);
+    return out;
+  }
+
+  /** A live view of a contiguous view: valid until memory grows (never keep it across a call). */
+  peek(m: Mat): Float32Array {
+    if (m.cs !== 1 || (m.rows > 1 && m.rs !== m.cols)) throw new Error("Ops.peek: the view is not contiguous");
+    return this.heap.f32(m.ptr, m.size);
+  }
+
+  /** Writes `values` (row-major, m.size of them) into the view. */
+  write(m: Mat, values: ArrayLike<number>): void {
+    if (m.cs === 1 && (m.rows === 1 || m.rs === m.cols)) {
+      this.heap.f32(m.ptr, m.size).set(values);
+      return;
+    }
+    for (let i = 0; i < m.rows; i++) this.row(m, i).set(Array.prototype.slice.call(values, i * m.cols, (i + 1) * m.cols));
+  }
+
+  fill(m: Mat, value: number): void {
+    if (m.cs === 1 && (m.rows === 1 || m.rs === m.cols)) this.heap.f32(m.ptr, m.size).fill(value);
+    else for (let i = 0; i < m.rows; i++) this.row(m, i).fill(value);
+  }
+
+  writeInts(v: IntVec, values: ArrayLike<number>): void {
+    this.heap.i32(v.ptr, v.length).set(values);
+  }
+
+  readWords(m: Mat): Uint32Array {
+    return this.heap.u32(m.ptr, m.size).slice();
+  }
+
+  writeWords(m: Mat, words: ArrayLike<number>): void {
+    this.heap.u32(m.ptr, m.size).set(words);
+  }
+
+  private row(m: Mat, i: number): Float32Array {
+    if (m.cs !== 1) throw new Error("Ops: column-strided views are read through the GEMM only");
+    return this.heap.f32(m.ptr + i * m.rs * 4, m.cols);
+  }
+}

@@ -3,8 +3,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { init } from "../src/index.js";
-import { runHelper, scalarRun as scalar } from "./helpers/threads-run.js";
+import { init } from "../../src/index.js";
+import { runHelper, scalarRun as scalar } from "../helpers/threads-run.js";
 
 const run = (threads: number) => runHelper("threads-probe", [String(threads)]);
 
@@ -19,7 +19,7 @@ const run = (threads: number) => runHelper("threads-probe", [String(threads)]);
 test("threads are refused clearly where they cannot work, and a runtime loaded on one thread cannot start them later", async () => {
   await init();
   await init({ threads: 2 }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /already initialised with 1 thread; choose threads in the first init\(\) call/));
-  const { loadModule } = await import("../bindings/index.js");
+  const { loadModule } = await import("../../bindings/index.js");
   await loadModule({ build: "scalar", threads: 2 }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /threads need a SIMD build/));
   await loadModule({ threads: 0 }).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /threads must be an integer in \[1, 64\], got 0/));
 });
@@ -32,7 +32,7 @@ test("init() never switches the loaded module: another build or wasm throws nami
   await init({ build: other }).then(() => assert.unreachable(), (e: Error) => {
     assert.match(e.message, new RegExp(`^init: already initialised with the "${loaded.build}" build \\(1 thread\\); cannot switch to "${other}": existing layers live in its memory`));
   });
-  const { defaultWasmUrl } = await import("../bindings/index.js");
+  const { defaultWasmUrl } = await import("../../bindings/index.js");
   await init({ wasm: defaultWasmUrl(other) }).then(() => assert.unreachable(), (e: Error) => {
     assert.match(e.message, /^init: already initialised with the "\w+" build \(1 thread\) from .+; cannot switch to file:\/\/.+\.wasm: /);
   });

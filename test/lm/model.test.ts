@@ -3,7 +3,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { init, LanguageModel, Trainer, Vocabulary, generate, generateIds, generateText } from "../src/index.js";
+import { init, LanguageModel, Trainer, Vocabulary, generate, generateIds, generateText } from "../../src/index.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.
 await init();

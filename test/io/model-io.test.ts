@@ -10,9 +10,9 @@ import {
   init, LanguageModel, Trainer, Vocabulary, encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint,
   encodeSafetensorsModel, decodeSafetensorsModel, saveModel, loadModel, saveCheckpoint, loadCheckpoint, inferConfig,
   type TrainerOptions,
-} from "../src/node.js";
-import { encodeSafetensors } from "../src/io/safetensors.js";
-import { goldenCases } from "./helpers/golden.js";
+} from "../../src/node.js";
+import { encodeSafetensors } from "../../src/io/safetensors.js";
+import { goldenCases } from "../helpers/golden.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wasm-rnn-io-"));
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.

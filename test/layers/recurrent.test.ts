@@ -3,8 +3,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { init, RNN, GRU, LSTM, type RecurrentLayer } from "../src/index.js";
-import { runtime } from "../src/init.js";
+import { init, RNN, GRU, LSTM, type RecurrentLayer } from "../../src/index.js";
+import { runtime } from "../../src/init.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.
 await init();

@@ -2,7 +2,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { init, RNN, GRU, LSTM } from "../src/index.js";
+import { init, RNN, GRU, LSTM } from "../../src/index.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.
 await init();

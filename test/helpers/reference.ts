@@ -82,6 +82,11 @@ export function matmul(
   return C;
 }
 
+/** Every (M, N, K) of the given lists. */
+export function* cube(Ms: readonly number[], Ns: readonly number[], Ks: readonly number[]) {
+  for (const M of Ms) for (const N of Ns) for (const K of Ks) yield { M, N, K };
+}
+
 // One time step of one batch row. Forward functions take pre-activations and return what the kernel leaves
 // behind; backward functions take what forward left (activations) and the incoming gradients. "dh" out is the
 // direct part of ∂L/∂h_{t-1} (everything except the W_hh product, which the caller adds).
@@ -306,6 +311,24 @@ export function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what
   for (let i = 0; i < want.length; i++) {
     if (!Object.is(got[i], want[i])) assert.unreachable(`${what}: [${i}] = ${got[i]}, expected exactly ${want[i]}`);
   }
+}
+
+/** A guarded [rows, ld] matrix of random values; returns its pointer and initial contents. */
+export function matrix(ar: Arena, rng: Rng, rows: number, ld: number): { ptr: number; init: Float64Array } {
+  const init = rng.array(rows * ld);
+  return { ptr: ar.guarded(rows * ld, init), init };
+}
+
+/** Elementwise expectation over a [rows, ld] buffer: want(r, c) for c < cols, the initial value beyond. */
+export function expectBlock(
+  ar: Arena, m: { ptr: number; init: Float64Array }, rows: number, cols: number, ld: number,
+  want: (r: number, c: number) => number, what: string, exact = true,
+): void {
+  const got = ar.read(m.ptr, m.init.length), expected = Float64Array.from(m.init);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expected[r * ld + c] = want(r, c);
+  if (exact) assertSame(got, expected, what);
+  else assertClose(got, expected, what);
+  ar.checkGuards(what);
 }
 
 /** Row r of a row-major array with `cols` floats per row (a view). */

@@ -6,6 +6,7 @@
 
 import * as assert from "uvu/assert";
 import { runtime } from "../../src/init.js";
+import type { Heap } from "../../bindings/memory.js";
 
 /** The tail sizes: 1 and 3 (scalar only), 5 (vector + 1), 17, 33 (two panels + 1), 64, 65. */
 export const SIZES = [1, 3, 5, 17, 33, 64, 65] as const;
@@ -212,8 +213,11 @@ export class Arena {
   private readonly ptrs: number[] = [];
   private readonly guards: Guard[] = [];
 
-  get heap() {
-    return runtime().heap;
+  /** `heapOf`: the heap to allocate from (default the runtime's; a test of a fresh instance passes its own). */
+  constructor(private readonly heapOf: () => Heap = () => runtime().heap) {}
+
+  get heap(): Heap {
+    return this.heapOf();
   }
 
   /** A fresh region of n floats (at least one), zero-filled. */
@@ -279,9 +283,9 @@ export class Arena {
   }
 }
 
-/** Runs fn with a fresh arena and frees everything it allocated, even when an assertion fails. */
-export function withArena<T>(fn: (a: Arena) => T): T {
-  const arena = new Arena();
+/** Runs fn with a fresh arena (on `heap`, default the runtime's) and frees everything it allocated, even when an assertion fails. */
+export function withArena<T>(fn: (a: Arena) => T, heap?: Heap): T {
+  const arena = new Arena(heap ? () => heap : undefined);
   try {
     return fn(arena);
   } finally {

@@ -1,9 +1,13 @@
 // GEMM over packed panels (gemm, gemmPanels) against a float64 matmul, at sizes that hit every SIMD and panel
 // tail. Every output buffer is guarded: nothing may be written outside it, nor into C's columns past N.
+// The scratch for packing a strided A (setGemmScratch, GEMM_SCRATCH_FLOATS) is tested on a fresh instance of
+// the same build, so that moving it leaves the runtime's own alone.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runtime } from "../../src/init.js";
+import { loadModule } from "../../bindings/load.js";
+import { Heap } from "../../bindings/memory.js";
 import { initForTests } from "../helpers/setup.js";
 import {
   SIZES, Rng, matmul, cube, withArena, assertClose, assertSame, type Arena, type MatmulOptions,
@@ -13,6 +17,10 @@ import {
 await initForTests();
 
 const k = () => runtime().k;
+
+/** A second instance of the build under test, with its own memory and heap. */
+const fresh = (await loadModule({ build: runtime().build })).kernels;
+const freshHeap = new Heap(fresh.memory, fresh.heapBase());
 
 type BLayout = "T" | "N";
 type AMode = "plain" | "trans" | "sub";
@@ -189,6 +197,62 @@ test("gemmPanels: two column-panel ranges [0, s) and [s, P) give the product of 
         if (M > 1) assertSame(got, ar.read(whole, M * N), `${what}: same bits as one call`);
         ar.checkGuards(what);
       });
+    }
+  }
+});
+
+// ----------------------------------------------------------------------------------------- scratch ----
+
+/** gemm.ts blocks M by 64 rows and K by 256: one packed block of A. */
+const MC = 64, KC = 256;
+
+test("GEMM_SCRATCH_FLOATS is one packed block of A: a transposed 64 × 256 A fills exactly that scratch, in 4-row panels", () => {
+  const floats = fresh.GEMM_SCRATCH_FLOATS.value;
+  assert.is(floats, MC * KC, "GEMM_SCRATCH_FLOATS");
+  withArena((ar) => {
+    const rng = new Rng(9100), M = MC, K = KC, N = 9;
+    const scratch = ar.guarded(floats);
+    fresh.setGemmScratch(scratch);
+    const A = rng.array(K * M), W = rng.array(N * K); // A stored [K, M]: rsA = 1, csA = M
+    const Bp = ar.alloc(fresh.packedSize(K, N)), C = ar.guarded(M * N);
+    fresh.packTransposed(ar.put(W), K, N, K, Bp);
+    fresh.gemm(M, N, K, ar.put(A), 1, M, Bp, C, N, false);
+    assertClose(ar.read(C, M * N), matmul(M, N, K, A, W, { transA: true, transB: true }), "C = A·Wᵀ through the scratch");
+    ar.checkGuards("scratch of GEMM_SCRATCH_FLOATS floats");
+    const want = new Float64Array(floats);
+    // the scalar build multiplies in place and never packs
+    if (runtime().build !== "scalar") {
+      for (let i = 0; i < M; i++) for (let kk = 0; kk < K; kk++) want[(Math.floor(i / 4) * K + kk) * 4 + (i % 4)] = A[kk * M + i];
+    }
+    assertSame(ar.read(scratch, floats), want, `scratch after one ${M} × ${K} block (${runtime().build} build)`);
+    fresh.setGemmScratch(0);
+  }, freshHeap);
+});
+
+test("setGemmScratch: A packed through the scratch gives the bits of A read in place (scratch 0), which writes nothing at address 0", () => {
+  const floats = fresh.GEMM_SCRATCH_FLOATS.value, staticBytes = fresh.heapBase();
+  let seed = 9200;
+  // transposed A (rsA = 1, csA = M: the vector packing) and both strides > 1 (the element-wise packing)
+  const layouts = [{ rs: 1, cs: (M: number) => M }, { rs: 2, cs: (M: number) => 2 * M + 3 }];
+  for (const { M, N, K } of cube([2, 5, 17, 70], [3, 17, 65], [1, 33, 300])) {
+    for (const { rs, cs } of layouts) {
+      withArena((ar) => {
+        const rng = new Rng(seed++), csA = cs(M), what = `M=${M} N=${N} K=${K} rsA=${rs} csA=${csA}`;
+        const X = rng.array((M - 1) * rs + (K - 1) * csA + 1), W = rng.array(N * K);
+        const Bp = ar.alloc(fresh.packedSize(K, N)), C1 = ar.guarded(M * N), C2 = ar.guarded(M * N);
+        fresh.packTransposed(ar.put(W), K, N, K, Bp);
+        const A = ar.put(X), scratch = ar.guarded(floats);
+        fresh.setGemmScratch(scratch);
+        fresh.gemm(M, N, K, A, rs, csA, Bp, C1, N, false);
+        const before = new Uint8Array(fresh.memory.buffer, 0, staticBytes).slice();
+        fresh.setGemmScratch(0);
+        fresh.gemm(M, N, K, A, rs, csA, Bp, C2, N, false);
+        assertSame(new Uint8Array(fresh.memory.buffer, 0, staticBytes), before, `${what}: static data after scratch 0`);
+        const A64 = Float64Array.from({ length: M * K }, (_, j) => X[Math.floor(j / K) * rs + (j % K) * csA]);
+        assertClose(ar.read(C1, M * N), matmul(M, N, K, A64, W, { transB: true }), `${what}: through the scratch`);
+        assertSame(ar.read(C2, M * N), ar.read(C1, M * N), `${what}: in place vs packed`);
+        ar.checkGuards(what);
+      }, freshHeap);
     }
   }
 });

@@ -74,4 +74,28 @@ test("zeroPadded: rows with t ≥ lens[b] of a [T, B, width] tensor (stride ld) 
   }
 });
 
+test("mulInPlace: x[i] *= m[i], the f32 product exactly, at every tail size", () => {
+  let seed = 600;
+  for (const n of [...SIZES, 0, 2, 4, 8]) {
+    withArena((ar) => {
+      const rng = new Rng(seed++), m = rng.array(n, -2, 2), x = matrix(ar, rng, 1, n);
+      k().mulInPlace(x.ptr, ar.put(m), n);
+      // a product of two f32 is exact in float64, so one rounding gives the f32 product
+      expectBlock(ar, x, 1, n, n, (_, i) => Math.fround(x.init[i] * m[i]), `mulInPlace n=${n}`);
+    });
+  }
+});
+
+test("mulInPlace with a dropout mask (0 or 1/(1 − p)): dropped entries become ±0, also where x is huge or subnormal", () => {
+  withArena((ar) => {
+    const keep = Math.fround(1 / Math.fround(1 - Math.fround(0.3)));
+    const xs = [1e30, -3, 2 ** -140, -(2 ** -149), 0.5, -0, 7, 1e-30, -1e30].map(Math.fround);
+    const masks = xs.map((_, i) => (i % 2 === 0 ? 0 : keep));
+    const x = ar.guarded(xs.length, xs);
+    k().mulInPlace(x, ar.put(masks), xs.length);
+    assertSame(ar.read(x, xs.length), xs.map((v, i) => Math.fround(v * masks[i])), "masked");
+    ar.checkGuards("mulInPlace masked");
+  });
+});
+
 test.run();

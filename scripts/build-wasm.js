@@ -17,7 +17,8 @@ async function main() {
     const { wasm, typings } = await compile(target, target === REGISTRY_TARGET);
     writeFileSync(new URL(config.targets[target].outFile, root), wasm);
     exportsByTarget[target] = exportNames(wasm);
-    if (typings) registry = parseTypings(typings);
+    // the kernels in asc's order, the memory last (init's "missing exports" message names the first kernel)
+    if (typings) registry = parseTypings(typings).sort((a, b) => (a.kind === "memory") - (b.kind === "memory"));
     console.log(`built ${config.targets[target].outFile}`);
   }
   if (!registry) fail(`asconfig.json has no "${REGISTRY_TARGET}" target to generate ${GENERATED} from`);
@@ -153,7 +154,7 @@ export interface Kernels {
 ${members.join("\n")}
 }
 
-/** Every export's name, in the order asc declares them. */
+/** Every export's name: the kernels in the order asc declares them, then the memory. */
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
 ${wrap(entries.map((e) => `${JSON.stringify(e.name)},`), "  ", 116)}
 ];

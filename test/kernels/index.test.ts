@@ -3,6 +3,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { readFileSync } from "node:fs";
 import { runtime } from "../../src/init.js";
 import { loadModule } from "../../bindings/load.js";
 import { initForTests } from "../helpers/setup.js";
@@ -11,6 +12,8 @@ import { initForTests } from "../helpers/setup.js";
 await initForTests();
 
 const PAGE = 65536;
+/** The initial pages asconfig.json gives the (non-threads) builds. */
+const INITIAL_PAGES: number = JSON.parse(readFileSync(new URL("../../../asconfig.json", import.meta.url), "utf8")).options.initialMemory;
 const freshInstance = async () => (await loadModule({ build: runtime().build })).kernels;
 
 test("heapBase: 64-byte aligned, inside the initial memory, above every byte the module's static data sets", async () => {
@@ -28,18 +31,19 @@ test("heapBase: 64-byte aligned, inside the initial memory, above every byte the
   assert.is(k.heapBase(), base, "heapBase() changes between calls");
 });
 
-test("memory: one page at first (asconfig initialMemory); kernels address what JS writes, also in pages grown later", async () => {
+test("memory: asconfig's initialMemory pages at first; kernels address what JS writes, also in pages grown later", async () => {
   const k = await freshInstance();
   assert.instance(k.memory, WebAssembly.Memory);
-  assert.is(k.memory.buffer.byteLength, PAGE, "initial size of the memory");
+  assert.is(k.memory.buffer.byteLength, INITIAL_PAGES * PAGE, "initial size of the memory");
   const at = (k.heapBase() + 63) & ~63, x = [1.5, -2, 3.25, 0.5, 7];
   new Float32Array(k.memory.buffer, at, 5).set(x);
   k.scaleInPlace(at, 5, 2);
   assert.equal(Array.from(new Float32Array(k.memory.buffer, at, 5)), x.map((v) => 2 * v), "a kernel's writes seen through memory.buffer");
   // growing detaches old views; kernels see the new pages at once (no cached bounds)
   k.memory.grow(2);
-  assert.is(k.memory.buffer.byteLength, 3 * PAGE, "size after grow(2)");
-  const high = 3 * PAGE - 5 * 4;
+  const size = (INITIAL_PAGES + 2) * PAGE;
+  assert.is(k.memory.buffer.byteLength, size, "size after grow(2)");
+  const high = size - 5 * 4;
   new Float32Array(k.memory.buffer, high, 5).set(x);
   k.addInPlace(high, at, 5);
   assert.equal(Array.from(new Float32Array(k.memory.buffer, high, 5)), x.map((v) => 3 * v), "a kernel on the last bytes of a grown memory");

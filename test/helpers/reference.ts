@@ -6,6 +6,7 @@
 
 import * as assert from "uvu/assert";
 import { runtime } from "../../src/init.js";
+import type { Heap } from "../../bindings/memory.js";
 
 /** The tail sizes: 1 and 3 (scalar only), 5 (vector + 1), 17, 33 (two panels + 1), 64, 65. */
 export const SIZES = [1, 3, 5, 17, 33, 64, 65] as const;
@@ -80,6 +81,11 @@ export function matmul(
     }
   }
   return C;
+}
+
+/** Every (M, N, K) of the given lists. */
+export function* cube(Ms: readonly number[], Ns: readonly number[], Ks: readonly number[]) {
+  for (const M of Ms) for (const N of Ns) for (const K of Ks) yield { M, N, K };
 }
 
 // One time step of one batch row. Forward functions take pre-activations and return what the kernel leaves
@@ -207,8 +213,11 @@ export class Arena {
   private readonly ptrs: number[] = [];
   private readonly guards: Guard[] = [];
 
-  get heap() {
-    return runtime().heap;
+  /** `heapOf`: the heap to allocate from (default the runtime's; a test of a fresh instance passes its own). */
+  constructor(private readonly heapOf: () => Heap = () => runtime().heap) {}
+
+  get heap(): Heap {
+    return this.heapOf();
   }
 
   /** A fresh region of n floats (at least one), zero-filled. */
@@ -274,9 +283,9 @@ export class Arena {
   }
 }
 
-/** Runs fn with a fresh arena and frees everything it allocated, even when an assertion fails. */
-export function withArena<T>(fn: (a: Arena) => T): T {
-  const arena = new Arena();
+/** Runs fn with a fresh arena (on `heap`, default the runtime's) and frees everything it allocated, even when an assertion fails. */
+export function withArena<T>(fn: (a: Arena) => T, heap?: Heap): T {
+  const arena = new Arena(heap ? () => heap : undefined);
   try {
     return fn(arena);
   } finally {
@@ -306,6 +315,24 @@ export function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what
   for (let i = 0; i < want.length; i++) {
     if (!Object.is(got[i], want[i])) assert.unreachable(`${what}: [${i}] = ${got[i]}, expected exactly ${want[i]}`);
   }
+}
+
+/** A guarded [rows, ld] matrix of random values; returns its pointer and initial contents. */
+export function matrix(ar: Arena, rng: Rng, rows: number, ld: number): { ptr: number; init: Float64Array } {
+  const init = rng.array(rows * ld);
+  return { ptr: ar.guarded(rows * ld, init), init };
+}
+
+/** Elementwise expectation over a [rows, ld] buffer: want(r, c) for c < cols, the initial value beyond. */
+export function expectBlock(
+  ar: Arena, m: { ptr: number; init: Float64Array }, rows: number, cols: number, ld: number,
+  want: (r: number, c: number) => number, what: string, exact = true,
+): void {
+  const got = ar.read(m.ptr, m.init.length), expected = Float64Array.from(m.init);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expected[r * ld + c] = want(r, c);
+  if (exact) assertSame(got, expected, what);
+  else assertClose(got, expected, what);
+  ar.checkGuards(what);
 }
 
 /** Row r of a row-major array with `cols` floats per row (a view). */

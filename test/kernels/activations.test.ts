@@ -3,9 +3,9 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runtime } from "../src/init.js";
-import { initForTests } from "./helpers/setup.js";
-import { SIZES, Rng, sigmoid, tanh, relu, withArena, assertClose, assertSame, type Arena } from "./helpers/reference.js";
+import { runtime } from "../../src/init.js";
+import { initForTests } from "../helpers/setup.js";
+import { SIZES, Rng, sigmoid, tanh, relu, withArena, assertClose, assertSame, type Arena } from "../helpers/reference.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.
 await initForTests();

@@ -1,19 +1,26 @@
-// GEMM over packed panels (gemm, gemmPanels, packTransposed, packRows, packedSize) and the batch-1 dot-packed
-// GEMV (gemv, packDot, dotPackedSize) against a float64 matmul, at sizes that hit every SIMD and panel tail.
-// Every output buffer is guarded: nothing may be written outside it, nor into C's columns past N.
+// GEMM over packed panels (gemm, gemmPanels) against a float64 matmul, at sizes that hit every SIMD and panel
+// tail. Every output buffer is guarded: nothing may be written outside it, nor into C's columns past N.
+// The scratch for packing a strided A (setGemmScratch, GEMM_SCRATCH_FLOATS) is tested on a fresh instance of
+// the same build, so that moving it leaves the runtime's own alone.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runtime } from "../src/init.js";
-import { initForTests } from "./helpers/setup.js";
+import { runtime } from "../../src/init.js";
+import { loadModule } from "../../bindings/load.js";
+import { Heap } from "../../bindings/memory.js";
+import { initForTests } from "../helpers/setup.js";
 import {
-  SIZES, Rng, matmul, withArena, assertClose, assertSame, type Arena, type MatmulOptions,
-} from "./helpers/reference.js";
+  SIZES, Rng, matmul, cube, withArena, assertClose, assertSame, type Arena, type MatmulOptions,
+} from "../helpers/reference.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.
 await initForTests();
 
 const k = () => runtime().k;
+
+/** A second instance of the build under test, with its own memory and heap. */
+const fresh = (await loadModule({ build: runtime().build })).kernels;
+const freshHeap = new Heap(fresh.memory, fresh.heapBase());
 
 type BLayout = "T" | "N";
 type AMode = "plain" | "trans" | "sub";
@@ -92,44 +99,6 @@ function checkGemm(c: GemmCase, seed: number): void {
     ar.checkGuards(caseName(c));
   });
 }
-
-/** Every (M, N, K) of the given lists. */
-function* cube(Ms: readonly number[], Ns: readonly number[], Ks: readonly number[]) {
-  for (const M of Ms) for (const N of Ns) for (const K of Ks) yield { M, N, K };
-}
-
-// ------------------------------------------------------------------------------------------- sizes ----
-
-test("packedSize and dotPackedSize count floats: N rounded up to 8 (resp. 4), K to 8 for the dot packing", () => {
-  for (const K of [0, ...SIZES, 300]) {
-    for (const N of SIZES) {
-      assert.is(k().packedSize(K, N), Math.ceil(N / 8) * 8 * K, `packedSize(${K}, ${N})`);
-      assert.is(k().dotPackedSize(K, N), Math.ceil(N / 4) * 4 * Math.ceil(K / 8) * 8, `dotPackedSize(${K}, ${N})`);
-    }
-  }
-});
-
-test("packTransposed and packRows lay out 8-column panels, zero-padded past N", () => {
-  withArena((ar) => {
-    const rng = new Rng(7);
-    for (const { N, K } of cube([0], SIZES, [1, 5, 17])) {
-      const W = rng.array(N * K);
-      const Bt = ar.guarded(k().packedSize(K, N)), Bn = ar.guarded(k().packedSize(K, N));
-      k().packTransposed(ar.put(W), K, N, K, Bt);
-      // S = Wᵀ as a row-major K×N matrix packs to the same panels
-      const S = new Float64Array(K * N);
-      for (let n = 0; n < N; n++) for (let kk = 0; kk < K; kk++) S[kk * N + n] = W[n * K + kk];
-      k().packRows(ar.put(S), N, K, N, Bn);
-      const want = new Float64Array(k().packedSize(K, N));
-      for (let n = 0; n < N; n++) {
-        for (let kk = 0; kk < K; kk++) want[(Math.floor(n / 8) * K + kk) * 8 + (n % 8)] = W[n * K + kk];
-      }
-      assertSame(ar.read(Bt, want.length), want, `packTransposed N=${N} K=${K}`);
-      assertSame(ar.read(Bn, want.length), want, `packRows N=${N} K=${K}`);
-      ar.checkGuards(`packing N=${N} K=${K}`);
-    }
-  });
-});
 
 // -------------------------------------------------------------------------------------------- gemm ----
 
@@ -232,70 +201,60 @@ test("gemmPanels: two column-panel ranges [0, s) and [s, P) give the product of 
   }
 });
 
-// -------------------------------------------------------------------------------------------- gemv ----
+// ----------------------------------------------------------------------------------------- scratch ----
 
-/** packDot source: "T" = W[N, K] (ldn, ldk) = (ld, 1), B = Wᵀ; "N" = S[K, N] (ldn, ldk) = (1, ld), B = S. */
-function checkGemv(N: number, K: number, layout: BLayout, pad: number, accumulate: boolean, seed: number): void {
+/** gemm.ts blocks M by 64 rows and K by 256: one packed block of A. */
+const MC = 64, KC = 256;
+
+test("GEMM_SCRATCH_FLOATS is one packed block of A: a transposed 64 × 256 A fills exactly that scratch, in 4-row panels", () => {
+  const floats = fresh.GEMM_SCRATCH_FLOATS.value;
+  assert.is(floats, MC * KC, "GEMM_SCRATCH_FLOATS");
   withArena((ar) => {
-    const rng = new Rng(seed), what = `gemv N=${N} K=${K} ${layout} pad=${pad} acc=${accumulate}`;
-    const Bd = ar.guarded(k().dotPackedSize(K, N));
-    let src: Float64Array, opts: MatmulOptions;
-    if (layout === "T") {
-      const ld = K + pad;
-      src = rng.array(N * ld);
-      k().packDot(ar.put(src), ld, 1, N, K, Bd);
-      opts = { transB: true, ldb: ld };
-    } else {
-      const ld = N + pad;
-      src = rng.array(K * ld);
-      k().packDot(ar.put(src), 1, ld, N, K, Bd);
-      opts = { ldb: ld };
+    const rng = new Rng(9100), M = MC, K = KC, N = 9;
+    const scratch = ar.guarded(floats);
+    fresh.setGemmScratch(scratch);
+    const A = rng.array(K * M), W = rng.array(N * K); // A stored [K, M]: rsA = 1, csA = M
+    const Bp = ar.alloc(fresh.packedSize(K, N)), C = ar.guarded(M * N);
+    fresh.packTransposed(ar.put(W), K, N, K, Bp);
+    fresh.gemm(M, N, K, ar.put(A), 1, M, Bp, C, N, false);
+    assertClose(ar.read(C, M * N), matmul(M, N, K, A, W, { transA: true, transB: true }), "C = A·Wᵀ through the scratch");
+    ar.checkGuards("scratch of GEMM_SCRATCH_FLOATS floats");
+    const want = new Float64Array(floats);
+    // the scalar build multiplies in place and never packs
+    if (runtime().build !== "scalar") {
+      for (let i = 0; i < M; i++) for (let kk = 0; kk < K; kk++) want[(Math.floor(i / 4) * K + kk) * 4 + (i % 4)] = A[kk * M + i];
     }
-    // x is followed by NaN: a read past K floats that reached the result would show
-    const x = rng.array(K), xBuf = ar.put([...x, ...new Array(16).fill(NaN)]);
-    const y0 = rng.array(N), y = ar.guarded(N, y0);
-    k().gemv(N, K, xBuf, Bd, y, accumulate);
-    const ref = matmul(1, N, K, x, src, opts);
-    if (accumulate) for (let j = 0; j < N; j++) ref[j] += y0[j];
-    assertClose(ar.read(y, N), ref, what);
-    ar.checkGuards(what);
-  });
-}
-
-test("gemv over packDot (ldn, ldk) = (K, 1), B(k,n) = W[n·K + k]: every N, K, NaN after x", () => {
-  let seed = 6000;
-  for (const { N, K } of cube([0], SIZES, [...SIZES, 8, 16, 300])) {
-    for (const accumulate of [false, true]) checkGemv(N, K, "T", 0, accumulate, seed++);
-  }
+    assertSame(ar.read(scratch, floats), want, `scratch after one ${M} × ${K} block (${runtime().build} build)`);
+    fresh.setGemmScratch(0);
+  }, freshHeap);
 });
 
-test("gemv over packDot (ldn, ldk) = (1, N), B(k,n) = S[k·N + n]: every N, K, NaN after x", () => {
-  let seed = 7000;
-  for (const { N, K } of cube([0], SIZES, [...SIZES, 8, 16, 300])) {
-    for (const accumulate of [false, true]) checkGemv(N, K, "N", 0, accumulate, seed++);
+test("setGemmScratch: A packed through the scratch gives the bits of A read in place (scratch 0), which writes nothing at address 0", () => {
+  const floats = fresh.GEMM_SCRATCH_FLOATS.value, staticBytes = fresh.heapBase();
+  let seed = 9200;
+  // transposed A (rsA = 1, csA = M: the vector packing) and both strides > 1 (the element-wise packing)
+  const layouts = [{ rs: 1, cs: (M: number) => M }, { rs: 2, cs: (M: number) => 2 * M + 3 }];
+  for (const { M, N, K } of cube([2, 5, 17, 70], [3, 17, 65], [1, 33, 300])) {
+    for (const { rs, cs } of layouts) {
+      withArena((ar) => {
+        const rng = new Rng(seed++), csA = cs(M), what = `M=${M} N=${N} K=${K} rsA=${rs} csA=${csA}`;
+        const X = rng.array((M - 1) * rs + (K - 1) * csA + 1), W = rng.array(N * K);
+        const Bp = ar.alloc(fresh.packedSize(K, N)), C1 = ar.guarded(M * N), C2 = ar.guarded(M * N);
+        fresh.packTransposed(ar.put(W), K, N, K, Bp);
+        const A = ar.put(X), scratch = ar.guarded(floats);
+        fresh.setGemmScratch(scratch);
+        fresh.gemm(M, N, K, A, rs, csA, Bp, C1, N, false);
+        const before = new Uint8Array(fresh.memory.buffer, 0, staticBytes).slice();
+        fresh.setGemmScratch(0);
+        fresh.gemm(M, N, K, A, rs, csA, Bp, C2, N, false);
+        assertSame(new Uint8Array(fresh.memory.buffer, 0, staticBytes), before, `${what}: static data after scratch 0`);
+        const A64 = Float64Array.from({ length: M * K }, (_, j) => X[Math.floor(j / K) * rs + (j % K) * csA]);
+        assertClose(ar.read(C1, M * N), matmul(M, N, K, A64, W, { transB: true }), `${what}: through the scratch`);
+        assertSame(ar.read(C2, M * N), ar.read(C1, M * N), `${what}: in place vs packed`);
+        ar.checkGuards(what);
+      }, freshHeap);
+    }
   }
-});
-
-test("gemv over packDot from strided sources (ld > K, ld > N)", () => {
-  let seed = 8000;
-  for (const { N, K } of cube([0], [3, 17, 65], [5, 33, 64])) {
-    checkGemv(N, K, "T", 3, true, seed++);
-    checkGemv(N, K, "N", 5, false, seed++);
-  }
-});
-
-test("gemv agrees with gemm at M = 1 on the same weights", () => {
-  withArena((ar) => {
-    const rng = new Rng(9000), N = 65, K = 33;
-    const W = ar.put(rng.array(N * K)), x = ar.put(rng.array(K));
-    const Bp = ar.alloc(k().packedSize(K, N)), Bd = ar.alloc(k().dotPackedSize(K, N));
-    k().packTransposed(W, K, N, K, Bp);
-    k().packDot(W, K, 1, N, K, Bd);
-    const y1 = ar.alloc(N), y2 = ar.alloc(N);
-    k().gemm(1, N, K, x, K, 1, Bp, y1, N, false);
-    k().gemv(N, K, x, Bd, y2, false);
-    assertClose(ar.read(y2, N), ar.read(y1, N), "gemv vs gemm", 1e-5, 1e-5);
-  });
 });
 
 test.run();

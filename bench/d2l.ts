@@ -7,7 +7,7 @@
 //   npm run bench:d2l -- --only gru,lstm --json bench/d2l-results.json
 //   taskset -c 1 node dist/bench/d2l.js                       # pin to one core on a shared machine
 //
-// Options: --data <path> (default ../shared/data/timemachine.txt beside the repository), --epochs N (500),
+// Options: --data <path> (default bench/data/timemachine.txt, d2l's copy; see bench/data/README.md), --epochs N (500),
 // --only <keys> (rnn-scratch, rnn-concise, rnn = both RNN runs, gru, lstm), --seed N (model and batching
 // seeds, 0), --prefix <text> (repeatable; default "time traveller " and "traveller "), --json <path>.
 //
@@ -58,7 +58,8 @@ const MAX_TOKENS = 10_000;
 const PREDICT_CHARS = 50;
 const DEFAULT_EPOCHS = 500;
 const DEFAULT_PREFIXES = ["time traveller ", "traveller "];
-const DEFAULT_DATA = new URL("../../../shared/data/timemachine.txt", import.meta.url);
+// bench/data/timemachine.txt in the repository (this file runs as dist/bench/d2l.js)
+const DEFAULT_DATA = new URL("../../bench/data/timemachine.txt", import.meta.url);
 
 // ---------------------------------------------------------------- the chapter's figures ----
 

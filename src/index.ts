@@ -19,6 +19,7 @@ export { makeBatches, planBatches, type Batch, type BatchPlan, type Partition } 
 export { Random } from "./random.js";
 export { Trainer, type TrainerOptions, type TrainerChanges, type StepInfo, type EpochResult, type TrainerState } from "./train/trainer.js";
 export { Optimizer, type OptimizerOptions, type OptimizerName } from "./train/optimizers.js";
+export type { HasParameters, Parameter } from "./nn/module.js";
 export { clipGradientNorm, gradientNorm } from "./train/clip.js";
 export { learningRate, type Schedule } from "./train/schedule.js";
 export { evaluatePerplexity, type PerplexityResult } from "./train/perplexity.js";

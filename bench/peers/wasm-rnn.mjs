@@ -51,7 +51,7 @@ export async function create(id, options = {}) {
     const { tokens, targets } = inputs;
     // one training step exactly as Trainer.trainEpoch does it (state from zeros: no carried h0/c0)
     const step = () => {
-      const loss = lm.run(tokens, targets, w.T, w.B, 0, 0, true);
+      const loss = lm.run(tokens, targets, w.T, w.B, null, null, true);
       lm.runBackward();
       lib.clipGradientNorm(groups, 1);
       optimizer.step();

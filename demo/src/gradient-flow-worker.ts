@@ -50,7 +50,7 @@ function measure(cell: CellName, r: GradientFlowRequest, x: Float32Array, direct
     layer.forward(x, { seqLen: T, batch: 1 });
     const { stateGradNorms } = layer.backward({ dhN: direction, stateGradNorms: true });
     // ‖g‖: the global norm of all parameter gradients of this backward, computed in wasm
-    const g = gradientNorm([{ name: "rnn", params: layer.parameterBuffer, grads: layer.gradientBuffer }]);
+    const g = gradientNorm(layer);
     // clip_grad_norm_ scales every gradient by θ / (‖g‖ + 1e-6) when that is below 1
     const factor = Math.min(1, r.theta / (g + 1e-6));
     // column t of row 0 is ‖∂L/∂h_{t−1}‖ (the state entering step t), at distance T − t from the loss

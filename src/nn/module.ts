@@ -116,11 +116,6 @@ export class ParameterBlock {
   }
 }
 
-/** The groups of a list of parameters, each once, in order. */
-export function groupsOf(parameters: readonly Parameter[]): ParameterGroup[] {
-  return [...new Set(parameters.map((p) => p.group))];
-}
-
 /** Copies of every parameter by full name. */
 export function readParameters(parameters: readonly Parameter[]): Record<string, Float32Array> {
   return Object.fromEntries(parameters.map((p) => [p.name, p.group.params.copyOut(p.offset, p.length)]));

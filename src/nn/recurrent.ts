@@ -198,14 +198,16 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
   /** Declares the scratch of a backward pass over T steps of B sequences. */
   declareGrads(plan: PlanBuilder, T: number, B: number): RecurrentGradBuffers {
     const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D, TB = T * B, GH = this.cell.G * H;
-    const widest = Math.max(c.inputSize, D * H);
+    // layer l's input is inputSize wide for l = 0, D·H above; ∂L/∂input of layer l goes to dx[l % 2]
+    const I0 = c.inputSize, above = D * H, L = c.numLayers;
+    const dx0 = Math.max(I0, L > 2 ? above : 0);
     return {
       dh: plan.mat(B, H),
       dc: plan.mat(B, H),
       dh0: plan.mat(LD * B, H),
       dc0: this.cell.usesCells ? plan.mat(LD * B, H) : null,
-      dx: Array.from({ length: Math.min(2, c.numLayers) }, () => plan.mat(TB, widest)),
-      packX: plan.packed(TB, widest, "panel"),
+      dx: L > 1 ? [plan.mat(TB, dx0), plan.mat(TB, above)] : [plan.mat(TB, dx0)],
+      packX: plan.packed(TB, Math.max(I0, L > 1 ? above : 0), "panel"),
       packH: plan.packed(TB, H, "panel"),
       dGhh: this.cell.usesDGhh ? plan.mat(TB, GH) : null,
     };

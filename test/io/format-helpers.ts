@@ -2,6 +2,7 @@
 // from the formats' descriptions (not only by our own encoders).
 
 import * as assert from "uvu/assert";
+export { rejects, throwsWith } from "../helpers/errors.js";
 import { createHash } from "node:crypto";
 import { FORMAT_VERSION, type ModelFile } from "../../src/io/format.js";
 /** Bit-exact comparison, so NaN, -0 and denormals count. */
@@ -21,28 +22,6 @@ export function sameModel(got: ModelFile, want: ModelFile): void {
   assert.equal(Object.keys(got.tensors), Object.keys(want.tensors), "tensor order");
   assert.equal(got.shapes, want.shapes);
   for (const name of Object.keys(want.tensors)) sameBits(got.tensors[name], want.tensors[name], name);
-}
-
-export async function rejects(fn: () => Promise<unknown>, type: ErrorConstructor, ...patterns: RegExp[]): Promise<Error> {
-  try {
-    await fn();
-  } catch (e) {
-    assert.instance(e, type, `expected a ${type.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
-    for (const p of patterns) assert.match((e as Error).message, p);
-    return e as Error;
-  }
-  return assert.unreachable(`expected ${type.name} matching ${patterns.join(", ")}`) as never;
-}
-
-export function throwsWith(fn: () => unknown, type: ErrorConstructor, ...patterns: RegExp[]): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, type, `expected a ${type.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
-    for (const p of patterns) assert.match((e as Error).message, p);
-    return;
-  }
-  assert.unreachable(`expected ${type.name} matching ${patterns.join(", ")}`);
 }
 
 export function seq(n: number, f: (i: number) => number): Float32Array {

@@ -3,21 +3,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { init, RNN, GRU, LSTM } from "../../src/index.js";
+import { throwsWith } from "../helpers/errors.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.
 await init();
-
-/** Asserts that fn throws `type` with a message matching every pattern. */
-function throwsWith(fn: () => unknown, type: ErrorConstructor, ...patterns: RegExp[]): void {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, type, `expected a ${type.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
-    for (const p of patterns) assert.match((e as Error).message, p);
-    return;
-  }
-  assert.unreachable(`expected ${type.name} matching ${patterns.join(", ")}`);
-}
 
 test("constructor options: missing, zero, fractional, unknown and mistyped values", () => {
   throwsWith(() => new LSTM({} as never), TypeError, /inputSize and hiddenSize are required/);

@@ -36,3 +36,5 @@ export {
   type SequenceExample, type SequenceDataset, type TaskBatch, type Task, type InputKind, type DatasetSplit,
 } from "./data/dataset.js";
 export { makeTaskBatches, paddingMask, type TaskBatchOptions, type TaskBatches, type PaddingReport } from "./data/batching.js";
+export { textClassificationDataset, encodeTexts, type TextRecord, type TextDatasetOptions, type TextDataset } from "./data/text-dataset.js";
+export { Normalizer, type NormalizerJSON } from "./data/normalize.js";

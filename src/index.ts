@@ -31,3 +31,11 @@ export {
   encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint, encodeSafetensorsModel, decodeSafetensorsModel,
   inferConfig, type TextModel, type Checkpoint, type DecodeOptions,
 } from "./io/model-io.js";
+// data helpers (issue 12)
+export {
+  checkDataset, splitDataset, exampleLength,
+  type SequenceExample, type SequenceDataset, type TaskBatch, type Task, type InputKind, type DatasetSplit,
+} from "./data/dataset.js";
+export { makeTaskBatches, paddingMask, type TaskBatchOptions, type TaskBatches, type PaddingReport } from "./data/batching.js";
+export { textClassificationDataset, encodeTexts, type TextRecord, type TextDatasetOptions, type TextDataset } from "./data/text-dataset.js";
+export { Normalizer, type NormalizerJSON } from "./data/normalize.js";

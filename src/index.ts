@@ -38,3 +38,8 @@ export {
 export { makeTaskBatches, paddingMask, type TaskBatchOptions, type TaskBatches, type PaddingReport } from "./data/batching.js";
 export { textClassificationDataset, encodeTexts, type TextRecord, type TextDatasetOptions, type TextDataset } from "./data/text-dataset.js";
 export { Normalizer, type NormalizerJSON } from "./data/normalize.js";
+export { CALENDAR_FEATURES, type CalendarFeature } from "./data/calendar.js";
+export {
+  timeSeriesWindows, splitByTime, type TimeSeries, type WindowOptions, type WindowLayout, type WindowOutput,
+  type TimeSeriesWindows, type TimeSplit, type SeriesBoundary,
+} from "./data/windows.js";

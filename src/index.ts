@@ -43,3 +43,4 @@ export {
   timeSeriesWindows, splitByTime, type TimeSeries, type WindowOptions, type WindowLayout, type WindowOutput,
   type TimeSeriesWindows, type TimeSplit, type SeriesBoundary,
 } from "./data/windows.js";
+export { forecastDirect, forecastRecursive, type PredictFn, type ForecastResult, type ForecastOptions, type RecursiveForecastOptions } from "./data/forecast.js";

@@ -44,3 +44,7 @@ export {
   type TimeSeriesWindows, type TimeSplit, type SeriesBoundary,
 } from "./data/windows.js";
 export { forecastDirect, forecastRecursive, type PredictFn, type ForecastResult, type ForecastOptions, type RecursiveForecastOptions } from "./data/forecast.js";
+export {
+  classificationMetrics, regressionMetrics, argmaxRows, softmaxRows,
+  type ClassificationMetrics, type ClassScores, type RegressionMetrics,
+} from "./train/metrics.js";

@@ -20,7 +20,7 @@ export type PredictFn = (inputs: Float32Array[], lookback: number) => Float32Arr
 export interface ForecastResult {
   /** [steps · targets.length]: element s·K + k is target feature k, s + 1 steps after the history. */
   values: Float32Array;
-  /** The forecast steps' dates (when the history has dates), the given ones or inferred. */
+  /** The forecast steps' dates: the given ones, or the history's last interval continued (null without one). */
   dates: Date[] | null;
 }
 
@@ -49,7 +49,7 @@ export function forecastDirect(predict: PredictFn, history: TimeSeries, options:
   checkHistory(s, layout);
   const input = encodeInput(s.values, s.features, s.dates, s.length - layout.lookback, layout);
   const values = callPredict(predict, input, layout, layout.horizon * layout.targets.length);
-  return { values: values.slice(), dates: futureDates(s, dates, layout.horizon) };
+  return { values: values.slice(), dates: futureDates(s, dates, layout.horizon, false) };
 }
 
 /** `steps` steps after the history, one prediction at a time, each fed back as the next step's input. */
@@ -72,7 +72,7 @@ export function forecastRecursive(predict: PredictFn, history: TimeSeries, optio
   if (known !== undefined && !(known instanceof Float32Array && known.length === n * F)) {
     throw new RangeError(`known must be a Float32Array of [steps · features] = ${n * F} values, got ${describe(known)}`);
   }
-  const future = futureDates(s, dates, n);
+  const future = futureDates(s, dates, n, layout.calendar.length > 0);
 
   // the last lookback steps, then each forecast step appended: rows [lookback + steps, F]
   const rows = new Float32Array((lookback + n) * F);
@@ -117,8 +117,11 @@ function callPredict(predict: PredictFn, input: Float32Array, layout: WindowLayo
   return y;
 }
 
-/** The given future dates (checked to follow the history), or the history's last interval repeated. */
-function futureDates(s: CheckedSeries, given: unknown, n: number): Date[] | null {
+/**
+ * The given future dates (checked to follow the history), or the history's last interval repeated; null
+ * without history dates, or with only one and no calendar features that `need` them.
+ */
+function futureDates(s: CheckedSeries, given: unknown, n: number, need: boolean): Date[] | null {
   if (given !== undefined) {
     const dates = parseDates("dates", given);
     if (dates.length !== n) throw new RangeError(`dates must have one date per forecast step (${n}), got ${dates.length}`);
@@ -126,8 +129,8 @@ function futureDates(s: CheckedSeries, given: unknown, n: number): Date[] | null
     if (last && dates[0].getTime() <= last.getTime()) throw new RangeError(`dates[0] ${dates[0].toISOString()} must come after the history's last date ${last.toISOString()}`);
     return dates;
   }
-  if (!s.dates) return null;
-  if (s.length < 2) throw new RangeError("the history has one date: pass the forecast's dates (no interval to continue)");
+  if (!s.dates || (s.length < 2 && !need)) return null;
+  if (s.length < 2) throw new RangeError("the history has one date: pass the forecast's dates for their calendar features (no interval to continue)");
   const last = s.dates[s.length - 1].getTime(), step = last - s.dates[s.length - 2].getTime();
   return Array.from({ length: n }, (_, i) => new Date(last + (i + 1) * step));
 }

@@ -89,7 +89,9 @@ test("bad models, options, dates and histories are refused with what was expecte
   throwsWith(() => forecastDirect(ones(2), history, { ...direct, lookback: 4 }), RangeError, /the history has 3 steps; a forecast from a lookback of 4 needs at least 4/);
   throwsWith(() => forecastDirect(ones(2), history, { ...direct, dates: ["2014-01-05"] }), RangeError, /dates must have one date per forecast step \(2\), got 1/);
   throwsWith(() => forecastDirect(ones(2), history, { ...direct, dates: ["2014-01-03", "2014-01-04"] }), RangeError, /dates\[0\] 2014-01-03T00:00:00\.000Z must come after the history's last date 2014-01-03/);
-  throwsWith(() => forecastDirect(ones(2), { ...history, values: Float32Array.from([1]), dates: ["2014-01-01"] }, { ...direct, lookback: 1 }), RangeError, /the history has one date: pass the forecast's dates/);
+  const oneDay = { ...history, values: Float32Array.from([1]), dates: ["2014-01-01"] };
+  throwsWith(() => forecastRecursive(ones(1), oneDay, { ...direct, lookback: 1, horizon: 1, steps: 2, calendar: ["month"] }), RangeError, /the history has one date: pass the forecast's dates for their calendar features/);
+  assert.is(forecastDirect(ones(2), oneDay, { ...direct, lookback: 1 }).dates, null, "no interval, no calendar: no dates");
   throwsWith(() => forecastDirect(ones(2), history, { ...direct, step: 3 } as never), TypeError, /unknown option "step"/);
   throwsWith(() => forecastDirect(ones(2), { ...history, dates: ["2014-01-01", "2014-01-03", "2014-01-02"] }, direct), RangeError, /history\.dates must be strictly increasing/);
 });

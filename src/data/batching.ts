@@ -5,7 +5,7 @@
 // different neighbours every epoch, and only examples of similar length share a batch.
 
 import { checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
-import type { Random } from "../random.js";
+import { Random } from "../random.js";
 import { checkDataset, exampleLength, type SequenceDataset, type TaskBatch } from "./dataset.js";
 
 export interface TaskBatchOptions {
@@ -47,7 +47,9 @@ export function makeTaskBatches(dataset: SequenceDataset, options: TaskBatchOpti
   checkKnownKeys("makeTaskBatches", o, ["batchSize", "random", "bucket", "ignoreIndex"]);
   const batchSize = checkPositiveInt("batchSize", o.batchSize);
   const random = options.random;
-  if (random === undefined) throw new TypeError("makeTaskBatches: random must be a Random (training: shuffled) or null (evaluation: in order), got undefined");
+  if (random !== null && !(random instanceof Random)) {
+    throw new TypeError(`makeTaskBatches: random must be a Random (training: shuffled) or null (evaluation: in order), got ${describe(random)}`);
+  }
   const bucket = o.bucket === undefined ? (random ? 8 : 0) : o.bucket === false ? 0 : o.bucket;
   if (typeof bucket !== "number" || !Number.isInteger(bucket) || bucket < 0) {
     throw new RangeError(`makeTaskBatches: bucket must be a whole number of batches ≥ 0 or false, got ${describe(o.bucket)}`);

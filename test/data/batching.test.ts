@@ -146,6 +146,7 @@ test("bad options are refused with what was expected; the dataset is not mutated
   const copy = d.examples.map((e) => [[...e.input], e.target]);
   throwsWith(() => makeTaskBatches(d, { batchSize: 0, random: null }), RangeError, /batchSize must be an integer in \[1, \d+\], got 0/);
   throwsWith(() => makeTaskBatches(d, { batchSize: 2 } as never), TypeError, /random must be a Random .* or null .*, got undefined/);
+  throwsWith(() => makeTaskBatches(d, { batchSize: 2, random: 7 } as never), TypeError, /random must be a Random .* or null .*, got 7/);
   throwsWith(() => makeTaskBatches(d, { batchSize: 2, random: null, bucket: -1 }), RangeError, /bucket must be a whole number of batches ≥ 0 or false, got -1/);
   throwsWith(() => makeTaskBatches(d, { batchSize: 2, random: null, bucket: true as never }), RangeError, /bucket .* got boolean/);
   throwsWith(() => makeTaskBatches(d, { batchSize: 2, random: null, ignoreIndex: 0.5 }), TypeError, /ignoreIndex must be an integer, got 0\.5/);

@@ -31,21 +31,3 @@ export {
   encodeModel, decodeModel, encodeCheckpoint, decodeCheckpoint, encodeSafetensorsModel, decodeSafetensorsModel,
   inferConfig, type TextModel, type Checkpoint, type DecodeOptions,
 } from "./io/model-io.js";
-// data helpers (issue 12)
-export {
-  checkDataset, splitDataset, exampleLength,
-  type SequenceExample, type SequenceDataset, type TaskBatch, type Task, type InputKind, type DatasetSplit,
-} from "./data/dataset.js";
-export { makeTaskBatches, paddingMask, type TaskBatchOptions, type TaskBatches, type PaddingReport } from "./data/batching.js";
-export { textClassificationDataset, encodeTexts, type TextRecord, type TextDatasetOptions, type TextDataset } from "./data/text-dataset.js";
-export { Normalizer, type NormalizerJSON } from "./data/normalize.js";
-export { CALENDAR_FEATURES, type CalendarFeature } from "./data/calendar.js";
-export {
-  timeSeriesWindows, splitByTime, type TimeSeries, type WindowOptions, type WindowLayout, type WindowOutput,
-  type TimeSeriesWindows, type TimeSplit, type SeriesBoundary,
-} from "./data/windows.js";
-export { forecastDirect, forecastRecursive, type PredictFn, type ForecastResult, type ForecastOptions, type RecursiveForecastOptions } from "./data/forecast.js";
-export {
-  classificationMetrics, regressionMetrics, argmaxRows, softmaxRows,
-  type ClassificationMetrics, type ClassScores, type RegressionMetrics,
-} from "./train/metrics.js";

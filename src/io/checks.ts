@@ -35,11 +35,19 @@ export function checkModelTensors(config: unknown, shapes: Record<string, number
     throw new Error(`${source} has an invalid model configuration: ${(e as Error).message}`, { cause: e });
   }
   const expected = languageModelShapes(resolved);
+  const parameters = Object.values(expected).reduce((n, shape) => n + count(shape), 0);
+  checkTensorShapes(expected, shapes, source, `its configuration (vocabSize ${resolved.vocabSize}, hiddenSize ${resolved.hiddenSize}, numLayers ${resolved.numLayers}) implies ${parameters.toLocaleString("en-US")} parameters (${formatBytes(parameters * 4)})`);
+  return resolved;
+}
+
+/**
+ * The file's tensors (`shapes`) must be exactly the `expected` parameters: same names, same shapes. `claim`
+ * says what the configuration implies, for the message.
+ */
+export function checkTensorShapes(expected: Record<string, number[]>, shapes: Record<string, number[]>, source: string, claim: string): void {
   const names = Object.keys(expected);
   const missing = names.filter((n) => !Object.hasOwn(shapes, n));
   const extra = Object.keys(shapes).filter((n) => !Object.hasOwn(expected, n));
-  const parameters = names.reduce((n, name) => n + count(expected[name]), 0);
-  const claim = `its configuration (vocabSize ${resolved.vocabSize}, hiddenSize ${resolved.hiddenSize}, numLayers ${resolved.numLayers}) implies ${parameters.toLocaleString("en-US")} parameters (${formatBytes(parameters * 4)})`;
   if (missing.length > 0) throw new Error(`${source} does not match its configuration: ${claim}, but tensor ${quoteList(missing)} ${missing.length === 1 ? "is" : "are"} missing`);
   if (extra.length > 0) throw new Error(`${source} does not match its configuration: unexpected tensor ${quoteList(extra)} (expected: ${names.join(", ")})`);
   for (const name of names) {
@@ -47,7 +55,6 @@ export function checkModelTensors(config: unknown, shapes: Record<string, number
       throw new Error(`${source} does not match its configuration: ${claim}, so "${name}" must have shape ${shapeText(expected[name])}, but the file's has ${shapeText(shapes[name])}`);
     }
   }
-  return resolved;
 }
 
 /** Parameter counts per optimizer group ("embedding", "rnn", "fc"), in the model's order. */
@@ -61,14 +68,14 @@ export function groupSizes(config: LanguageModelConfig): Map<string, number> {
 }
 
 /**
- * Optimizer state ("<group>.first" / "<group>.second") must fit the model: each tensor names a group and has
+ * Optimizer state ("<group>.first" / "<group>.second") must fit the model (`sizes`: parameters per group, in
+ * the model's order): each tensor names a group and has
  * its size, and the set is what the optimizer needs (`options` when the checkpoint records them; else the
  * same set for every group). Returns the resolved options when recorded.
  */
 export function checkOptimizerState(
-  state: Record<string, Float32Array>, options: unknown, config: LanguageModelConfig, source: string,
+  state: Record<string, Float32Array>, options: unknown, sizes: Map<string, number>, source: string,
 ): ResolvedOptimizerOptions | undefined {
-  const sizes = groupSizes(config);
   for (const [name, data] of Object.entries(state)) {
     const [group, which, ...rest] = name.split(".");
     if (rest.length > 0 || !sizes.has(group) || (which !== "first" && which !== "second")) {

@@ -54,6 +54,12 @@ export function resolveLoss(input: unknown, classes: number): ResolvedLoss {
   throw new TypeError(`loss type must be "crossEntropy", "mse" or "huber", got ${describe(o.type)}`);
 }
 
+/** The configuration that resolves to `loss` (what forward() takes). */
+export function lossConfigOf(loss: ResolvedLoss): LossConfig {
+  if (loss.type !== "crossEntropy") return { ...loss };
+  return loss.classWeights ? { type: "crossEntropy", ignoreIndex: loss.ignoreIndex, classWeights: Array.from(loss.classWeights) } : { type: "crossEntropy", ignoreIndex: loss.ignoreIndex };
+}
+
 /** The buffers of a loss over `rows` output rows of `cols` values. */
 export interface LossBuffers {
   /** Class ids [rows] (cross-entropy) … */

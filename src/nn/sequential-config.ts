@@ -4,6 +4,7 @@
 import { checkBoolean, checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
 import { resolveConfig, type CellType, type LayerConfig } from "./recurrent-config.js";
 import type { PoolMode } from "./pool.js";
+import { ParamLayout } from "./recurrent-params.js";
 
 export type ModuleConfig =
   | { name: string; type: "Embedding"; numEmbeddings: number; embeddingDim: number }
@@ -75,6 +76,8 @@ export function resolveSequential(input: unknown, seed: number): SequentialPlan 
       }
       case "RNN": case "GRU": case "LSTM": {
         if (rows === "sequences") throw new TypeError(`${where}: a recurrent module needs steps, but a Pool before it made one row per sequence`);
+        // not batchFirst or seed: a Sequential is time-major, and seeds each module from its own seed
+        checkKnownKeys(where, o, ["name", "type", "inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "nonlinearity", "resetAfter", "dropout"]);
         const { name: _n, type, ...options } = o;
         const inFeatures = takes("inputSize", options.inputSize);
         const layer = resolveConfig(RECURRENT[type as string], where, { ...options, seed: seed + 1000 * i });
@@ -133,4 +136,18 @@ export function stageConfig(s: Stage): ModuleConfig {
     case "linear": return { name: s.name, type: "Linear", inFeatures: s.inFeatures, outFeatures: s.outFeatures, bias: s.bias };
     case "dropout": return { name: s.name, type: "Dropout", p: s.p };
   }
+}
+
+/** Every parameter's shape by full name ("embedding.weight", "rnn.weight_ih_l0", "fc.bias"), without allocating. */
+export function sequentialShapes(plan: SequentialPlan): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  for (const s of plan.stages) {
+    if (s.kind === "embedding") shapes[`${s.name}.weight`] = [s.numEmbeddings, s.embeddingDim];
+    else if (s.kind === "recurrent") for (const e of new ParamLayout(s.layer).entries) shapes[`${s.name}.${e.name}`] = e.shape;
+    else if (s.kind === "linear") {
+      shapes[`${s.name}.weight`] = [s.outFeatures, s.inFeatures];
+      if (s.bias) shapes[`${s.name}.bias`] = [s.outFeatures];
+    }
+  }
+  return shapes;
 }

@@ -250,8 +250,18 @@ export class Sequential implements HasParameters {
     return result;
   }
 
-  /** Gradients of the loss of the last forward() (which needs a target and a loss). */
+  /** Gradients of the loss of the last forward() (which needs a target and a loss), as copies. */
   backward(): SequentialBackwardResult {
+    const dx = this.runBackward();
+    const grads = Object.fromEntries(this.parameters().map((p) => [p.name, p.group.grads.copyOut(p.offset, p.length)]));
+    return dx ? { grads, dx: this.rt.ops.read(dx) } : { grads };
+  }
+
+  /**
+   * Backpropagation for the last forward(): fills every parameter's gradient in wasm memory (where an
+   * Optimizer reads them) without copying anything out; returns ∂L/∂x as a view for real-valued input.
+   */
+  runBackward(): Mat | null {
     this.assertAlive("backward");
     const pass = this.pass;
     if (!pass) throw new Error("Sequential.backward: call forward() first");
@@ -270,8 +280,7 @@ export class Sequential implements HasParameters {
       else dy = module.backward(dy, acts as DropoutActivations);
     }
     pass.backwardDone = true;
-    const grads = Object.fromEntries(this.parameters().map((p) => [p.name, p.group.grads.copyOut(p.offset, p.length)]));
-    return this.inputKind === "features" && dy ? { grads, dx: this.rt.ops.read(dy) } : { grads };
+    return this.inputKind === "features" ? dy : null;
   }
 
   dispose(): void {

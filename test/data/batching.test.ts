@@ -3,7 +3,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { init, makeTaskBatches, paddingMask, Random, type SequenceDataset } from "../../src/index.js";
+import { init, Random } from "../../src/index.js";
+import { makeTaskBatches, paddingMask, type SequenceDataset } from "../../src/tasks/index.js";
 import { runtime } from "../../src/init.js";
 import { throwsWith } from "../helpers/errors.js";
 

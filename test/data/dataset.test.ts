@@ -2,7 +2,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { checkDataset, init, splitDataset, type SequenceDataset } from "../../src/index.js";
+import { init } from "../../src/index.js";
+import { checkDataset, splitDataset, type SequenceDataset } from "../../src/tasks/index.js";
 import { throwsWith } from "../helpers/errors.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.

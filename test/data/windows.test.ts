@@ -3,7 +3,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { checkDataset, init, makeTaskBatches, splitByTime, timeSeriesWindows, type TimeSeries } from "../../src/index.js";
+import { init } from "../../src/index.js";
+import { checkDataset, makeTaskBatches, splitByTime, timeSeriesWindows, type TimeSeries } from "../../src/tasks/index.js";
 import { throwsWith } from "../helpers/errors.js";
 
 // Top-level await, not test.before: uvu swallows errors thrown in before hooks.

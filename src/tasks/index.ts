@@ -10,6 +10,7 @@ export {
 } from "../data/dataset.js";
 export { makeTaskBatches, paddingMask, type TaskBatchOptions, type TaskBatches, type PaddingReport } from "../data/batching.js";
 export { textClassificationDataset, encodeTexts, type TextRecord, type TextDatasetOptions, type TextDataset } from "../data/text-dataset.js";
+export { taggingDataset, type TaggingRecord, type TaggingDatasetOptions, type TaggingDataset } from "../data/tagging-dataset.js";
 export { Normalizer, type NormalizerJSON } from "../data/normalize.js";
 export { CALENDAR_FEATURES, type CalendarFeature } from "../data/calendar.js";
 export {

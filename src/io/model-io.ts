@@ -7,7 +7,8 @@ import { configOptions, type LanguageModelConfig, type LanguageModelOptions } fr
 import { Vocabulary } from "../text/vocab.js";
 import type { Trainer, TrainerState } from "../train/trainer.js";
 import { checkKnownKeys, checkObject, describe } from "../errors.js";
-import { checkFiniteTensors, checkJsonDepth, checkModelTensors, checkOptimizerState, groupSizes } from "./checks.js";
+import { checkFiniteTensors, checkJsonDepth, checkOptimizerState } from "./checks.js";
+import { checkModelTensors, groupSizes } from "./lm-checks.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
 

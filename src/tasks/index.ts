@@ -1,7 +1,14 @@
 // The tasks entry, "wasm-rnn/tasks": classification, tagging, regression and forecasting on top of the
 // module layer of "wasm-rnn" (Sequential, the losses): datasets and batching, the task trainer, metrics,
 // prediction, task models and their files. A separate entry so that a page that only runs a layer or a
-// language model does not load it (each entry stays within the size budget; see test/size.test.ts).
+// language model does not load it (each entry stays within the size budget; see test/size.test.ts). It also
+// re-exports what a task page needs from the main entry (init, Sequential, Vocabulary, Random), so such a
+// page can import this entry alone.
+
+export { init, type InitResult } from "../init.js";
+export { Sequential, type SequentialOptions, type SequentialForwardOptions, type SequentialForwardResult, type SequentialBackwardResult, type ModuleConfig, type LossConfig } from "../nn/sequential.js";
+export { Vocabulary, type VocabularyOptions, type VocabularyJSON } from "../text/vocab.js";
+export { Random } from "../random.js";
 
 // datasets, batches, text and time series
 export {

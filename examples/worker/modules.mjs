@@ -1,7 +1,8 @@
 // The module list of a worker for Miniflare's `modules` option, made without a bundler: the entry and every
-// module it imports statically, with the bare specifier "wasm-rnn" resolved the way wrangler resolves it (the
-// package's "workerd" export condition). Each module keeps a name that mirrors the files' layout, so workerd
-// resolves the relative imports between them as they are written:
+// module it imports statically, with the bare specifiers "wasm-rnn" and "wasm-rnn/<subpath>" (e.g.
+// "wasm-rnn/tasks") resolved the way wrangler resolves them (the "workerd" condition of the package's exports).
+// Each module keeps a name that mirrors the files' layout, so workerd resolves the relative imports between
+// them as they are written:
 //
 //   worker.js, model.wrnn, …                  the entry's folder (names relative to it)
 //   node_modules/wasm-rnn/dist/src/…          the package (names relative to its root)
@@ -38,9 +39,18 @@ export function workerModules({ entry, packageDir, data = {} }) {
     return prefix + path.relative(dir, file).split(path.sep).join("/");
   };
   const pkg = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8"));
-  const target = pkg.exports?.["."]?.workerd;
-  const packageEntry = typeof target === "string" ? target : target?.default ?? target?.import;
-  if (!packageEntry) throw new Error(`${PACKAGE} at ${packageDir} has no "workerd" export condition`);
+  /** "wasm-rnn" or "wasm-rnn/<subpath>" → the file its export's "workerd" condition names, or null (not the package). */
+  const packageFile = (spec) => {
+    if (spec !== PACKAGE && !spec.startsWith(`${PACKAGE}/`)) return null;
+    const key = spec === PACKAGE ? "." : `./${spec.slice(PACKAGE.length + 1)}`;
+    const exported = pkg.exports?.[key];
+    if (exported === undefined) throw new Error(`"${spec}": ${PACKAGE} at ${packageDir} exports no "${key}"`);
+    const target = exported.workerd;
+    const file = typeof target === "string" ? target : target?.default ?? target?.import;
+    if (!file) throw new Error(`"${spec}": the export "${key}" of ${PACKAGE} at ${packageDir} has no "workerd" condition`);
+    return path.join(packageDir, file);
+  };
+  packageFile(PACKAGE); // a package without a workerd entry fails here, before any module is read
 
   const modules = new Map(); // name → module
   const queue = [path.resolve(entry)];
@@ -53,13 +63,14 @@ export function workerModules({ entry, packageDir, data = {} }) {
     if (/\.m?js$/.test(file)) {
       let source = readFileSync(file, "utf8");
       source = source.replace(IMPORT, (statement, quote, spec) => {
+        const fromPackage = packageFile(spec);
         let resolved;
-        if (spec === PACKAGE) resolved = path.join(packageDir, packageEntry);
+        if (fromPackage) resolved = fromPackage;
         else if (spec.startsWith(".")) resolved = path.resolve(path.dirname(file), spec);
-        else throw new Error(`${name} imports "${spec}": only relative imports and "${PACKAGE}" can be bundled here`);
+        else throw new Error(`${name} imports "${spec}": only relative imports and "${PACKAGE}" (or its subpath exports) can be bundled here`);
         if (!existsSync(resolved) && !dataByPath.has(resolved)) throw new Error(`${name} imports "${spec}", which is not there (${resolved}); is the package built?`);
         queue.push(resolved);
-        if (spec !== PACKAGE) return statement;
+        if (!fromPackage) return statement;
         let rel = path.posix.relative(path.posix.dirname(name), nameOf(resolved));
         if (!rel.startsWith(".")) rel = `./${rel}`;
         return statement.slice(0, statement.length - spec.length - 2) + quote + rel + quote;

@@ -1,11 +1,17 @@
 // Bun (npm's `bun` package, its binary from @oven/bun-<platform>): the packed wasm-rnn imported by name from
 // node_modules (its "bun" export condition), the wasm loaded by init()'s default URL and by Bun.file() handed
 // over as a Response (streaming compile); golden forward results and a generation identical to Node's from the
-// same model file and seed.
+// same model file and seed. Then "wasm-rnn/tasks" alone (its "bun" condition, its own init()): every task golden
+// file's forward, loss and gradients within PyTorch tolerance (relaxed and simd) and bit-identical to Node
+// (simd), and a task model file's bytes (Bun.file) decoded and classifying with Node's probabilities bit for bit.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, type Fixture, type RuntimeResult } from "./setup.js";
+import {
+  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob,
+  type Fixture, type RuntimeResult, type TaskRuntimeResult,
+} from "./setup.js";
+import { checkTaskResults } from "../helpers/task-fixture.js";
 
 let fx: Fixture;
 let bun: string | null = null;
@@ -17,9 +23,9 @@ const found = fx.install.bunBinary();
 bun = found.path;
 problem = fx.installProblem ?? found.why;
 
-async function runBun(name: string, job: Record<string, unknown>): Promise<{ r: RuntimeResult; ms: number }> {
+async function runBun<R = RuntimeResult>(name: string, job: Record<string, unknown>, script = "bun.mjs"): Promise<{ r: R; ms: number }> {
   const started = performance.now();
-  const r = await runScript(bun!, ["--no-install", "bun.mjs", fx.jobFile(name, job)], { cwd: fx.app, env: { BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" } });
+  const r = await runScript<R>(bun!, ["--no-install", script, fx.jobFile(name, job)], { cwd: fx.app, env: { BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0" } });
   return { r, ms: performance.now() - started };
 }
 
@@ -43,6 +49,25 @@ test("Bun: the simd build from Bun.file() (streaming compile); the saved model g
   checkGolden("Bun", r, fx.golden);
   assert.is(r.generated!.modelBytes, fx.modelBytes.length);
   assert.is(r.generated!.text, fx.expectedText, "Bun's generation differs from Node's");
+});
+
+test('Bun: "wasm-rnn/tasks" alone, its init() by default: the relaxed build, every task golden file (forward, loss, backward) within PyTorch tolerance', async () => {
+  if (!runtimeAvailable("Bun", problem)) return;
+  const { r, ms } = await runBun<TaskRuntimeResult>("bun-tasks-default", taskJob(fx, { classify: false }), "bun-tasks.mjs");
+  describeTaskRun('Bun, "wasm-rnn/tasks" default init()', r, ms);
+  assert.is(r.build, "relaxed");
+  assert.match(r.entry, /with loadTaskModel/, "the bun condition of ./tasks gives the entry with the file helpers");
+  checkTasksExports("Bun", r, fx, { fileHelpers: true });
+  console.log(`  Bun, relaxed: ${checkTaskResults("Bun (relaxed)", r, fx.tasks, { bitIdentical: false, classify: false })}`);
+});
+
+test('Bun: "wasm-rnn/tasks" alone, simd: task golden results bit-identical to Node; a task model file (Bun.file() bytes to decodeTaskModel) classifies with Node\'s probabilities bit for bit', async () => {
+  if (!runtimeAvailable("Bun", problem)) return;
+  const { r, ms } = await runBun<TaskRuntimeResult>("bun-tasks-simd", taskJob(fx, { build: "simd", classify: true }), "bun-tasks.mjs");
+  describeTaskRun('Bun, "wasm-rnn/tasks" init({ build: "simd" })', r, ms);
+  assert.is(r.build, "simd");
+  assert.match(r.how, /Bun\.file\(\) to decodeTaskModel/);
+  console.log(`  Bun, simd: ${checkTaskResults("Bun (simd)", r, fx.tasks, { bitIdentical: true, classify: true })}`);
 });
 
 test.run();

@@ -1,10 +1,17 @@
 // Deno (npm's `deno` package): the packed wasm-rnn imported by name from node_modules (its "deno" export
 // condition), the wasm loaded by init()'s default URL and by fetch() of the file URL; golden forward results
-// and a generation identical to Node's from the same model file and seed.
+// and a generation identical to Node's from the same model file and seed. Then "wasm-rnn/tasks" alone (its "deno"
+// condition, its own init()): every task golden file's forward, loss and gradients within PyTorch tolerance
+// (relaxed and simd) and bit-identical to Node (simd), and a task model file read with loadTaskModel classifying
+// with Node's probabilities bit for bit.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, type Fixture, type RuntimeResult } from "./setup.js";
+import {
+  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob,
+  type Fixture, type RuntimeResult, type TaskRuntimeResult,
+} from "./setup.js";
+import { checkTaskResults } from "../helpers/task-fixture.js";
 
 let fx: Fixture;
 let deno: string | null = null;
@@ -16,9 +23,9 @@ const found = fx.install.denoBinary();
 deno = found.path;
 problem = fx.installProblem ?? found.why;
 
-async function runDeno(name: string, job: Record<string, unknown>): Promise<{ r: RuntimeResult; ms: number }> {
+async function runDeno<R = RuntimeResult>(name: string, job: Record<string, unknown>, script = "deno.mjs"): Promise<{ r: R; ms: number }> {
   const started = performance.now();
-  const r = await runScript(deno!, ["run", "--allow-read", "--no-lock", "deno.mjs", fx.jobFile(name, job)], {
+  const r = await runScript<R>(deno!, ["run", "--allow-read", "--no-lock", script, fx.jobFile(name, job)], {
     cwd: fx.app, env: { DENO_DIR: `${fx.app}/.deno`, DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" },
   });
   return { r, ms: performance.now() - started };
@@ -44,6 +51,25 @@ test("Deno: the simd build fetched from its file URL; the saved model generates 
   checkGolden("Deno", r, fx.golden);
   assert.is(r.generated!.modelBytes, fx.modelBytes.length);
   assert.is(r.generated!.text, fx.expectedText, "Deno's generation differs from Node's");
+});
+
+test('Deno: "wasm-rnn/tasks" alone, its init() by default: the relaxed build, every task golden file (forward, loss, backward) within PyTorch tolerance', async () => {
+  if (!runtimeAvailable("Deno", problem)) return;
+  const { r, ms } = await runDeno<TaskRuntimeResult>("deno-tasks-default", taskJob(fx, { classify: false }), "deno-tasks.mjs");
+  describeTaskRun('Deno, "wasm-rnn/tasks" default init()', r, ms);
+  assert.is(r.build, "relaxed");
+  assert.match(r.entry, /with loadTaskModel/, "the deno condition of ./tasks gives the entry with the file helpers");
+  checkTasksExports("Deno", r, fx, { fileHelpers: true });
+  console.log(`  Deno, relaxed: ${checkTaskResults("Deno (relaxed)", r, fx.tasks, { bitIdentical: false, classify: false })}`);
+});
+
+test('Deno: "wasm-rnn/tasks" alone, simd: task golden results bit-identical to Node; a task model file (loadTaskModel(path)) classifies with Node\'s probabilities bit for bit', async () => {
+  if (!runtimeAvailable("Deno", problem)) return;
+  const { r, ms } = await runDeno<TaskRuntimeResult>("deno-tasks-simd", taskJob(fx, { build: "simd", classify: true }), "deno-tasks.mjs");
+  describeTaskRun('Deno, "wasm-rnn/tasks" init({ build: "simd" })', r, ms);
+  assert.is(r.build, "simd");
+  assert.match(r.how, /loadTaskModel\(path\)/);
+  console.log(`  Deno, simd: ${checkTaskResults("Deno (simd)", r, fx.tasks, { bitIdentical: true, classify: true })}`);
 });
 
 test.run();

@@ -1,7 +1,9 @@
 // Shared by the edge tests (deno, bun, workerd, worker-example): installs test/edge's runtimes on first use,
 // packs the library as npm would publish it and unpacks it into a temporary app folder (node_modules/wasm-rnn,
 // next to the runtime scripts of test/edge/runtimes), picks some PyTorch golden cases, and saves a small trained
-// language model whose generation Node computes on the "simd" build. Every test file shares the one fixture.
+// language model whose generation Node computes on the "simd" build. For "wasm-rnn/tasks" it adds the task
+// golden files and a small trained task model file (test/helpers/task-fixture.ts), with Node's results on the
+// simd build. Every test file shares the one fixture.
 
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
@@ -11,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { init, LanguageModel, Trainer, Vocabulary, encodeModel, decodeModel, generateText, type GenerateOptions } from "../../src/index.js";
 import { GOLDEN_DIR, worstRatio, type GoldenCase } from "../helpers/golden.js";
+import { taskFixture, type TaskFixture, type TaskJobResult } from "../helpers/task-fixture.js";
 
 /** The repository (this file runs as dist/test/edge/setup.js). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -38,6 +41,15 @@ export interface RuntimeResult {
   timings: Record<string, number>;
 }
 
+/** What a runtime's "wasm-rnn/tasks" script reports (runtimes/*-tasks.mjs with task-job.mjs). */
+export interface TaskRuntimeResult extends TaskJobResult {
+  runtime: string;
+  build: string;
+  how: string;
+  entry: string;
+  exports: string[];
+}
+
 export interface Fixture {
   install: Install;
   /** Why the runtimes are not there (install failed), or null. */
@@ -51,6 +63,9 @@ export interface Fixture {
   generate: { prefix: string; length: number; options: GenerateOptions };
   /** Node's generation from the model file on the simd build. */
   expectedText: string;
+  /** "wasm-rnn/tasks": the task golden files, a task model file (and its path in the app), Node's results. */
+  tasks: TaskFixture;
+  taskModelPath: string;
   /** Writes a job file for deno.mjs / bun.mjs and returns its path. */
   jobFile(name: string, job: Record<string, unknown>): string;
 }
@@ -131,8 +146,12 @@ async function makeFixture(): Promise<Fixture> {
   assert.is(expectedText, inMemory, "the saved model generates what the trained one did");
   console.log(`  model: LSTM 48×2, vocabulary ${vocab.size}, trained to perplexity ${perplexity.toFixed(2)}, ${modelBytes.length} bytes; Node (simd) generates ${JSON.stringify(expectedText.slice(0, 60))}…`);
 
+  const tasks = await taskFixture();
+  const taskModelPath = path.join(app, "task-model.wrnn");
+  writeFileSync(taskModelPath, tasks.modelBytes);
+
   return {
-    install, installProblem, app, packageDir, modelPath, modelBytes, golden, generate, expectedText,
+    install, installProblem, app, packageDir, modelPath, modelBytes, golden, generate, expectedText, tasks, taskModelPath,
     jobFile(name, job) {
       const file = path.join(app, `${name}.json`);
       writeFileSync(file, JSON.stringify(job));
@@ -153,7 +172,7 @@ export function runtimeAvailable(name: string, problem: string | null | undefine
 }
 
 /** Runs a runtime's script; resolves with the RESULT line's JSON, or rejects with the output. */
-export function runScript(command: string, args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<RuntimeResult> {
+export function runScript<R = RuntimeResult>(command: string, args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<R> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, NO_COLOR: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "";
@@ -167,7 +186,7 @@ export function runScript(command: string, args: string[], options: { cwd: strin
       if (code !== 0 || !line) {
         reject(new Error(`${path.basename(command)} ${args.join(" ")} exited ${code ?? signal}\n${stdout}\n${stderr}`.trim()));
       } else {
-        resolve(JSON.parse(line.slice("WASM_RNN_EDGE_RESULT ".length)) as RuntimeResult);
+        resolve(JSON.parse(line.slice("WASM_RNN_EDGE_RESULT ".length)) as R);
       }
     });
   });
@@ -206,4 +225,34 @@ export function describeRun(label: string, r: RuntimeResult, wallMs: number): vo
   console.log(`    wasm: ${r.how}`);
   const clock = r.runtime.startsWith("workerd") ? " (workerd's clock is coarse inside a request: it moves only at I/O)" : "";
   console.log(`    init ${f(t.initMs)}, golden ${f(t.goldenMs)}${r.generated ? `, decode ${f(t.decodeMs)}, generate ${r.generated.pieces} tokens ${f(t.generateMs)}` : ""}; whole run ${wallMs.toFixed(0)} ms${clock}`);
+}
+
+/** The job of a runtime's "wasm-rnn/tasks" script: every task golden file (inputs only), and with `classify` the model to classify with. */
+export function taskJob(fx: Fixture, options: { build?: string; classify: boolean }): Record<string, unknown> {
+  return {
+    ...(options.build ? { build: options.build } : {}),
+    golden: fx.tasks.inputs,
+    ...(options.classify ? { modelPath: fx.taskModelPath, inputs: fx.tasks.texts } : {}),
+  };
+}
+
+/** One line on how a runtime loaded "wasm-rnn/tasks" and how long things took. */
+export function describeTaskRun(label: string, r: TaskRuntimeResult, wallMs: number): void {
+  const t = r.timings;
+  const f = (v: number | undefined) => (v === undefined ? "–" : `${v.toFixed(1)} ms`);
+  console.log(`  ${label}: ${r.runtime}; ${r.entry}; ${r.build} build`);
+  console.log(`    ${r.how}`);
+  console.log(`    init ${f(t.initMs)}, task golden ${f(t.goldenMs)}${r.classified ? `, decode + classify ${f(t.classifyMs)}` : ""}; whole run ${wallMs.toFixed(0)} ms`);
+}
+
+/**
+ * What a runtime's tasks entry must export: the names of the universal "wasm-rnn/tasks", and the file helpers
+ * exactly where the export condition gives the Node entry (Deno, Bun).
+ */
+export function checkTasksExports(runtime: string, r: TaskRuntimeResult, fx: Fixture, { fileHelpers }: { fileHelpers: boolean }): void {
+  const nodeOnly = ["loadTaskCheckpoint", "loadTaskModel", "saveTaskCheckpoint", "saveTaskModel"];
+  const universal = fx.tasks.exports.filter((n) => !nodeOnly.includes(n));
+  const missing = (fileHelpers ? [...universal, ...nodeOnly] : universal).filter((n) => !r.exports.includes(n));
+  assert.equal(missing, [], `${runtime}: "wasm-rnn/tasks" lacks ${missing.join(", ")}`);
+  if (!fileHelpers) assert.equal(nodeOnly.filter((n) => r.exports.includes(n)), [], `${runtime}: "wasm-rnn/tasks" should be the universal entry, without the file helpers`);
 }

@@ -2,12 +2,20 @@
 // by name, resolved through its "workerd" export condition to the entry that imports the wasm builds as
 // modules (workerd has no filesystem and compiles no wasm from bytes). The model arrives as a Data module.
 // Two workers, two isolates: one with init()'s choice, one forced to the simd build for the comparison with Node.
+// Two more import only "wasm-rnn/tasks" (the "workerd" condition of its "./tasks" export, whose init() brings
+// the same bundled wasm modules): every task golden file's forward, loss and gradients within PyTorch
+// tolerance (relaxed and simd) and bit-identical to Node (simd), and a task model file (a Data module) decoded
+// and classifying with Node's probabilities bit for bit.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { edgeFixture, runtimeAvailable, checkGolden, describeRun, ROOT, type Fixture, type RuntimeResult } from "./setup.js";
+import {
+  edgeFixture, runtimeAvailable, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, ROOT,
+  type Fixture, type RuntimeResult, type TaskRuntimeResult,
+} from "./setup.js";
+import { checkTaskResults } from "../helpers/task-fixture.js";
 
 interface Modules {
   workerModules(o: { entry: string; packageDir: string; data?: Record<string, Uint8Array> }): unknown[];
@@ -27,25 +35,32 @@ await (async () => {
   if (!miniflare) return;
   const { workerModules, MODULES_ROOT } = (await import(pathToFileURL(path.join(ROOT, "examples/worker/modules.mjs")).href)) as Modules;
   const modules = workerModules({ entry: path.join(fx.app, "workerd.mjs"), packageDir: fx.packageDir, data: { "./model.wrnn": fx.modelBytes } });
-  const worker = (name: string, bindings: Record<string, string>) => ({ name, modules, modulesRoot: MODULES_ROOT, compatibilityDate: "2026-04-01", bindings });
+  const taskModules = workerModules({ entry: path.join(fx.app, "workerd-tasks.mjs"), packageDir: fx.packageDir, data: { "./task-model.wrnn": fx.tasks.modelBytes } });
+  const worker = (name: string, mods: unknown[], bindings: Record<string, string>) => ({ name, modules: mods, modulesRoot: MODULES_ROOT, compatibilityDate: "2026-04-01", bindings });
   const started = performance.now();
-  mf = new miniflare.Miniflare({ workers: [worker("auto", {}), worker("simd", { WASM_RNN_BUILD: "simd" })], cf: false, host: "127.0.0.1", port: 0 });
+  mf = new miniflare.Miniflare({
+    workers: [
+      worker("auto", modules, {}), worker("simd", modules, { WASM_RNN_BUILD: "simd" }),
+      worker("tasks-auto", taskModules, {}), worker("tasks-simd", taskModules, { WASM_RNN_BUILD: "simd" }),
+    ],
+    cf: false, host: "127.0.0.1", port: 0,
+  });
   await mf.ready;
   startMs = performance.now() - started;
-  console.log(`  miniflare ${version} (workerd ${workerdVersion}) started in ${startMs.toFixed(0)} ms, ${modules.length} modules per worker`);
+  console.log(`  miniflare ${version} (workerd ${workerdVersion}) started in ${startMs.toFixed(0)} ms, ${modules.length} modules per worker ("wasm-rnn/tasks" workers: ${taskModules.length})`);
 })();
 
 test.after(async () => {
   await mf?.dispose();
 });
 
-async function runWorker(name: string, job: Record<string, unknown>): Promise<{ r: RuntimeResult; ms: number }> {
+async function runWorker<R = RuntimeResult>(name: string, job: Record<string, unknown>): Promise<{ r: R; ms: number }> {
   const started = performance.now();
   const worker = await mf.getWorker(name);
   const response = await worker.fetch("http://edge.test/", { method: "POST", body: JSON.stringify(job) });
   const text = await response.text();
   assert.is(response.status, 200, `workerd ${name}: ${text}`);
-  return { r: JSON.parse(text) as RuntimeResult, ms: performance.now() - started };
+  return { r: JSON.parse(text) as R, ms: performance.now() - started };
 }
 
 test("workerd: the wasm module import, init()'s own choice of build, PyTorch's forward results", async () => {
@@ -67,6 +82,24 @@ test("workerd: the simd build; the model (a Data module) generates exactly Node'
   checkGolden("workerd", r, fx.golden);
   assert.is(r.generated!.modelBytes, fx.modelBytes.length);
   assert.is(r.generated!.text, fx.expectedText, "workerd's generation differs from Node's");
+});
+
+test('workerd: "wasm-rnn/tasks" alone, its init() by default: the relaxed build, every task golden file (forward, loss, backward) within PyTorch tolerance', async () => {
+  if (!runtimeAvailable("workerd (miniflare)", problem)) return;
+  const { r, ms } = await runWorker<TaskRuntimeResult>("tasks-auto", taskJob(fx, { classify: false }));
+  describeTaskRun('workerd, "wasm-rnn/tasks" default init()', r, ms);
+  assert.is(r.build, "relaxed");
+  assert.match(r.entry, /^tasks universal entry/, "the workerd condition of ./tasks gives the entry without file helpers");
+  checkTasksExports("workerd", r, fx, { fileHelpers: false });
+  console.log(`  workerd, relaxed: ${checkTaskResults("workerd (relaxed)", r, fx.tasks, { bitIdentical: false, classify: false })}`);
+});
+
+test('workerd: "wasm-rnn/tasks" alone, simd: task golden results bit-identical to Node; the task model file (a Data module) classifies with Node\'s probabilities bit for bit', async () => {
+  if (!runtimeAvailable("workerd (miniflare)", problem)) return;
+  const { r, ms } = await runWorker<TaskRuntimeResult>("tasks-simd", { golden: fx.tasks.inputs, inputs: fx.tasks.texts });
+  describeTaskRun('workerd, "wasm-rnn/tasks" init({ build: "simd" })', r, ms);
+  assert.is(r.build, "simd");
+  console.log(`  workerd, simd: ${checkTaskResults("workerd (simd)", r, fx.tasks, { bitIdentical: true, classify: true })}`);
 });
 
 test.run();

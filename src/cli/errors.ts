@@ -25,7 +25,7 @@ export function oneLine(message: string): string {
   return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE)}…` : line;
 }
 
-const MISSING_COMMAND = "expected a command: train, generate, eval or convert (wasm-rnn --help describes them)";
+const MISSING_COMMAND = "expected a command: train, generate, eval, convert, fit or predict (wasm-rnn --help describes them)";
 
 /** Commander's own exits that are not errors (help, version). */
 const QUIET_CODES = new Set(["commander.help", "commander.helpDisplayed", "commander.version"]);

@@ -1,4 +1,5 @@
-// `wasm-rnn eval <model> <text>`: the perplexity of a text under a model (eval mode, state carried).
+// `wasm-rnn eval <model> <text>`: the perplexity of a text under a language model (eval mode, state carried),
+// or, for a task model (fit's), its metrics on a labelled CSV / JSONL file (task-eval.ts).
 
 import type { Command } from "commander";
 import { evaluatePerplexity } from "../node.js";
@@ -6,12 +7,15 @@ import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "
 import { addMaxBytesOption, readTextFile } from "./corpus.js";
 import { fail } from "./errors.js";
 import { filePath, positiveInt } from "./values.js";
+import { isTaskModelFile } from "./model-kind.js";
+import { evalTask } from "./task-eval.js";
+import { addFieldOptions, type FieldFlags } from "./task-use.js";
 
 /** Lanes and chunk length of evaluatePerplexity; train uses the same for its validation perplexity. */
 export const EVAL_BATCH = 32;
 export const EVAL_STEPS = 64;
 
-interface EvalFlags extends ModelLoadOptions {
+interface EvalFlags extends ModelLoadOptions, FieldFlags {
   batch: number;
   steps: number;
   maxBytes: number;
@@ -20,12 +24,21 @@ interface EvalFlags extends ModelLoadOptions {
 export function registerEval(program: Command): void {
   const command = program
     .command("eval")
-    .description("print the perplexity of a text under a model")
-    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary", filePath)
-    .argument("<text>", "a UTF-8 text file", filePath)
-    .option("--batch <lanes>", "the text is read in this many parallel lanes (each lane's first token has no context)", positiveInt, EVAL_BATCH)
-    .option("--steps <n>", "tokens per chunk (the state is carried across chunks)", positiveInt, EVAL_STEPS);
-  addMaxBytesOption(addModelLoadOptions(command)).action(async (path: string, textPath: string, flags: EvalFlags) => {
+    .description("print the perplexity of a text under a language model, or a task model's metrics on labelled data")
+    .argument("<model>", "a .wrnn model, a checkpoint or a .safetensors file with a vocabulary; or a task model (wasm-rnn fit)", filePath)
+    .argument("<text>", "a UTF-8 text file; for a task model, a .csv or .jsonl file with labels or targets", filePath)
+    .option("--batch <lanes>", "the text is read in this many parallel lanes (each lane's first token has no context); task models: sequences per batch", positiveInt, EVAL_BATCH)
+    .option("--steps <n>", "tokens per chunk (the state is carried across chunks); step-by-step forecast models: steps forecast from each window (default 1)", positiveInt, EVAL_STEPS);
+  addFieldOptions(addMaxBytesOption(addModelLoadOptions(command))).action(async (path: string, textPath: string, flags: EvalFlags, cmd: Command) => {
+    const given = (key: string) => cmd.getOptionValueSource(key) === "cli";
+    const fieldFlags = ["text", "label", "tokens", "tags", "input", "target", "date", "features"].filter(given);
+    if (await isTaskModelFile(path)) {
+      const lmOnly = ["vocab", "cellVariant", "nonlinearity"].filter(given);
+      if (lmOnly.length > 0) fail(`--${lmOnly[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for language models; ${path} is a task model`);
+      await evalTask(path, textPath, { ...flags, steps: given("steps") ? flags.steps : undefined });
+      return;
+    }
+    if (fieldFlags.length > 0) fail(`--${fieldFlags[0]} names a field of a task model's data; ${path} is not a task model (wasm-rnn fit makes those)`);
     const { text } = await readTextFile(textPath, "text", flags.maxBytes);
     const { lm, vocab } = await loadModelWithVocab(path, flags);
     try {

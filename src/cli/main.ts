@@ -1,4 +1,5 @@
-// The command line: `wasm-rnn train | generate | eval | convert`. Every failure ends as one line
+// The command line: `wasm-rnn train | generate | eval | convert` for language models, `fit | predict | eval`
+// for task models (classify, tag, regress, forecast). Every failure ends as one line
 // "wasm-rnn: error: …" on stderr with a non-zero exit code (see errors.ts).
 
 import { createRequire } from "node:module";
@@ -8,6 +9,8 @@ import { registerTrain } from "./train.js";
 import { registerGenerate } from "./generate.js";
 import { registerEval } from "./eval.js";
 import { registerConvert } from "./convert.js";
+import { registerFit } from "./fit.js";
+import { registerPredict } from "./predict.js";
 
 function packageVersion(): string {
   try {
@@ -20,7 +23,7 @@ function packageVersion(): string {
 
 export function createProgram(): Command {
   const program = new Command("wasm-rnn")
-    .description("train and run recurrent language models (RNN, GRU, LSTM) on a WebAssembly SIMD core")
+    .description("train and run recurrent networks (RNN, GRU, LSTM) on a WebAssembly SIMD core: language models, and classifiers, taggers, regressors and forecasters")
     .version(packageVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
@@ -32,6 +35,8 @@ export function createProgram(): Command {
   registerGenerate(program);
   registerEval(program);
   registerConvert(program);
+  registerFit(program);
+  registerPredict(program);
   program.addHelpText("after", `
 Examples:
   wasm-rnn train --builtin names --cell gru --hidden 128 --epochs 20 --out names.wrnn
@@ -39,6 +44,11 @@ Examples:
   wasm-rnn generate names.wrnn --length 300 --temperature 0.8 --seed 1
   wasm-rnn eval book.wrnn chapter12.txt
   wasm-rnn convert names.wrnn names.safetensors
+  wasm-rnn fit reviews.csv --task classify --level word --epochs 5 --out reviews.wrnn
+  wasm-rnn fit tags.jsonl --task tag --bidirectional --out tagger.wrnn
+  wasm-rnn fit sales.csv --task forecast --date date --target sales --lookback 28 --horizon 7 --out sales.wrnn
+  wasm-rnn predict reviews.wrnn new.csv --format csv
+  wasm-rnn eval sales.wrnn sales-2024.csv
 
 Set WASM_RNN_DEBUG=1 to print the stack of an error.`);
   return program;

@@ -16,6 +16,7 @@ import { EVAL_BATCH, EVAL_STEPS } from "./eval.js";
 import { WasmMemoryError } from "../../bindings/index.js";
 import { fail, CliError } from "./errors.js";
 import { prepareOutput } from "./outputs.js";
+import { loadResumable } from "./model-kind.js";
 import {
   CELLS, LEVELS, OPTIMIZERS, OUTPUT_KEYS, PARTITIONS, RUN_KEYS, SCHEDULES, newSettings, storedSettings, type TrainFlags, type TrainSettings,
 } from "./train-settings.js";
@@ -93,7 +94,7 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
   let settings: TrainSettings;
   let ownFiles: string[] = []; // a resumed run's own model and checkpoint, which it may replace
   if (flags.resume) {
-    checkpoint = await loadCheckpoint(flags.resume);
+    checkpoint = await loadResumable(flags.resume, "train", (p) => loadCheckpoint(p));
     owned.lm = checkpoint.lm;
     settings = storedSettings(checkpoint.settings, flags.resume);
     ownFiles = [settings.out, settings.checkpoint].filter((p): p is string => p !== null).map((p) => resolve(p));

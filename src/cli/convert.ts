@@ -1,5 +1,6 @@
 // `wasm-rnn convert <in> <out>`: between our model format (.wrnn, checkpoints) and safetensors, e.g. to
-// import PyTorch weights saved with safetensors. Also the model loader shared by generate and eval.
+// import PyTorch weights saved with safetensors; language models and task models (wasm-rnn fit's) alike.
+// Also the language-model loader shared by generate and eval.
 
 import { Command, Option } from "commander";
 import { init, decodeModel, decodeSafetensorsModel, saveModel, Vocabulary, type TextModel, type LanguageModel } from "../node.js";
@@ -10,6 +11,10 @@ import type { LanguageModelOptions } from "../lm/config.js";
 import { fail } from "./errors.js";
 import { prepareOutput } from "./outputs.js";
 import { filePath } from "./values.js";
+import { isTaskModelFile } from "./model-kind.js";
+import { saveTaskModel, type TaskModel } from "../tasks/node.js";
+import { describeModules } from "./task-settings.js";
+import { loadTask } from "./task-use.js";
 
 export interface ModelLoadOptions {
   /** A Vocabulary JSON file, for models that carry none (or to replace theirs). */
@@ -94,15 +99,64 @@ export function describeModel(lm: LanguageModel, vocab: Vocabulary | null): stri
   return parts.join(", ");
 }
 
+/**
+ * "classify, 2 labels: neg, pos; embedding 32 (vocabulary 24) → GRU 32 → mean pool → linear 2; 7,170 parameters";
+ * a forecaster: "forecast of sales (lookback 14, 7 steps at once; 2 columns per row); …".
+ */
+export function describeTaskModel(model: TaskModel): string {
+  const m = model.model;
+  let what: string;
+  switch (model.task) {
+    case "classify":
+    case "tag": {
+      const labels = model.labels ?? [], shown = labels.slice(0, 8).join(", ");
+      const noun = model.task === "tag" ? "tag" : "label";
+      what = `${model.task}, ${labels.length} ${noun}${labels.length === 1 ? "" : "s"}: ${shown}${labels.length > 8 ? ", …" : ""}`;
+      break;
+    }
+    case "regress":
+      what = `regress${m.outputKind === "sequence" ? " (per step)" : ""}`;
+      break;
+    case "forecast": {
+      const w = model.window!, fields = model.settings.fields as { targets?: unknown } | undefined;
+      const targets = Array.isArray(fields?.targets) ? fields.targets.join(", ") : `${w.targets.length} column${w.targets.length === 1 ? "" : "s"}`;
+      const F = model.features ?? 1;
+      const ahead = w.output === "step" ? "a step at a time" : `${w.horizon ?? 1} step${(w.horizon ?? 1) === 1 ? "" : "s"} at once`;
+      what = `forecast of ${targets} (lookback ${w.lookback}, ${ahead}; ${F} column${F === 1 ? "" : "s"} per row)`;
+      break;
+    }
+  }
+  return `${what}; ${describeModules(m.modules)}; ${m.parameterCount.toLocaleString("en-US")} parameters`;
+}
+
+/** The flags of language-model loading that a task model (which records its whole configuration) refuses. */
+const LM_ONLY = ["vocab", "cellVariant", "nonlinearity"] as const;
+
 export function registerConvert(program: Command): void {
   const command = program
     .command("convert")
-    .description("convert a model between wasm-rnn's format (.wrnn, checkpoints) and safetensors (the output's extension decides)")
-    .argument("<in>", "a .wrnn model, a checkpoint or a .safetensors file", filePath)
+    .description("convert a language model or a task model (wasm-rnn fit's) between wasm-rnn's format (.wrnn, checkpoints) and safetensors (the output's extension decides)")
+    .argument("<in>", "a .wrnn model, a checkpoint (its model is converted) or a .safetensors file", filePath)
     .argument("<out>", "the file to write: .safetensors for safetensors, anything else for wasm-rnn's format", filePath)
     .option("--force", "replace <out> if it exists");
-  addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean }) => {
+  addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean }, cmd: Command) => {
+    const task = await isTaskModelFile(input);
+    if (task) {
+      const lmOnly = LM_ONLY.filter((key) => cmd.getOptionValueSource(key) === "cli");
+      if (lmOnly.length > 0) fail(`--${lmOnly[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for language models; ${input} is a task model`);
+    }
     await prepareOutput(output, { what: "the converted model", force: options.force ?? false, alternative: "give another <out> path" });
+    if (task) {
+      await init();
+      const model = await loadTask(input, options);
+      try {
+        await saveTaskModel(output, model);
+        process.stdout.write(`wrote ${output}: ${describeTaskModel(model)}\n`);
+      } finally {
+        model.dispose();
+      }
+      return;
+    }
     const { lm, vocab } = await loadModelFile(input, options);
     try {
       await saveModel(output, lm, vocab);

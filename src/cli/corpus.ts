@@ -3,7 +3,7 @@
 // that lets --resume notice a corpus that changed.
 
 import { createRequire } from "node:module";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { init, Random } from "../index.js";
 import { runtime } from "../init.js";
 import type { TokenLevel } from "../text/tokenize.js";
@@ -25,9 +25,14 @@ export interface Corpus {
 /** Text files larger than this are refused unless --max-bytes raises the limit. */
 export const DEFAULT_MAX_BYTES = 256 * 2 ** 20;
 
-/** Adds --max-bytes to a command that reads a text file. */
-export function addMaxBytesOption(command: Command): Command {
-  return command.option("--max-bytes <size>", `largest text file to read, e.g. 512M or 2G (default: ${formatBytes(DEFAULT_MAX_BYTES)})`, byteSize, DEFAULT_MAX_BYTES);
+/**
+ * Adds --max-bytes to a command that reads a text or data file (`what`: "text file", "data file"). The default
+ * is shown once, as a size ("(default: 256 MiB)"), not also as commander's raw number.
+ */
+export function addMaxBytesOption(command: Command, what = "text file"): Command {
+  return command.addOption(new Option("--max-bytes <size>", `largest ${what} to read, e.g. 512M or 2G`)
+    .argParser(byteSize)
+    .default(DEFAULT_MAX_BYTES, formatBytes(DEFAULT_MAX_BYTES)));
 }
 
 /**

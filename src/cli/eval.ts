@@ -29,7 +29,7 @@ export function registerEval(program: Command): void {
     .argument("<text>", "a UTF-8 text file; for a task model, a .csv or .jsonl file with labels or targets", filePath)
     .option("--batch <lanes>", "the text is read in this many parallel lanes (each lane's first token has no context); task models: sequences per batch", positiveInt, EVAL_BATCH)
     .option("--steps <n>", "tokens per chunk (the state is carried across chunks); step-by-step forecast models: steps forecast from each window (default 1)", positiveInt, EVAL_STEPS);
-  addFieldOptions(addMaxBytesOption(addModelLoadOptions(command))).action(async (path: string, textPath: string, flags: EvalFlags, cmd: Command) => {
+  addFieldOptions(addMaxBytesOption(addModelLoadOptions(command), "text or data file")).action(async (path: string, textPath: string, flags: EvalFlags, cmd: Command) => {
     const given = (key: string) => cmd.getOptionValueSource(key) === "cli";
     const fieldFlags = ["text", "label", "tokens", "tags", "input", "target", "date", "features"].filter(given);
     if (await isTaskModelFile(path)) {

@@ -73,7 +73,7 @@ export function registerFit(program: Command): void {
     .option("--force", "replace an existing --out or checkpoint file (a --resume run may always replace its own)")
     .option("--dry-run", "read the data and build the model, then stop: nothing is trained or saved")
     .option("--quiet", "print only the final summary");
-  addMaxBytesOption(command).action(async (dataArg: string | undefined, flags: FitFlags, cmd: Command) => {
+  addMaxBytesOption(command, "data file").action(async (dataArg: string | undefined, flags: FitFlags, cmd: Command) => {
     const owned: Owned = { model: null, trainer: null };
     try {
       await fit(dataArg, flags, cmd, owned);

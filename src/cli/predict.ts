@@ -49,7 +49,7 @@ export function registerPredict(program: Command): void {
     .option("--steps <n>", "forecast: steps after the history (a direct model: its horizon; a step model: default 1)", positiveInt)
     .option("--batch-size <n>", "sequences per forward pass", positiveInt, 64)
     .option("--allow-non-finite", "load a model whose weights hold NaN or Infinity");
-  addFieldOptions(addMaxBytesOption(command)).action(async (modelPath: string, dataPath: string, flags: PredictFlags) => {
+  addFieldOptions(addMaxBytesOption(command, "data file")).action(async (modelPath: string, dataPath: string, flags: PredictFlags) => {
     const format = flags.format ?? (flags.out?.toLowerCase().endsWith(".csv") ? "csv" : "jsonl");
     if (flags.out !== undefined) await prepareOutput(flags.out, { what: "the predictions", force: flags.force ?? false, alternative: "choose another file with --out <path>" });
     await init();

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { argv } from "./argv-grammar.js";
-import { Fixtures } from "./cli-fixtures.js";
+import { Fixtures, TASK_DATA } from "./cli-fixtures.js";
 import { runMain, type Run } from "./run-main.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -68,7 +68,8 @@ test(`CLI fuzz: ${RUNS} seeded argument lists (seed ${SEED}) end in exit 0 or on
           fixtures.restore();
         }
         stats.cases++;
-        const command = ["train", "generate", "eval", "convert"].includes(args[0]) ? args[0] : "other";
+        const command = args[0] === "eval" && args.some((a) => a.startsWith("task-") || TASK_DATA.includes(a)) ? "eval (task)"
+          : ["train", "generate", "eval", "convert", "fit", "predict"].includes(args[0]) ? args[0] : "other";
         const key = `${command} ${r.code === 0 ? "exit 0" : "error"}`;
         const t = timeBy.get(key) ?? [0, 0];
         timeBy.set(key, [t[0] + 1, t[1] + r.ms]);

@@ -51,6 +51,19 @@ test("size limit: the message names the limit and --max-bytes; the flag raises i
   }
 });
 
+test("--help shows --max-bytes's default once, as a size, in every command that has it (and no option's default twice)", async () => {
+  for (const command of ["train", "fit", "predict", "eval"]) {
+    const help = ok(await runMain([command, "--help"]), `${command} --help`).stdout;
+    // an option's entry: from its "  --flag" line to the next one, wrapped lines joined
+    const entries = help.split(/\n(?=\s{2}-)/).map((e) => e.replace(/\s+/g, " ").trim());
+    const maxBytes = entries.find((e) => e.startsWith("--max-bytes <size>"));
+    assert.ok(maxBytes, `${command} has --max-bytes`);
+    assert.match(maxBytes!, /e\.g\. 512M or 2G \(default: 256 MiB\)$/, `${command}: ${maxBytes}`);
+    assert.not.match(help, /268435456/, `${command}: no raw byte count`);
+    for (const e of entries) assert.ok(e.split("(default:").length <= 2, `${command}: one default per option: ${e}`);
+  }
+});
+
 test("the default limit (256 MiB) refuses a larger file from its size alone, without reading it", async () => {
   const big = at("sparse.txt"); // a hole: no disk space, no read
   const fd = openSync(big, "w");

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init } from "../../src/index.js";
-import { loadTaskModel } from "../../src/tasks/node.js";
+import { encodeTaskSafetensors, loadTaskModel, type TaskModel } from "../../src/tasks/node.js";
 import { failsWith, ok, runMain } from "./run-main.js";
 
 await init();
@@ -176,6 +176,88 @@ test("forecast step by step: predict --steps forecasts recursively; eval --steps
   assert.ok(metric(all.stdout, "MAE") < 3, all.stdout);
 });
 
+/** Every number a task model computes for fixed inputs of its kind, as bytes: equal bytes, bit-identical predictions. */
+function predictionBytes(model: TaskModel): Buffer {
+  const parts: Float32Array[] = [];
+  switch (model.task) {
+    case "classify":
+      for (const c of model.vocab
+        ? model.classify(["a superb plot, a charming cast", "a dull script, an awful ending", "zzz"])
+        : model.classify([Float32Array.of(1, 2, 3, 4, 5, 6, 7), Float32Array.of(2, 1, 0, -1, -2), Float32Array.of(0.5)])) parts.push(c.probabilities);
+      break;
+    case "tag":
+      for (const t of model.tag([["the", "old", "dog", "sees", "a", "cat"], ["a", "zebra"]])) parts.push(t.probabilities);
+      break;
+    case "regress":
+      parts.push(...model.regress(model.model.outputKind === "sequence" ? [Float32Array.of(0.5, 0.5, 0.5), Float32Array.of(1, -1)] : [Float32Array.of(0.5, 0.1, 0.5, 0.9, -0.2, 0.5), Float32Array.of(-1, 0)]));
+      break;
+    case "forecast": {
+      const rows = readFileSync(data("daily.csv"), "utf8").trim().split("\n").slice(1, 41).map((l) => l.split(","));
+      const F = model.features!;
+      const values = Float32Array.from(rows.flatMap((r) => r.slice(1, 1 + F).map(Number)));
+      const history = { values, features: F, dates: rows.map((r) => r[0]) };
+      parts.push(model.forecast(history).values);
+      if (model.window!.output === "step") parts.push(model.forecast(history, { steps: 3 }).values);
+      break;
+    }
+  }
+  return Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+}
+
+/** The JSON header of a safetensors file: tensor names with dtype and shape, and __metadata__. */
+function safetensorsHeader(path: string): Record<string, { dtype: string; shape: number[] }> & { __metadata__: Record<string, string> } {
+  const bytes = readFileSync(path);
+  return JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8"));
+}
+
+test("convert: task models to safetensors (module-path names) and back, with bit-identical predictions; a checkpoint's model", async () => {
+  for (const name of ["reviews", "traces", "tags", "sums", "cumsum", "daily", "step"]) {
+    const original = await loadTaskModel(at(`${name}.wrnn`));
+    const expected = predictionBytes(original);
+    const c = ok(await runMain(["convert", at(`${name}.wrnn`), at(`${name}.rt.safetensors`)]), `${name} → safetensors`);
+    assert.match(c.stdout, new RegExp(`^wrote .*${name}\\.rt\\.safetensors: ${original.task}[ ,;].*; [\\d,]+ parameters\\n$`));
+    assert.is(c.stderr, "");
+    // the library's safetensors of the model, byte for byte: weights under module paths, metadata as it writes it
+    assert.ok(readFileSync(at(`${name}.rt.safetensors`)).equals(Buffer.from(encodeTaskSafetensors(original))), `${name}: encodeTaskSafetensors's bytes`);
+    const header = safetensorsHeader(at(`${name}.rt.safetensors`));
+    assert.equal(Object.keys(header).filter((k) => k !== "__metadata__").sort(), Object.keys(original.model.torchParams()).sort());
+    assert.equal(header.__metadata__.architecture, "sequential");
+    assert.equal(JSON.parse(header.__metadata__.task), original.infoJSON());
+    original.dispose();
+    ok(await runMain(["convert", at(`${name}.rt.safetensors`), at(`${name}.rt.wrnn`)]), `${name} → .wrnn`);
+    assert.ok(readFileSync(at(`${name}.rt.wrnn`)).equals(readFileSync(at(`${name}.wrnn`))), `${name}: the round trip gives the model file back, byte for byte`);
+    const back = await loadTaskModel(at(`${name}.rt.wrnn`));
+    assert.ok(predictionBytes(back).equals(expected), `${name}: bit-identical predictions after .wrnn → .safetensors → .wrnn`);
+    back.dispose();
+  }
+  const names = Object.keys(safetensorsHeader(at("reviews.rt.safetensors"))).filter((k) => k !== "__metadata__").sort();
+  assert.equal(names, ["embedding.weight", "fc.bias", "fc.weight", "rnn.bias_hh_l0", "rnn.bias_ih_l0", "rnn.weight_hh_l0", "rnn.weight_ih_l0"]);
+  assert.match(ok(await runMain(["convert", at("daily.wrnn"), at("daily.2.safetensors")]), "forecast").stdout, /: forecast of sales \(lookback 14, 7 steps at once; 2 columns per row\); GRU 16 → last pool → linear 7; [\d,]+ parameters\n$/);
+  assert.match(ok(await runMain(["convert", at("tags.wrnn"), at("tags.2.wrnn")]), "tag").stdout, /: tag, 4 tags: ADJ, DET, NOUN, VERB; embedding 32 \(vocabulary \d+\) → GRU 16 \(bidirectional\) → linear 4; /);
+  // a safetensors model works in predict and eval as it is
+  const p = ok(await runMain(["predict", at("reviews.rt.safetensors"), data("reviews.csv")]), "predict the safetensors");
+  assert.is(p.stdout, ok(await runMain(["predict", at("reviews.wrnn"), data("reviews.csv")]), "predict the model").stdout);
+  // a checkpoint's model (fit's checkpoint at the last epoch holds the saved model's weights), to either format
+  ok(await runMain(["convert", at("reviews.wrnn.ckpt"), at("from-ckpt.wrnn")]), "checkpoint → .wrnn");
+  assert.ok(readFileSync(at("from-ckpt.wrnn")).equals(readFileSync(at("reviews.wrnn"))), "the checkpoint's model is the model");
+  ok(await runMain(["convert", at("reviews.wrnn.ckpt"), at("from-ckpt.safetensors")]), "checkpoint → .safetensors");
+  assert.ok(readFileSync(at("from-ckpt.safetensors")).equals(readFileSync(at("reviews.rt.safetensors"))));
+  // --force, and the language-model flags, as for language models
+  failsWith(await runMain(["convert", at("reviews.wrnn"), at("from-ckpt.wrnn")]), /from-ckpt\.wrnn already exists: pass --force to replace it, or give another <out> path/, "no overwrite");
+  ok(await runMain(["convert", at("traces.wrnn"), at("from-ckpt.wrnn"), "--force"]), "--force replaces it");
+  assert.ok(readFileSync(at("from-ckpt.wrnn")).equals(readFileSync(at("traces.wrnn"))));
+  failsWith(await runMain(["convert", at("reviews.wrnn"), at("v.safetensors"), "--cell-variant", "reset-before"]), /--cell-variant is for language models; .*reviews\.wrnn is a task model/, "an LM flag");
+  failsWith(await runMain(["convert", at("reviews.rt.safetensors"), at("v.wrnn"), "--vocab", data("reviews.csv")]), /--vocab is for language models; .*reviews\.rt\.safetensors is a task model/, "--vocab");
+  const damaged = readFileSync(at("reviews.rt.safetensors"));
+  damaged[damaged.length - 3] ^= 0x7f; // the last weight's high byte: NaN or a huge value
+  writeFileSync(at("damaged.safetensors"), damaged);
+  const d = await runMain(["convert", at("damaged.safetensors"), at("v.wrnn")]);
+  if (d.code !== 0) failsWith(d, /damaged\.safetensors/, "a damaged weight");
+  writeFileSync(at("cut.safetensors"), damaged.subarray(0, damaged.length - 10));
+  failsWith(await runMain(["convert", at("cut.safetensors"), at("v2.wrnn")]), /cut\.safetensors/, "a truncated safetensors file");
+  assert.not.ok(existsSync(at("v2.wrnn")), "nothing written");
+});
+
 test("resume: 1 epoch + a resumed epoch give the model file, byte for byte, of 2 epochs (dropout, early stopping, class weights)", async () => {
   const args = [data("reviews.csv"), "--task", "classify", ...SMALL, "--layers", "2", "--dropout", "0.3", "--early-stopping", "5", "--monitor", "macro-f1", "--class-weights", "balanced"];
   ok(await runMain(["fit", ...args, "--epochs", "2", "--out", at("straight.wrnn")]), "2 epochs");
@@ -231,7 +313,7 @@ test("a .safetensors --out: predict and eval recognise the task model; eval of a
   ok(await runMain(["fit", data("traces.jsonl"), "--task", "classify", "--text", "trace", "--hidden", "8", "--epochs", "1", "--quiet", "--out", at("kind.wrnn")]), "fit");
   failsWith(await runMain(["train", "--resume", at("kind.wrnn.ckpt"), "--epochs", "2"]), /kind\.wrnn\.ckpt holds a task model \(wasm-rnn fit's\), not a checkpoint of wasm-rnn train; .* wasm-rnn fit --resume/, "train --resume with a fit checkpoint");
   failsWith(await runMain(["generate", at("kind.wrnn")]), /kind\.wrnn is a classify task model \(a Sequential\), not a language model: .*wasm-rnn predict/, "generate with a task model");
-  failsWith(await runMain(["convert", at("kind.wrnn"), at("kind.safetensors")]), /kind\.wrnn is a classify task model/, "convert with a task model");
+  assert.match(ok(await runMain(["convert", at("kind.wrnn"), at("kind.safetensors")]), "convert a task model").stdout, /^wrote .*kind\.safetensors: classify, 2 labels: down, up; GRU 8 → mean pool → linear 2; [\d,]+ parameters\n$/);
 });
 
 test("errors: one line naming the file, the line and the field", async () => {

@@ -15,7 +15,8 @@ export {
 export { columnSums, fillRowsWithBias } from "./bptt";
 export { swapAxes01, copyBlock, addInPlace, zeroPadded, mulInPlace } from "./rows";
 export { rngNext, rngSeed, rngFloat, rngUniform, rngNormal, dropoutMask } from "./rng";
-export { softmaxCrossEntropy, softmaxRow } from "./loss";
+export { softmaxCrossEntropy, softmaxRow, crossEntropyRows, squaredError, huberLoss } from "./loss";
+export { poolLast, poolLastBackward, poolMean, poolMeanBackward, poolMax, poolMaxBackward } from "./pool";
 export { gatherRows, oneHotRows, scatterAddRows, findBadId } from "./embedding";
 export { sumSquares, scaleInPlace, sgdStep, adamStep, allFinite } from "./optim";
 

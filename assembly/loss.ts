@@ -74,3 +74,72 @@ export function softmaxRow(logits: usize, probs: usize, V: i32, invTemp: f32): v
   const m = rowMax(logits, V);
   scaleRow(probs, V, <f32>(1.0 / expShifted(logits, probs, V, m, invTemp)));
 }
+
+/**
+ * Classification cross-entropy over rows whose target is not `ignore`: returns Σ w[t_r]·(logsumexp(x_r) −
+ * x_r[t_r]) in f64 and, when dlogits ≠ 0, writes dlogits_r = w[t_r]·(softmax(x_r) − onehot(t_r))·scale, and 0
+ * on ignored rows. weights: f32 [C] class weights, or 0 for all 1 (scale = 1/Σ w for PyTorch's weighted mean).
+ * Targets other than `ignore` must lie in [0, C) (the caller checks).
+ */
+export function crossEntropyRows(
+  logits: usize, targets: usize, rows: i32, C: i32, ld_: i32, weights: usize, ignore: i32, dlogits: usize, scale: f32,
+): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const target = load<i32>(targets + (<usize>r << 2));
+    const d = dlogits ? row(dlogits, r, ld_) : 0;
+    if (target == ignore) {
+      if (d) memory.fill(d, 0, <usize>C << 2);
+      continue;
+    }
+    const x = row(logits, r, ld_);
+    const w: f32 = weights ? load<f32>(weights + (<usize>target << 2)) : 1;
+    const m = rowMax(x, C);
+    const picked = load<f32>(x + (<usize>target << 2));
+    const sum = expShifted(x, d, C, m, 1);
+    total += <f64>w * (Math.log(sum) + <f64>m - <f64>picked);
+    if (d) {
+      scaleRow(d, C, <f32>(<f64>(w * scale) / sum));
+      store<f32>(d + (<usize>target << 2), load<f32>(d + (<usize>target << 2)) - w * scale);
+    }
+  }
+  return total;
+}
+
+/**
+ * Squared error over the rows of pred (stride ldp) and target (contiguous), rows × cols, on rows where mask
+ * (Int32 [rows], 0 = skip; or mask = 0 for all): returns Σ (p − t)² in f64; dpred = 2(p − t)·scale there, 0
+ * on skipped rows.
+ */
+export function squaredError(pred: usize, target: usize, rows: i32, cols: i32, ldp: i32, mask: usize, dpred: usize, scale: f32): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const on = mask == 0 || load<i32>(mask + (<usize>r << 2)) != 0;
+    const p = row(pred, r, ldp), t = row(target, r, cols), d = dpred ? row(dpred, r, ldp) : 0;
+    for (let j = 0; j < cols; j++) {
+      const diff = load<f32>(p + (<usize>j << 2)) - load<f32>(t + (<usize>j << 2));
+      if (on) total += <f64>diff * <f64>diff;
+      if (d) store<f32>(d + (<usize>j << 2), on ? 2 * diff * scale : 0);
+    }
+  }
+  return total;
+}
+
+/**
+ * Huber loss (PyTorch's HuberLoss with `delta`): per element 0.5·d² when |d| ≤ δ, else δ·(|d| − δ/2); returns
+ * the sum over unmasked rows (f64); dpred = (d, or δ·sign d beyond δ)·scale there, 0 on skipped rows.
+ */
+export function huberLoss(pred: usize, target: usize, rows: i32, cols: i32, ldp: i32, mask: usize, delta: f32, dpred: usize, scale: f32): f64 {
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const on = mask == 0 || load<i32>(mask + (<usize>r << 2)) != 0;
+    const p = row(pred, r, ldp), t = row(target, r, cols), d = dpred ? row(dpred, r, ldp) : 0;
+    for (let j = 0; j < cols; j++) {
+      const diff = load<f32>(p + (<usize>j << 2)) - load<f32>(t + (<usize>j << 2));
+      const a = abs(diff);
+      if (on) total += a <= delta ? 0.5 * <f64>diff * <f64>diff : <f64>delta * (<f64>a - 0.5 * <f64>delta);
+      if (d) store<f32>(d + (<usize>j << 2), on ? (a <= delta ? diff : (diff > 0 ? delta : -delta)) * scale : 0);
+    }
+  }
+  return total;
+}

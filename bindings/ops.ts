@@ -152,6 +152,53 @@ export class Ops {
     this.k.softmaxRow(o.logits.ptr, o.probs.ptr, o.logits.cols, 1 / o.temperature);
   }
 
+  /**
+   * Σ w[t]·(−log softmax(logits)[t]) over rows whose target is not `ignore`; dlogits ← w[t]·(softmax − onehot)·scale
+   * (0 on ignored rows) when given. weights: [1, C] class weights or null.
+   */
+  crossEntropy(o: { logits: Mat; targets: IntVec; weights: Mat | null; ignore: number; dlogits: Mat | null; scale: number }): number {
+    return this.k.crossEntropyRows(o.logits.ptr, o.targets.ptr, o.logits.rows, o.logits.cols, o.logits.ld, addr(o.weights), o.ignore, addr(o.dlogits), o.scale);
+  }
+
+  /** Σ (pred − target)² over rows where mask ≠ 0 (null: all); dpred ← 2(pred − target)·scale there, 0 elsewhere. */
+  squaredError(o: { pred: Mat; target: Mat; mask: IntVec | null; dpred: Mat | null; scale: number }): number {
+    return this.k.squaredError(o.pred.ptr, o.target.ptr, o.pred.rows, o.pred.cols, o.pred.ld, addr(o.mask), addr(o.dpred), o.scale);
+  }
+
+  /** PyTorch's HuberLoss sum over rows where mask ≠ 0; dpred ← its gradient·scale there, 0 elsewhere. */
+  huber(o: { pred: Mat; target: Mat; mask: IntVec | null; delta: number; dpred: Mat | null; scale: number }): number {
+    return this.k.huberLoss(o.pred.ptr, o.target.ptr, o.pred.rows, o.pred.cols, o.pred.ld, addr(o.mask), o.delta, addr(o.dpred), o.scale);
+  }
+
+  // --------------------------------------------------------------------------------- pooling ----
+  // y [T·B, F] time-major → out [B, F] over each sequence's valid steps (lens null: all T).
+
+  /** The last valid step (bidirectional, D = 2: the reverse half at step 0). */
+  poolLast(o: { y: Mat; out: Mat; T: number; B: number; D: number; lens: Lengths }): void {
+    this.k.poolLast(o.y.ptr, o.T, o.B, o.y.cols / o.D, o.D, addr(o.lens), o.out.ptr);
+  }
+
+  poolLastBackward(o: { dOut: Mat; dy: Mat; T: number; B: number; D: number; lens: Lengths }): void {
+    this.k.poolLastBackward(o.dOut.ptr, o.T, o.B, o.dy.cols / o.D, o.D, addr(o.lens), o.dy.ptr);
+  }
+
+  poolMean(o: { y: Mat; out: Mat; T: number; B: number; lens: Lengths }): void {
+    this.k.poolMean(o.y.ptr, o.T, o.B, o.y.cols, addr(o.lens), o.out.ptr);
+  }
+
+  poolMeanBackward(o: { dOut: Mat; dy: Mat; T: number; B: number; lens: Lengths }): void {
+    this.k.poolMeanBackward(o.dOut.ptr, o.T, o.B, o.dy.cols, addr(o.lens), o.dy.ptr);
+  }
+
+  /** The element-wise maximum; argmax [B·F] records the step each came from. */
+  poolMax(o: { y: Mat; out: Mat; argmax: IntVec; T: number; B: number; lens: Lengths }): void {
+    this.k.poolMax(o.y.ptr, o.T, o.B, o.y.cols, addr(o.lens), o.out.ptr, o.argmax.ptr);
+  }
+
+  poolMaxBackward(o: { dOut: Mat; dy: Mat; argmax: IntVec; T: number; B: number }): void {
+    this.k.poolMaxBackward(o.dOut.ptr, o.T, o.B, o.dy.cols, o.argmax.ptr, o.dy.ptr);
+  }
+
   // ----------------------------------------------------------------------------- embedding ----
 
   /** out[i] ← table[ids[i]]. */
@@ -252,6 +299,10 @@ export class Ops {
 
   writeInts(v: IntVec, values: ArrayLike<number>): void {
     this.heap.i32(v.ptr, v.length).set(values);
+  }
+
+  readInts(v: IntVec): Int32Array {
+    return this.heap.i32(v.ptr, v.length).slice();
   }
 
   readWords(m: Mat): Uint32Array {

@@ -3,11 +3,17 @@
 
 import { F32Buffer, matOf, type Mat, type Runtime } from "../bindings/index.js";
 import { describe } from "./errors.js";
+import { runtime } from "./init.js";
 
 export class Random {
   /** The 128-bit state: 4 u32 words in linear memory. */
   private readonly buffer: F32Buffer;
   private readonly state: Mat;
+
+  /** A generator for your own use (e.g. shuffling with makeTaskBatches); dispose() it when done. Needs init(). */
+  static create(seed: number): Random {
+    return new Random(runtime(), seed);
+  }
 
   constructor(private readonly rt: Runtime, seed: number) {
     if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {

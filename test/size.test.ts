@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const BROWSER_ENTRY = join(ROOT, "dist/src/index.js");
+const TASKS_ENTRY = join(ROOT, "dist/src/tasks/index.js");
 const WASM_BUDGET = 64 * 1024;
 const ENTRY_BUDGET_GZIP = 100 * 1024;
 
@@ -59,20 +60,35 @@ test("each release .wasm is at most 64 KB", () => {
   }
 });
 
-test("the browser entry (JS + the wasm it loads) is at most 100 KB gzip, with no bare or Node imports", () => {
-  const { scripts, wasm } = browserGraph(BROWSER_ENTRY);
+/** The gzip size of an entry's module graph plus the largest wasm it loads; checks it imports nothing bare or Node. */
+function entrySize(entry: string, what: string): number {
+  const { scripts, wasm } = browserGraph(entry);
   for (const file of scripts) {
     const text = readFileSync(file, "utf8");
     assert.not.match(text, /from\s*["']node:/, `${file} imports a Node built-in statically`);
   }
   const jsRaw = scripts.reduce((n, f) => n + readFileSync(f).length, 0);
   const jsGzip = scripts.reduce((n, f) => n + gzipBytes(readFileSync(f)), 0);
-  assert.ok(wasm.some((f) => f.endsWith("rnn.simd.wasm")), "the entry references build/rnn.simd.wasm");
+  assert.ok(wasm.some((f) => f.endsWith("rnn.simd.wasm")), `${what} references build/rnn.simd.wasm`);
   // a page loads one build: budget against the largest
   const largestWasm = Math.max(...wasm.map((f) => gzipBytes(readFileSync(f))));
   const total = jsGzip + largestWasm;
-  console.log(`  browser entry: ${scripts.length} JS modules ${kb(jsRaw)} (gzip ${kb(jsGzip)}) + largest wasm gzip ${kb(largestWasm)} = ${kb(total)} gzip`);
+  console.log(`  ${what}: ${scripts.length} JS modules ${kb(jsRaw)} (gzip ${kb(jsGzip)}) + largest wasm gzip ${kb(largestWasm)} = ${kb(total)} gzip`);
+  return total;
+}
+
+test("the browser entry (JS + the wasm it loads) is at most 100 KB gzip, with no bare or Node imports", () => {
+  const total = entrySize(BROWSER_ENTRY, "browser entry");
   assert.ok(total <= ENTRY_BUDGET_GZIP, `the browser entry is ${kb(total)} gzip, over the 100 KB budget`);
+});
+
+test("the tasks entry, with what it loads of the main one, is at most 100 KB gzip; both together are printed", () => {
+  const total = entrySize(TASKS_ENTRY, "tasks entry (all it loads)");
+  assert.ok(total <= ENTRY_BUDGET_GZIP, `the tasks entry is ${kb(total)} gzip, over the 100 KB budget`);
+  const main = browserGraph(BROWSER_ENTRY), tasks = browserGraph(TASKS_ENTRY);
+  const scripts = new Set([...main.scripts, ...tasks.scripts]);
+  const both = [...scripts].reduce((n, f) => n + gzipBytes(readFileSync(f)), 0) + gzipBytes(readFileSync(join(ROOT, "build/rnn.simd.wasm")));
+  console.log(`  both entries on one page: ${scripts.size} JS modules + one wasm = ${kb(both)} gzip`);
 });
 
 test.run();

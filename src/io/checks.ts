@@ -1,11 +1,9 @@
 // What a decoder verifies before it builds anything: the configuration against the tensors actually in the
 // file (so a header cannot make us allocate more than the file holds), finite weights, optimizer state that
 // fits the model, and JSON that later code can walk without running out of stack. Every failure is one
-// sentence naming the file (`source`).
+// sentence naming the file (`source`). The language models' configuration checks are in lm-checks.ts.
 
-import { formatBytes } from "../../bindings/index.js";
 import { shapeText } from "../errors.js";
-import { languageModelShapes, resolveLanguageModelConfig, type LanguageModelConfig } from "../lm/config.js";
 import { resolveOptimizerOptions, type ResolvedOptimizerOptions } from "../train/optimizers.js";
 
 export { checkJsonDepth, MAX_JSON_DEPTH } from "./json.js";
@@ -24,22 +22,13 @@ export function checkFiniteTensors(tensors: Record<string, Float32Array>, source
 }
 
 /**
- * Resolves a stored configuration and checks that `shapes` (the file's tensors) are exactly the parameters it
- * implies: same names, same shapes. Only then may a model be built: its size is then the file's.
+ * The file's tensors (`shapes`) must be exactly the `expected` parameters: same names, same shapes. `claim`
+ * says what the configuration implies, for the message.
  */
-export function checkModelTensors(config: unknown, shapes: Record<string, number[]>, source: string): LanguageModelConfig {
-  let resolved: LanguageModelConfig;
-  try {
-    resolved = resolveLanguageModelConfig(config);
-  } catch (e) {
-    throw new Error(`${source} has an invalid model configuration: ${(e as Error).message}`, { cause: e });
-  }
-  const expected = languageModelShapes(resolved);
+export function checkTensorShapes(expected: Record<string, number[]>, shapes: Record<string, number[]>, source: string, claim: string): void {
   const names = Object.keys(expected);
   const missing = names.filter((n) => !Object.hasOwn(shapes, n));
   const extra = Object.keys(shapes).filter((n) => !Object.hasOwn(expected, n));
-  const parameters = names.reduce((n, name) => n + count(expected[name]), 0);
-  const claim = `its configuration (vocabSize ${resolved.vocabSize}, hiddenSize ${resolved.hiddenSize}, numLayers ${resolved.numLayers}) implies ${parameters.toLocaleString("en-US")} parameters (${formatBytes(parameters * 4)})`;
   if (missing.length > 0) throw new Error(`${source} does not match its configuration: ${claim}, but tensor ${quoteList(missing)} ${missing.length === 1 ? "is" : "are"} missing`);
   if (extra.length > 0) throw new Error(`${source} does not match its configuration: unexpected tensor ${quoteList(extra)} (expected: ${names.join(", ")})`);
   for (const name of names) {
@@ -47,28 +36,17 @@ export function checkModelTensors(config: unknown, shapes: Record<string, number
       throw new Error(`${source} does not match its configuration: ${claim}, so "${name}" must have shape ${shapeText(expected[name])}, but the file's has ${shapeText(shapes[name])}`);
     }
   }
-  return resolved;
-}
-
-/** Parameter counts per optimizer group ("embedding", "rnn", "fc"), in the model's order. */
-export function groupSizes(config: LanguageModelConfig): Map<string, number> {
-  const sizes = new Map<string, number>();
-  for (const [name, shape] of Object.entries(languageModelShapes(config))) {
-    const group = name.slice(0, name.indexOf("."));
-    sizes.set(group, (sizes.get(group) ?? 0) + count(shape));
-  }
-  return sizes;
 }
 
 /**
- * Optimizer state ("<group>.first" / "<group>.second") must fit the model: each tensor names a group and has
+ * Optimizer state ("<group>.first" / "<group>.second") must fit the model (`sizes`: parameters per group, in
+ * the model's order): each tensor names a group and has
  * its size, and the set is what the optimizer needs (`options` when the checkpoint records them; else the
  * same set for every group). Returns the resolved options when recorded.
  */
 export function checkOptimizerState(
-  state: Record<string, Float32Array>, options: unknown, config: LanguageModelConfig, source: string,
+  state: Record<string, Float32Array>, options: unknown, sizes: Map<string, number>, source: string,
 ): ResolvedOptimizerOptions | undefined {
-  const sizes = groupSizes(config);
   for (const [name, data] of Object.entries(state)) {
     const [group, which, ...rest] = name.split(".");
     if (rest.length > 0 || !sizes.has(group) || (which !== "first" && which !== "second")) {
@@ -102,10 +80,6 @@ export function checkOptimizerState(
     }
   }
   return resolved;
-}
-
-function count(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function quoteList(names: string[]): string {

@@ -5,7 +5,7 @@
 //   0       8  magic "WASMRNN\0"
 //   8       4  u32 format version
 //   12      4  u32 header byte length H
-//   16      H  UTF-8 JSON header: { kind, createdBy, config, vocab, training?, dataBytes,
+//   16      H  UTF-8 JSON header: { kind, createdBy, config, vocab, task?, training?, dataBytes,
 //                                   tensors: [{ name, shape, offset, length }] }
 //           …  zero padding to a multiple of 16; the data section starts there (call it D)
 //   D       …  tensor data, f32 little-endian; `offset` / `length` are bytes relative to D, each offset
@@ -27,6 +27,8 @@ export interface ModelFile {
   vocab: Record<string, unknown> | null;
   tensors: Record<string, Float32Array>;
   shapes: Record<string, number[]>;
+  /** A task model's information besides the weights (labels, normalizer, window, …); absent for language models. */
+  task?: Record<string, unknown>;
   training?: Record<string, unknown>;
 }
 
@@ -54,6 +56,7 @@ export async function encodeModelFile(file: ModelFile): Promise<Uint8Array> {
   }
   checkJson("encodeModelFile: config", checkObject("encodeModelFile: config", f.config, "an object"));
   if (f.vocab !== null) checkJson("encodeModelFile: vocab", checkObject("encodeModelFile: vocab", f.vocab, "an object or null"));
+  if (f.task !== undefined) checkJson("encodeModelFile: task", checkObject("encodeModelFile: task", f.task, "an object"));
   if (f.training !== undefined) checkJson("encodeModelFile: training", checkObject("encodeModelFile: training", f.training, "an object"));
   const tensors = checkObject("encodeModelFile: tensors", f.tensors, "an object of Float32Array by name");
   const shapes = checkObject("encodeModelFile: shapes", f.shapes, "an object of shapes by name");
@@ -79,6 +82,7 @@ export async function encodeModelFile(file: ModelFile): Promise<Uint8Array> {
   }
 
   const header: Record<string, unknown> = { kind: f.kind, createdBy: "wasm-rnn", config: f.config, vocab: f.vocab };
+  if (f.task !== undefined) header.task = f.task;
   if (f.training !== undefined) header.training = f.training;
   header.dataBytes = dataBytes;
   header.tensors = table;
@@ -129,10 +133,11 @@ export async function decodeModelFile(bytes: Uint8Array, source?: string): Promi
   }
   if (!isPlainObject(header)) throw corrupt(`it is ${describe(header)}, not a JSON object`);
   checkJsonDepth(header, corrupt);
-  const { kind, config, vocab, training, dataBytes, tensors } = header;
+  const { kind, config, vocab, task, training, dataBytes, tensors } = header;
   if (kind !== "model" && kind !== "checkpoint") throw corrupt(`"kind" must be "model" or "checkpoint", got ${describe(kind)}`);
   if (!isPlainObject(config)) throw corrupt(`"config" must be an object, got ${describe(config)}`);
   if (vocab !== null && !isPlainObject(vocab)) throw corrupt(`"vocab" must be an object or null, got ${describe(vocab)}`);
+  if (task !== undefined && !isPlainObject(task)) throw corrupt(`"task" must be an object, got ${describe(task)}`);
   if (training !== undefined && !isPlainObject(training)) throw corrupt(`"training" must be an object, got ${describe(training)}`);
   if (!Number.isSafeInteger(dataBytes) || (dataBytes as number) < 0) {
     throw corrupt(`"dataBytes" must be a non-negative integer, got ${describe(dataBytes)}`);
@@ -155,6 +160,7 @@ export async function decodeModelFile(bytes: Uint8Array, source?: string): Promi
     setOwn(out.tensors, e.name, readFloat32LE(bytes, dataStart + e.offset, e.length / 4));
     setOwn(out.shapes, e.name, e.shape);
   }
+  if (task !== undefined) out.task = task;
   if (training !== undefined) out.training = training;
   return out;
 }

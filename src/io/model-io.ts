@@ -7,7 +7,8 @@ import { configOptions, type LanguageModelConfig, type LanguageModelOptions } fr
 import { Vocabulary } from "../text/vocab.js";
 import type { Trainer, TrainerState } from "../train/trainer.js";
 import { checkKnownKeys, checkObject, describe } from "../errors.js";
-import { checkFiniteTensors, checkJsonDepth, checkModelTensors, checkOptimizerState } from "./checks.js";
+import { checkFiniteTensors, checkJsonDepth, checkOptimizerState } from "./checks.js";
+import { checkModelTensors, groupSizes } from "./lm-checks.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
 
@@ -44,6 +45,7 @@ export async function decodeModel(bytes: Uint8Array, source = "the model data", 
   const allowNonFinite = checkDecodeOptions("decodeModel", options);
   if (looksLikeSafetensors(bytes) && !looksLikeModelFile(bytes)) return decodeSafetensorsModel(bytes, source, { allowNonFinite });
   const file = await decodeModelFile(bytes, source);
+  refuseTaskModel(file, source);
   const weights = Object.fromEntries(Object.entries(file.tensors).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
   const shapes = Object.fromEntries(Object.entries(file.shapes).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
   const config = checkModelTensors(file.config, shapes, source);
@@ -72,6 +74,7 @@ export async function encodeCheckpoint(lm: LanguageModel, vocab: Vocabulary | nu
 export async function decodeCheckpoint(bytes: Uint8Array, source = "the checkpoint", options: DecodeOptions = {}): Promise<Checkpoint> {
   const allowNonFinite = checkDecodeOptions("decodeCheckpoint", options);
   const file = await decodeModelFile(bytes, source);
+  refuseTaskModel(file, source);
   if (file.kind !== "checkpoint" || !file.training) throw new Error(`${source} is a model file, not a checkpoint: it has no training state to resume from`);
   const weights: Record<string, Float32Array> = {}, shapes: Record<string, number[]> = {}, optimizer: Record<string, Float32Array> = {};
   for (const [name, data] of Object.entries(file.tensors)) {
@@ -85,7 +88,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, source = "the checkpoi
   const config = checkModelTensors(file.config, shapes, source);
   const vocab = buildVocab(file.vocab, config, source);
   const t = file.training as Record<string, unknown>;
-  const optimizerOptions = checkOptimizerState(optimizer, t.optimizerOptions, config, source);
+  const optimizerOptions = checkOptimizerState(optimizer, t.optimizerOptions, groupSizes(config), source);
   checkFiniteTensors(weights, source, allowNonFinite);
   checkFiniteTensors(optimizer, source, allowNonFinite, "optimizer state");
   const ints = (key: string) => {
@@ -131,6 +134,7 @@ export function decodeSafetensorsModel(
   overrides: { config?: Partial<LanguageModelOptions>; vocab?: Vocabulary; allowNonFinite?: boolean } = {},
 ): TextModel {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
+  if (metadata.architecture === "sequential") throw new Error(`${source} holds a task model (a Sequential), not a language model: load it with decodeTaskSafetensors from "wasm-rnn/tasks"`);
   const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
   const parse = (key: string): unknown => {
     let value: unknown;
@@ -183,6 +187,14 @@ export function inferConfig(shapes: Record<string, number[]>, source = "the weig
 }
 
 // ---------------------------------------------------------------------------------------- internals ----
+
+/** A task model's file (task-io.ts) gets a sentence that says where to load it, not a configuration error. */
+function refuseTaskModel(file: ModelFile, source: string): void {
+  if (file.task !== undefined) {
+    const task = typeof file.task.task === "string" ? `${file.task.task} ` : "";
+    throw new Error(`${source} is a ${task}task model (a Sequential), not a language model: load it with loadTaskModel / decodeTaskModel from "wasm-rnn/tasks" (CLI: wasm-rnn predict)`);
+  }
+}
 
 function modelFile(lm: LanguageModel, vocab: Vocabulary | null, kind: ModelFile["kind"]): ModelFile {
   return { kind, config: { ...lm.options() }, vocab: vocab ? { ...vocab.toJSON() } : null, tensors: lm.torchParams(), shapes: lm.parameterShapes() };

@@ -22,8 +22,8 @@ export class Linear implements Module<Mat, LinearActivations, LinearGrads> {
   private readonly packs: { wT: Packed; wTdot: Packed; w: Packed };
 
   /** Allocates (call inside a heap scope). */
-  constructor(private readonly rt: Runtime, readonly path: string, readonly inFeatures: number, readonly outFeatures: number) {
-    this.params = new ParameterBlock(rt, path, [["weight", [outFeatures, inFeatures]], ["bias", [outFeatures]]]);
+  constructor(private readonly rt: Runtime, readonly path: string, readonly inFeatures: number, readonly outFeatures: number, readonly bias = true) {
+    this.params = new ParameterBlock(rt, path, bias ? [["weight", [outFeatures, inFeatures]], ["bias", [outFeatures]]] : [["weight", [outFeatures, inFeatures]]]);
     this.packs = {
       wT: rt.ops.packed(inFeatures, outFeatures, "panel"),
       wTdot: rt.ops.packed(inFeatures, outFeatures, "dot"),
@@ -64,7 +64,7 @@ export class Linear implements Module<Mat, LinearActivations, LinearGrads> {
   forward(x: Mat, acts: LinearActivations): Mat {
     const ops = this.rt.ops, y = acts.y;
     this.ensurePacked();
-    ops.fillRowsWithBias({ P: y, b1: this.params.value("bias"), b2: null });
+    ops.fillRowsWithBias({ P: y, b1: this.bias ? this.params.value("bias") : null, b2: null });
     ops.matmul({ C: y, A: x, B: x.rows === 1 ? this.packs.wTdot : this.packs.wT, accumulate: true });
     acts.x = x;
     return y;
@@ -76,7 +76,7 @@ export class Linear implements Module<Mat, LinearActivations, LinearGrads> {
     if (!x) throw new Error(`${this.path || "Linear"}.backward: no forward pass to differentiate`);
     ops.pack({ B: x, into: grads.xPacked });
     ops.gemm({ C: this.params.grad("weight"), A: dy.t(), B: grads.xPacked, accumulate: false });
-    ops.columnSums({ A: dy, out: this.params.grad("bias"), accumulate: false });
+    if (this.bias) ops.columnSums({ A: dy, out: this.params.grad("bias"), accumulate: false });
     ops.gemm({ C: grads.dx, A: dy, B: this.packs.w, accumulate: false });
     return grads.dx;
   }

@@ -37,8 +37,8 @@ export interface Module<In extends Mat | IntVec = Mat, Acts = unknown, Grads = u
   declare(plan: PlanBuilder, T: number, B: number): Acts;
   /** Declares the scratch of a backward pass over T × B. */
   declareGrads(plan: PlanBuilder, T: number, B: number): Grads;
-  /** Computes the output (a view into `acts`) from the input rows. */
-  forward(input: In, acts: Acts): Mat;
+  /** Computes the output (a view into `acts`) from the input rows (`pass`: each sequence's length, if any). */
+  forward(input: In, acts: Acts, pass?: Pass): Mat;
   /**
    * From ∂L/∂output (rows of the output's shape), fills the parameters' gradients (overwriting them) and
    * returns ∂L/∂input (a view into `grads` or `acts`), or null when the input has none (token ids).
@@ -46,6 +46,11 @@ export interface Module<In extends Mat | IntVec = Mat, Acts = unknown, Grads = u
   backward(dOutput: Mat, acts: Acts, grads: Grads): Mat | null;
   /** Gives back the module's memory; it cannot be used afterwards. */
   dispose(): void;
+}
+
+/** What a forward pass may need beyond its input: the length of each sequence [B] (null: all T steps). */
+export interface Pass {
+  lens: IntVec | null;
 }
 
 /** A parameter's full name, shape and place in its group's buffers (floats). */

@@ -10,7 +10,7 @@
 import type { IntVec, Mat, Packed, PlanBuilder, Runtime } from "../../bindings/index.js";
 import { Random } from "../random.js";
 import { Dropout, type DropoutActivations } from "./dropout.js";
-import { ParameterBlock, type Module, type Parameter, type ParameterGroup } from "./module.js";
+import { ParameterBlock, type Module, type Parameter, type ParameterGroup, type Pass } from "./module.js";
 import { ParamLayout, type DirectionParams } from "./recurrent-params.js";
 import type { LayerConfig } from "./recurrent-config.js";
 import type { Cell, DirectionRun, PackSpec } from "./cells/cell.js";
@@ -75,12 +75,10 @@ export interface RecurrentGradBuffers {
 }
 
 /** Initial states and lengths of a pass (all optional). */
-export interface RecurrentInputs {
+export interface RecurrentInputs extends Pass {
   /** [L·D·B, H]. */
-  h0: Mat | null;
-  c0: Mat | null;
-  /** Length of each sequence [B] (null: all T). */
-  lens: IntVec | null;
+  h0?: Mat | null;
+  c0?: Mat | null;
 }
 
 export interface RecurrentGradInputs {
@@ -238,7 +236,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
     this.assertAlive("forward");
     this.lastActs = null;
     const c = this.config, ops = this.rt.ops, { T, B } = acts, D = this.layout.D;
-    const { h0, c0, lens } = inputs;
+    const h0 = inputs.h0 ?? null, c0 = inputs.c0 ?? null, lens = inputs.lens;
     if (lens) ops.zeroPadded({ x, T, B, lens });
     const runs = this.runs(acts, null, "forward");
     for (let l = 0; l < c.numLayers; l++) {

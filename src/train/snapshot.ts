@@ -43,6 +43,27 @@ export class Snapshot {
     });
   }
 
+  /** Puts back the copy take() made, whatever changed the buffers since (early stopping's best weights). */
+  restoreTaken(): void {
+    if (!this.taken) throw new Error("Snapshot.restoreTaken: nothing was taken");
+    this.buffers.forEach((b, i) => {
+      this.rt.ops.copy({ src: whole(this.copies[i]), dst: whole(b) });
+      b.markChanged();
+    });
+  }
+
+  /** The copies as arrays, in the order of the buffers (for checkpoints). */
+  read(): Float32Array[] {
+    return this.copies.map((c) => c.copyOut());
+  }
+
+  /** Fills the copies from arrays read() returned, as if take() had made them. */
+  write(values: readonly Float32Array[]): void {
+    values.forEach((v, i) => this.copies[i].write(v));
+    this.taken = true;
+    this.versions = null;
+  }
+
   /** Forgets the copy (after the buffers were replaced from elsewhere, e.g. a restored checkpoint). */
   drop(): void {
     this.taken = false;

@@ -2,17 +2,17 @@
 // backpropagation through time (truncated at each batch, the state carried and detached between sequential
 // batches), gradient clipping, an optimizer step in wasm, and a learning-rate schedule.
 
-import { matOf } from "../../bindings/index.js";
-import { checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
+import { checkPositiveInt, describe } from "../errors.js";
 import { LanguageModel } from "../lm/model.js";
 import { CarriedState } from "../lm/state.js";
 import { Random } from "../random.js";
 import { runtime } from "../init.js";
 import { planBatches, type Partition } from "../text/batches.js";
-import { Optimizer, resolveOptimizerOptions, type OptimizerOptions, type ResolvedOptimizerOptions } from "./optimizers.js";
-import { clipGradientNorm, gradientNorm } from "./clip.js";
-import { checkSchedule, learningRate, type Schedule } from "./schedule.js";
-import { Snapshot } from "./snapshot.js";
+import type { Optimizer, OptimizerOptions, ResolvedOptimizerOptions } from "./optimizers.js";
+import { checkSchedule, type Schedule } from "./schedule.js";
+import { Updater, checkClip, type TrainerChanges } from "./updater.js";
+
+export type { TrainerChanges } from "./updater.js";
 
 export interface TrainerOptions {
   batchSize: number;
@@ -64,26 +64,14 @@ export interface TrainerState {
 
 type ResolvedTrainerOptions = Required<Omit<TrainerOptions, "clip" | "schedule">> & { clip: number | null; schedule: Schedule };
 
-/** What configure() may change on a live Trainer. */
-export interface TrainerChanges {
-  /** Same name and settings but lr: the optimizer keeps its state. Anything else: a new optimizer, fresh state. */
-  optimizer?: OptimizerOptions;
-  /** A new clipping norm, or null for none. */
-  clip?: number | null;
-  schedule?: Schedule;
-}
-
 export class Trainer {
-  /** Epochs and update steps completed. */
+  /** Epochs completed. */
   epoch = 0;
-  step = 0;
   stopped: string | null = null;
   private opts: ResolvedTrainerOptions;
-  private optimizerInstance: Optimizer;
+  private readonly updater: Updater;
   private readonly random: Random;
   private readonly state: CarriedState;
-  /** Weights and optimizer state from before the last update, to undo one that diverged. */
-  private lastGood: Snapshot;
   private disposed = false;
   /** Bumped by every epochSteps(): an older, unfinished epoch cannot be resumed after a newer one began. */
   private epochRun = 0;
@@ -109,19 +97,14 @@ export class Trainer {
     const need = (this.options.batchSize + 1) * this.options.seqLen;
     if (ids.length < need) throw new RangeError(`Trainer: the text has ${ids.length} tokens; batches of ${this.options.batchSize} × ${this.options.seqLen} need at least ${need}`);
     const rt = runtime();
-    const owned = rt.heap.scope(() => {
-      const optimizer = new Optimizer(lm.parameterGroups(), options.optimizer);
-      return {
-        optimizer,
-        random: new Random(rt, this.options.seed),
-        state: new CarriedState(lm, this.options.batchSize),
-        lastGood: new Snapshot(rt, [...lm.parameterGroups().map((g) => g.params), ...optimizer.stateBuffers()]),
-      };
-    });
-    this.optimizerInstance = owned.optimizer;
+    const owned = rt.heap.scope(() => ({
+      updater: new Updater(lm, { optimizer: options.optimizer, clip, schedule: this.opts.schedule }),
+      random: new Random(rt, this.options.seed),
+      state: new CarriedState(lm, this.options.batchSize),
+    }));
+    this.updater = owned.updater;
     this.random = owned.random;
     this.state = owned.state;
-    this.lastGood = owned.lastGood;
   }
 
   get options(): Readonly<ResolvedTrainerOptions> {
@@ -129,7 +112,12 @@ export class Trainer {
   }
 
   get optimizer(): Optimizer {
-    return this.optimizerInstance;
+    return this.updater.optimizer;
+  }
+
+  /** Update steps completed. */
+  get step(): number {
+    return this.updater.step;
   }
 
   /** One pass over the text. onStep is called after every update (for progress bars). */
@@ -167,32 +155,15 @@ export class Trainer {
       const loss = lm.run(batch.tokens, batch.targets, T, B, this.state.h0, this.state.c0, true)!;
       this.state.capture();
       lm.runBackward();
-      const groups = lm.parameterGroups();
-      const norm = gradientNorm(groups);
-      // a perplexity exp(loss) that overflows is as diverged as a non-finite loss
-      const bad = !Number.isFinite(loss) ? `the loss became ${loss}` : !Number.isFinite(Math.exp(loss)) ? `the perplexity overflowed (loss ${loss.toPrecision(4)})`
-        : !Number.isFinite(norm) ? `the gradient norm became ${norm}` : null;
-      if (bad) {
-        // these weights came out of the last update: undo it
-        this.stop(`${bad} at epoch ${epoch}, batch ${i + 1}`);
-        break;
-      }
-      const { clip, schedule, optimizer } = this.opts;
-      if (clip !== null) clipGradientNorm(groups, clip, norm);
-      this.optimizerInstance.lr = learningRate(schedule, optimizer.lr, this.step);
-      this.lastGood.take();
-      this.optimizerInstance.step();
-      this.lastGood.commit();
-      this.step++;
-      const ops = runtime().ops;
-      if (!groups.every((g) => ops.allFinite(matOf(g.params, 1, g.params.length)))) {
-        this.stop(`the update of step ${this.step} made weights non-finite at epoch ${epoch}, batch ${i + 1}`);
+      const u = this.updater.update(loss, `epoch ${epoch}, batch ${i + 1}`);
+      if (!u.ok) {
+        this.stopped = u.reason;
         break;
       }
       lossSum += loss;
       done++;
       busy += performance.now() - started; // time spent between yields is the caller's, not training's
-      yield { epoch, step: this.step, batch: i + 1, batches: batches.count, loss, gradNorm: norm, lr: this.optimizerInstance.lr, tokens: T * B };
+      yield { epoch, step: this.step, batch: i + 1, batches: batches.count, loss, gradNorm: u.gradNorm, lr: u.lr, tokens: T * B };
     }
     const seconds = busy / 1000;
     const loss = done > 0 ? lossSum / done : NaN;
@@ -209,84 +180,39 @@ export class Trainer {
    */
   configure(changes: TrainerChanges): void {
     this.assertAlive("configure");
-    checkKnownKeys("Trainer.configure", checkObject("Trainer.configure", changes), ["optimizer", "clip", "schedule"]);
-    const clip = changes.clip === undefined ? this.opts.clip : checkClip(changes.clip);
-    const schedule = changes.schedule === undefined ? this.opts.schedule : checkSchedule(changes.schedule);
-    let optimizer = this.optimizerInstance;
-    if (changes.optimizer !== undefined) {
-      const next = resolveOptimizerOptions(changes.optimizer);
-      const { lr: _nextLr, ...nextRest } = next;
-      const { lr: _lr, ...rest } = this.optimizerInstance.options;
-      if (JSON.stringify(nextRest) !== JSON.stringify(rest)) optimizer = new Optimizer(this.lm.parameterGroups(), next);
-    }
-    if (optimizer !== this.optimizerInstance) {
-      // the snapshot covers the optimizer's state: a new optimizer needs a new one (made before the swap)
-      let lastGood: Snapshot;
-      try {
-        lastGood = new Snapshot(runtime(), [...this.lm.parameterGroups().map((g) => g.params), ...optimizer.stateBuffers()]);
-      } catch (e) {
-        optimizer.dispose();
-        throw e;
-      }
-      this.lastGood.dispose();
-      this.lastGood = lastGood;
-      this.optimizerInstance.dispose();
-      this.optimizerInstance = optimizer;
-    }
-    this.opts = { ...this.opts, clip, schedule, optimizer: changes.optimizer ?? this.opts.optimizer };
-  }
-
-  /** Stops training and undoes the last update (weights and optimizer state), when there is one to undo. */
-  private stop(why: string): void {
-    if (this.lastGood.canRestore) {
-      this.lastGood.restore();
-      this.lastGood.drop();
-      this.step--;
-      this.optimizerInstance.stepCount--;
-      this.stopped = `${why}; the weights are restored to those after step ${this.step}, before the update that diverged`;
-    } else {
-      this.stopped = `${why}; the weights are those after step ${this.step}`;
-    }
+    this.updater.configure(changes);
+    this.opts = { ...this.opts, ...this.updater.options };
   }
 
   /** Everything a checkpoint holds besides the model, so a resumed run continues exactly. */
   saveState(): TrainerState {
     this.assertAlive("saveState");
+    const u = this.updater.saveState();
     return {
       epoch: this.epoch,
-      step: this.step,
-      lr: this.optimizerInstance.lr,
+      step: u.step,
+      lr: u.lr,
       batchRandom: [...this.random.getState()],
       dropoutRandom: [...this.lm.dropoutRandom.getState()],
-      optimizer: this.optimizerInstance.stateTensors(),
-      optimizerOptions: { ...this.optimizerInstance.options },
+      optimizer: u.optimizer,
+      optimizerOptions: u.optimizerOptions,
     };
   }
 
   restoreState(s: TrainerState): void {
     this.assertAlive("restoreState");
-    if (s.optimizerOptions) {
-      const { lr: _a, ...saved } = s.optimizerOptions;
-      const { lr: _b, ...mine } = this.optimizerInstance.options;
-      if (JSON.stringify(saved) !== JSON.stringify(mine)) {
-        throw new TypeError(`Trainer.restoreState: the state is of optimizer ${JSON.stringify(saved)}, but this Trainer's is ${JSON.stringify(mine)}`);
-      }
-    }
-    this.optimizerInstance.loadState(s.optimizer, s.step, s.lr);
-    this.lastGood.drop(); // a copy from before the restore must never come back
+    this.updater.restoreState(s, "Trainer.restoreState");
     this.random.setState(s.batchRandom);
     this.lm.dropoutRandom.setState(s.dropoutRandom);
     this.epoch = s.epoch;
-    this.step = s.step;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.optimizerInstance.dispose();
+    this.updater.dispose();
     this.random.dispose();
     this.state.dispose();
-    this.lastGood.dispose();
   }
 
   get isDisposed(): boolean {
@@ -305,9 +231,4 @@ export function checkTokenIds(what: string, ids: Int32Array, vocabSize: number):
     const id = ids[i];
     if (id < 0 || id >= vocabSize) throw new RangeError(`${what}: token id ${id} at position ${i} is outside the model's vocabulary [0, ${vocabSize})`);
   }
-}
-
-function checkClip(clip: unknown): number | null {
-  if (clip !== null && !(typeof clip === "number" && clip > 0 && Number.isFinite(clip))) throw new RangeError(`Trainer: clip must be a norm > 0 (or null for none), got ${describe(clip)}`);
-  return clip as number | null;
 }

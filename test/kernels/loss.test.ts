@@ -1,5 +1,6 @@
-// Softmax cross-entropy of loss.ts (softmaxCrossEntropy, fused with its gradient, and softmaxRow for sampling)
-// against float64, at vocabulary sizes that hit every SIMD tail, with row strides ld > V (NaN in the columns
+// The losses of loss.ts against float64: softmax cross-entropy (softmaxCrossEntropy, fused with its gradient;
+// crossEntropyRows with class weights and an ignored target; softmaxRow for sampling), squared error and
+// Huber loss with row masks, at vocabulary sizes that hit every SIMD tail, with row strides ld > V (NaN in the columns
 // past V), and on rows whose logits are huge, infinite or all equal.
 //
 // Tolerances, tighter than the house rule (1e-4 + 1e-3·|ref|) because nothing here accumulates across many
@@ -151,6 +152,79 @@ test("softmaxRow stays finite on huge and infinite logits and a high inverse tem
       assertClose(got, softmaxRef(x, 0, invTemp).probs, what, ...PROB);
     }
   });
+});
+
+test("crossEntropyRows: class weights, ignored rows (gradient 0), every C, ld > C; without weights it equals softmaxCrossEntropy", () => {
+  let seed = 300;
+  for (const C of [2, 3, 5, 17, 33]) {
+    withArena((ar) => {
+      const rng = new Rng(seed++), rows = 6, ld = C + 2, ignore = -100, what = `C=${C}`;
+      const x = logitsMatrix(rng, rows, C, ld);
+      const targets = Array.from({ length: rows }, (_, r) => (r % 3 === 1 ? ignore : rng.int(C)));
+      const weights = rng.array(C, 0.2, 3);
+      let wsum = 0, loss = 0;
+      const grad = new Float64Array(rows * C);
+      targets.forEach((t, r) => { if (t !== ignore) wsum += Math.fround(weights[t]); });
+      const scale = Math.fround(1 / wsum);
+      targets.forEach((t, r) => {
+        if (t === ignore) return;
+        const w = Math.fround(weights[t]), s = softmaxRef(row(x, r, C, ld), t);
+        loss += w * s.loss;
+        s.probs.forEach((p, j) => (grad[r * C + j] = w * (p - (j === t ? 1 : 0)) * scale));
+      });
+      const logits = ar.guarded(rows * ld, x), tgt = ar.putI32(targets), wts = ar.put(weights);
+      const dlogits = ar.guarded(rows * ld, rng.array(rows * ld));
+      assertClose([k().crossEntropyRows(logits, tgt, rows, C, ld, wts, ignore, dlogits, scale)], [loss], `${what}: weighted loss`, ...LOSS);
+      assertClose(readRows(ar, dlogits, rows, C, ld), grad, `${what}: weighted dlogits (0 on ignored rows)`, PROB[0], PROB[1]);
+      // no weights, no ignored rows: the language model's kernel, bit for bit
+      const all = Array.from({ length: rows }, () => rng.int(C)), t2 = ar.putI32(all);
+      const d1 = ar.alloc(rows * ld), d2 = ar.alloc(rows * ld);
+      const a = k().crossEntropyRows(logits, t2, rows, C, ld, 0, ignore, d1, 0.25);
+      const b = k().softmaxCrossEntropy(logits, t2, rows, C, ld, d2, 0.25);
+      assert.is(a, b, `${what}: same loss`);
+      assertSame(readRows(ar, d1, rows, C, ld), readRows(ar, d2, rows, C, ld), `${what}: same gradient`);
+      ar.checkGuards(what);
+    });
+  }
+});
+
+/** Σ over unmasked rows of f(p − t) and the gradient rows g(p − t)·scale, masked rows 0. */
+function elementwiseRef(p: Float64Array, t: Float64Array, rows: number, cols: number, ld: number, mask: number[] | null, f: (d: number) => number, g: (d: number) => number, scale: number) {
+  let sum = 0;
+  const grad = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) {
+    const on = !mask || mask[r] !== 0, d = Math.fround(p[r * ld + j] - t[r * cols + j]);
+    if (on) sum += f(d);
+    grad[r * cols + j] = on ? g(d) * scale : 0;
+  }
+  return { sum, grad };
+}
+
+test("squaredError and huberLoss: sums over unmasked rows (f64), gradients scaled and 0 on masked rows, pred strided", () => {
+  let seed = 400;
+  for (const cols of [1, 2, 5, 17]) {
+    for (const masked of [false, true]) {
+      withArena((ar) => {
+        const rng = new Rng(seed++), rows = 7, ld = cols + 1, scale = Math.fround(1 / (rows * cols)), what = `cols=${cols}${masked ? " masked" : ""}`;
+        const p = rng.array(rows * ld, -3, 3), t = rng.array(rows * cols, -3, 3);
+        const mask = masked ? Array.from({ length: rows }, (_, r) => (r % 3 === 2 ? 0 : 1)) : null;
+        const pred = ar.put(p), target = ar.put(t), m = mask ? ar.putI32(mask) : 0;
+        const se = elementwiseRef(p, t, rows, cols, ld, mask, (d) => d * d, (d) => 2 * d, scale);
+        const d1 = ar.guarded(rows * ld);
+        assertClose([k().squaredError(pred, target, rows, cols, ld, m, d1, scale)], [se.sum], `${what}: squared error`, 1e-6, 1e-6);
+        assertClose(readRows(ar, d1, rows, cols, ld), se.grad, `${what}: its gradient`, 1e-7, 1e-6);
+        assertClose([k().squaredError(pred, target, rows, cols, ld, m, 0, scale)], [se.sum], `${what}: without gradient`, 1e-6, 1e-6);
+        for (const delta of [1, 0.5, 2.5]) {
+          const δ = Math.fround(delta);
+          const hu = elementwiseRef(p, t, rows, cols, ld, mask, (d) => (Math.abs(d) <= δ ? 0.5 * d * d : δ * (Math.abs(d) - 0.5 * δ)), (d) => (Math.abs(d) <= δ ? d : Math.sign(d) * δ), scale);
+          const d2 = ar.guarded(rows * ld);
+          assertClose([k().huberLoss(pred, target, rows, cols, ld, m, delta, d2, scale)], [hu.sum], `${what}: huber δ=${delta}`, 1e-6, 1e-6);
+          assertClose(readRows(ar, d2, rows, cols, ld), hu.grad, `${what}: huber δ=${delta} gradient`, 1e-7, 1e-6);
+        }
+        ar.checkGuards(what);
+      });
+    }
+  }
 });
 
 test.run();

@@ -68,10 +68,9 @@ export async function create(id, options = {}) {
     const input = w.task === "classify" ? inputs.tokens : inputs.x;
     const step = () => {
       const { loss } = seq.forward(input, opts);
-      seq.backward();
+      seq.runBackward(); // the gradients stay in wasm memory, where the optimizer reads them (as TaskTrainer)
       if (w.clip) lib.clipGradientNorm(groups, w.clip);
       optimizer.step();
-      seq.paramsChanged?.();
       return loss;
     };
     return { info, memory, run: step, check: () => ({ loss: [step(), step()] }) };

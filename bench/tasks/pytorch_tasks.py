@@ -6,28 +6,34 @@ bench/tasks/data.mjs prepares (the same token ids, split and windows: `node benc
 --export` writes them to bench/tasks/cache/, gitignored; this script runs it when they are missing),
 and times one training step of the benchmark workloads W5 and W6 (bench/common.mjs):
 
-  spam    Embedding(20002, 32) -> bidirectional LSTM(32, 128) over the valid steps (packed) -> mean
+  spam    Embedding(20002, 32) -> bidirectional LSTM(32, 128) over the valid steps (packed) -> max
           over the valid steps of the [T, B, 256] outputs -> Linear(256, 2); cross-entropy, Adam lr 2e-3,
           batch 32, 4 epochs, gradient norm clipped to 1; accuracy, precision / recall / F1 (spam positive)
           on the 20 % test part after the last epoch.
   births  LSTM(3, 64) over 56 days [births normalised, sin, cos of 2*pi*dow/7] -> the last step's output
           -> Linear(64, 28): the next 28 days, normalised; MSE, Adam lr 1e-3, batch 64, 40 epochs; the
           epoch with the lowest MAE on the 2013 windows is kept, MAE per horizon on the 2014 windows.
-  W5, W6  one training step (forward, backward, Adam) of the spam model at vocabulary 100, batch 32,
-          lengths up to 64, and of the births model at batch 64.
+  W5, W6  one training step (forward, backward, Adam) of the spam model at vocabulary 100 with mean
+          pooling, batch 32, bench/common.mjs's lengths 8..64 (1,040 tokens), and of the births model at batch 64.
 
 Batch order: the training examples are permuted each epoch with mulberry32(seed + epoch) and
 Fisher-Yates (seed 1000 for spam, 2000 for births), as the wasm-rnn scripts do; the last batch of an
 epoch may be smaller. Initial weights: PyTorch's own initialisation, torch.manual_seed(0).
 
 float32, torch.set_num_threads(1), torch.set_num_interop_threads(1). Run pinned to one core with
-Debian's single-threaded OpenBLAS (python3-torch from apt; libopenblas0-serial unpacked, not installed,
-so the system's BLAS stays as it is):
+Debian's single-threaded OpenBLAS: python3-torch and libopenblas0-serial from apt, the serial library
+chosen for this process only by LD_LIBRARY_PATH (the system's libblas.so.3 alternative stays
+openblas-pthread):
 
-    apt-get install python3-torch
-    apt-get download libopenblas0-serial && dpkg -x libopenblas0-serial_*.deb /tmp/oblas/root
-    LD_LIBRARY_PATH=/tmp/oblas/root/usr/lib/x86_64-linux-gnu/openblas-serial \\
+    apt-get install python3-torch libopenblas0-serial
+    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-serial \\
         taskset -c 1 /usr/bin/python3 bench/tasks/pytorch_tasks.py
+
+(torch is in /usr/bin/python3's dist-packages; if `python3` on PATH is another interpreter without torch,
+the script re-executes itself under /usr/bin/python3, which keeps the affinity and the environment.)
+
+With "steps", the first two losses of W5 and W6 on bench/models' weights and bench/common.mjs's inputs
+are stored too (workloadLosses), when bench/models exists (npm run bench writes it).
 
 Options: --only spam,births,steps; --epochs-spam, --epochs-births; --out (default
 bench/tasks/pytorch-tasks.json; with --only, the other parts of an existing file are kept).
@@ -59,10 +65,10 @@ except ModuleNotFoundError:
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CACHE = os.path.join(HERE, "cache")
-COMMAND = ("LD_LIBRARY_PATH=/tmp/oblas/root/usr/lib/x86_64-linux-gnu/openblas-serial "
+COMMAND = ("LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-serial "
            "taskset -c 1 /usr/bin/python3 bench/tasks/pytorch_tasks.py")
 
-SPAM = dict(embed=32, hidden=128, classes=2, batch=32, lr=2e-3, clip=1.0, epochs=4, shuffle_seed=1000)
+SPAM = dict(embed=32, hidden=128, pool="max", classes=2, batch=32, lr=2e-3, clip=1.0, epochs=4, shuffle_seed=1000)
 BIRTHS = dict(features=3, hidden=64, horizon=28, lookback=56, batch=64, lr=1e-3, epochs=40, shuffle_seed=2000)
 
 
@@ -115,8 +121,9 @@ def load_cache():
 # ---------------------------------------------------------------------------------------------- models ----
 
 class SpamClassifier(nn.Module):
-    def __init__(self, vocab):
+    def __init__(self, vocab, pool=None):
         super().__init__()
+        self.pool = pool or SPAM["pool"]
         self.emb = nn.Embedding(vocab, SPAM["embed"])
         self.rnn = nn.LSTM(SPAM["embed"], SPAM["hidden"], bidirectional=True)
         self.fc = nn.Linear(2 * SPAM["hidden"], SPAM["classes"])
@@ -127,7 +134,11 @@ class SpamClassifier(nn.Module):
         packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
         y, _ = self.rnn(packed)
         y, _ = pad_packed_sequence(y, total_length=ids.shape[0])  # [T, B, 256], zeros after each length
-        pooled = y.sum(0) / lengths.to(y.dtype).unsqueeze(1)
+        if self.pool == "mean":
+            pooled = y.sum(0) / lengths.to(y.dtype).unsqueeze(1)
+        else:  # "max" over each sequence's valid steps (padded steps excluded, not read as zeros)
+            padded = torch.arange(ids.shape[0]).unsqueeze(1) >= lengths.unsqueeze(0)  # [T, B]
+            pooled = y.masked_fill(padded.unsqueeze(2), float("-inf")).max(0).values
         return self.fc(pooled)
 
 
@@ -283,10 +294,9 @@ def time_steps(warmup=10, steps=100):
     rows = []
 
     torch.manual_seed(0)
-    w5 = SpamClassifier(100)
+    w5 = SpamClassifier(100, pool="mean")
     opt5 = torch.optim.Adam(w5.parameters(), lr=SPAM["lr"])
-    lengths = torch.randint(8, 65, (32,), generator=g)
-    lengths[0] = 64
+    lengths = torch.tensor(w5_lengths())  # bench/common.mjs's lengths: 1,040 tokens, as every peer's W5
     ids = torch.randint(1, 100, (64, 32), generator=g)
     for b in range(32):
         ids[lengths[b]:, b] = 0
@@ -326,6 +336,81 @@ def time_steps(warmup=10, steps=100):
         rows.append({**base, "unit": "tokens/s", "median": round(tokens / med * 1e3, 1), "min": round(tokens / max(times) * 1e3, 1),
                      "max": round(tokens / min(times) * 1e3, 1), "n": len(times)})
     return rows
+
+
+# ------------------------------------------------- W5 / W6 on the benchmark's own weights and inputs ----
+
+def fill_uniform(n, seed, lo=-1.0, hi=1.0):
+    """bench/common.mjs fillUniform: xorshift32, float32 values."""
+    import numpy as np
+    s = (seed & 0xFFFFFFFF) or 1
+    out = np.empty(n, dtype=np.float32)
+    for i in range(n):
+        s ^= (s << 13) & 0xFFFFFFFF
+        s ^= s >> 17
+        s ^= (s << 5) & 0xFFFFFFFF
+        out[i] = lo + (hi - lo) * (s / 4294967296)
+    return out
+
+
+def w5_lengths():
+    """bench/common.mjs w5Lengths: 8 + floor(57 u) (seed 21), the first one 64."""
+    u = fill_uniform(32, 21, 0.0, 1.0)
+    lengths = [8 + min(56, math.floor(float(x) * 57)) for x in u]
+    lengths[0] = 64
+    return lengths
+
+
+def fill_ids(n, seed, k):
+    u = fill_uniform(n, seed, 0.0, 1.0)
+    return [min(k - 1, math.floor(float(x) * k)) for x in u]
+
+
+def read_weights(name):
+    import numpy as np
+    with open(os.path.join(ROOT, "bench", "models", f"{name}.json")) as f:
+        index = json.load(f)["tensors"]
+    data = np.fromfile(os.path.join(ROOT, "bench", "models", f"{name}.bin"), dtype="<f4")
+    return {k: torch.from_numpy(data[v["offset"]: v["offset"] + v["length"]].copy()).reshape(v["shape"]) for k, v in index.items()}
+
+
+def check_workloads():
+    """The first two training losses of W5 and W6 with bench/models' weights and bench/common.mjs's inputs
+    (the figures every peer's first loss is compared with in npm run bench). Needs bench/models (npm run bench
+    writes it)."""
+    out = {}
+    lengths = w5_lengths()
+    raw = fill_ids(64 * 32, 22, 99)
+    ids = torch.tensor([[raw[t * 32 + b] + 1 if t < lengths[b] else 0 for b in range(32)] for t in range(64)])
+    y5 = torch.tensor(fill_ids(32, 23, 2))
+    w5 = SpamClassifier(100, pool="mean")
+    w5.load_state_dict(read_weights("w5_bilstm"))
+    opt5 = torch.optim.Adam(w5.parameters(), lr=SPAM["lr"], eps=1e-8)
+    losses = []
+    for _ in range(2):
+        loss = F.cross_entropy(w5(ids, torch.tensor(lengths)), y5)
+        opt5.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(w5.parameters(), SPAM["clip"])
+        opt5.step()
+        losses.append(loss.item())
+    out["W5"] = losses
+    x6 = torch.from_numpy(fill_uniform(56 * 64 * 3, 24)).reshape(56, 64, 3)
+    y6 = torch.from_numpy(fill_uniform(64 * 28, 25)).reshape(64, 28)
+    w6 = Forecaster()
+    w6.load_state_dict(read_weights("w6_lstm"))
+    opt6 = torch.optim.Adam(w6.parameters(), lr=BIRTHS["lr"], eps=1e-8)
+    losses = []
+    for _ in range(2):
+        loss = F.mse_loss(w6(x6), y6)
+        opt6.zero_grad()
+        loss.backward()
+        opt6.step()
+        losses.append(loss.item())
+    out["W6"] = losses
+    for k, v in out.items():
+        print(f"  {k}: first losses {v[0]:.9f}, {v[1]:.9f} (bench/models weights, bench/common.mjs inputs)")
+    return out
 
 
 # --------------------------------------------------------------------------------------------- machine ----
@@ -388,13 +473,17 @@ def main():
     if os.path.exists(args.out):
         with open(args.out) as f:
             out = json.load(f)
-    out.update(source=source, machine=machine(), date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), command=COMMAND)
+    out.update(source=source, machine=machine(), date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), command=COMMAND,
+               loadAverageAtStart=[round(x, 2) for x in os.getloadavg()])
     if "spam" in only:
         out["spam"] = run_spam(spam, args.epochs_spam)
     if "births" in only:
         out["births"] = run_births(births, args.epochs_births)
     if "steps" in only:
         out["rows"] = time_steps()
+        if os.path.exists(os.path.join(ROOT, "bench", "models", "w5_bilstm.json")):
+            out["workloadLosses"] = check_workloads()
+    out["loadAverageAtEnd"] = [round(x, 2) for x in os.getloadavg()]
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -44,6 +44,17 @@ export const WORKLOADS = {
     title: "GRU streaming inference (PyTorch form, reset after), I=64 H=256 B=1 T=256",
     cell: "gru", I: 64, H: 256, B: 1, T: 256, weights: "gru_i64_h256", primary: "µs/step", steps: 256,
   },
+  // the task models of bench/tasks/README.md at benchmark sizes (one training step per call, Adam)
+  W5: {
+    title: "training step, embedding 100→32 → bidirectional LSTM 128 → mean over valid steps → dense 2, B=32, lengths 8–64, Adam, clip 1",
+    task: "classify", V: 100, E: 32, H: 128, C: 2, B: 32, T: 64, lr: 2e-3, clip: 1, weights: "w5_bilstm", primary: "ms/step",
+    tokens: w5Lengths().reduce((a, b) => a + b, 0), train: true,
+  },
+  W6: {
+    title: "training step, 3 features → LSTM 64 → last step → dense 28, B=64, lookback 56, MSE, Adam",
+    task: "forecast", I: 3, H: 64, O: 28, B: 64, T: 56, lr: 1e-3, weights: "w6_lstm", primary: "ms/step",
+    tokens: 56 * 64, train: true,
+  },
   GEMM512: {
     title: "C = A·B, 512×512×512 float32",
     M: 512, K: 512, N: 512, weights: "gemm512", primary: "GFLOP/s", flops: 2 * 512 ** 3,
@@ -59,6 +70,8 @@ export const WEIGHT_SETS = {
   lm_gru_h256: { kind: "lm", cell: "gru", V: 28, H: 256, seed: 5 },
   lm_rnn_h256: { kind: "lm", cell: "rnn", V: 28, H: 256, seed: 6 },
   gemm512: { kind: "matrix", K: 512, N: 512, seed: 7 },
+  w5_bilstm: { kind: "seq", workload: "W5", seed: 8 },
+  w6_lstm: { kind: "seq", workload: "W6", seed: 9 },
 };
 
 /** Deterministic uniform [lo, hi) floats (xorshift32; the same generator as bench/kernels.ts). */
@@ -80,9 +93,28 @@ export function fillIds(out, seed, n) {
   return out;
 }
 
+/** W5's sequence lengths: 8 + ⌊57·u⌋ ∈ [8, 64] (seed 21), the first one 64 so that T = 64. */
+export function w5Lengths() {
+  const u = fillUniform(new Float32Array(32), 21, 0, 1);
+  const lengths = Int32Array.from(u, (x) => 8 + Math.min(56, Math.floor(x * 57)));
+  lengths[0] = 64;
+  return lengths;
+}
+
 /** The inputs of a workload, identical in every peer. Time-major where it matters: x [T, B, I], ids [T, B]. */
 export function workloadInputs(id) {
   const w = WORKLOADS[id];
+  if (w.task === "classify") {
+    // W5: ids 1..V−1 at valid steps, 0 (padding, tfjs's mask) after each sequence's length; class ids [B]
+    const lengths = w5Lengths();
+    const tokens = fillIds(new Int32Array(w.T * w.B), 22, w.V - 1);
+    for (let t = 0; t < w.T; t++) for (let b = 0; b < w.B; b++) tokens[t * w.B + b] = t < lengths[b] ? tokens[t * w.B + b] + 1 : 0;
+    return { tokens, lengths, targets: fillIds(new Int32Array(w.B), 23, w.C) };
+  }
+  if (w.task === "forecast") {
+    // W6: features [T, B, 3] and targets [B, 28] in [−1, 1)
+    return { x: fillUniform(new Float32Array(w.T * w.B * w.I), 24), targets: fillUniform(new Float32Array(w.B * w.O), 25) };
+  }
   if (w.train) {
     return {
       tokens: fillIds(new Int32Array(w.T * w.B), 13, w.V),
@@ -126,6 +158,31 @@ export function readWeights(name) {
 export function torchDict(weights, prefix = "") {
   const out = {};
   for (const [key, { data }] of Object.entries(weights)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = data;
+  return out;
+}
+
+/**
+ * The weights of W5 / W6 under PyTorch's names (modules emb, rnn, fc) with PyTorch's initial ranges, drawn
+ * with fillUniform: { name: { shape, data } }. Embedding U(−√3, √3) (unit variance, as N(0, 1)); LSTM
+ * U(±1/√H); Linear U(±1/√in).
+ */
+export function seqWeights(spec) {
+  const w = WORKLOADS[spec.workload];
+  let seed = spec.seed * 100;
+  const u = (shape, bound) => ({ shape, data: fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), seed++, -bound, bound) });
+  const out = {};
+  const I = w.task === "classify" ? w.E : w.I, H = w.H, G = 4 * H;
+  const dirs = w.task === "classify" ? ["", "_reverse"] : [""];
+  if (w.task === "classify") out["emb.weight"] = u([w.V, w.E], Math.sqrt(3));
+  for (const d of dirs) {
+    out[`rnn.weight_ih_l0${d}`] = u([G, I], 1 / Math.sqrt(H));
+    out[`rnn.weight_hh_l0${d}`] = u([G, H], 1 / Math.sqrt(H));
+    out[`rnn.bias_ih_l0${d}`] = u([G], 1 / Math.sqrt(H));
+    out[`rnn.bias_hh_l0${d}`] = u([G], 1 / Math.sqrt(H));
+  }
+  const F = dirs.length * H, O = w.task === "classify" ? w.C : w.O;
+  out["fc.weight"] = u([O, F], 1 / Math.sqrt(F));
+  out["fc.bias"] = u([O], 1 / Math.sqrt(F));
   return out;
 }
 

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import {
-  MODELS_DIR, BENCH_DIR, WEIGHT_SETS, GATES, fillUniform, writeWeights, reorderGates,
+  MODELS_DIR, BENCH_DIR, WEIGHT_SETS, GATES, fillUniform, writeWeights, reorderGates, seqWeights,
 } from "./common.mjs";
 
 const ONNX_SCHEMA = `
@@ -170,6 +170,14 @@ export async function makeModels({ quiet = false } = {}) {
   const log = (s) => { if (!quiet) console.log(s); };
   const manifest = { fingerprint: generatorFingerprint(), created: new Date().toISOString(), files: {} };
   for (const [name, spec] of Object.entries(WEIGHT_SETS)) {
+    if (spec.kind === "seq") {
+      // W5 / W6: seeded PyTorch-range weights under PyTorch names (no ONNX model: training only)
+      const tensors = seqWeights(spec);
+      writeWeights(name, tensors, { spec });
+      manifest.files[name] = { onnxBytes: 0 };
+      log(`  ${name}: ${Object.keys(tensors).join(", ")}`);
+      continue;
+    }
     let params;
     if (spec.kind === "layer") {
       const Layer = { lstm: LSTM, gru: GRU, rnn: RNN }[spec.cell];

@@ -15,8 +15,9 @@
 // is set so a repeat lasts ≥ 0.5 s (0.12 s). Then the repeats are interleaved: round r asks every cell in turn,
 // starting at a rotated position, for one timed repeat; only one process computes at a time. A cell's figure is
 // the median over its repeats of the time per call, with min and max. Single-threaded cells are pinned with
-// taskset to one CPU (the last by default), the threads = 2 cells get all CPUs. The PyTorch rows of W3 are not
-// measured here: they are read from bench/pytorch-w3.json (bench/pytorch_w3.py) when that file exists.
+// taskset to one CPU (the last by default), the threads = 2 cells get all CPUs. The PyTorch rows of W3, W5 and W6
+// are not measured here: they are read from bench/pytorch-w3.json (bench/pytorch_w3.py) and
+// bench/tasks/pytorch-tasks.json (bench/tasks/pytorch_tasks.py) when those files exist.
 //
 // The launcher part: bench/node_modules is installed on first use (npm ci --prefix bench --ignore-scripts: no
 // install script is needed, and onnxruntime-node's would try to download GPU binaries; its CPU binaries ship in
@@ -35,7 +36,7 @@ const WORKLOAD_IDS = Object.keys(WORKLOADS);
 const PEER_IDS = ["wasm-rnn", "tfjs-cpu", "tfjs-wasm", "ort-web", "ort-node", "brain.js"];
 /** Cells a --quick run skips: one call takes 4–30 s (measured on the 2-core EPYC VM). */
 const QUICK_SKIP = {
-  "tfjs-cpu": { W2: "~19 s per call", W4: "~29 s per call", "W3-lstm": "~2.6 s per step", "W3-gru": "~3.8 s per step" },
+  "tfjs-cpu": { W2: "~19 s per call", W4: "~29 s per call", "W3-lstm": "~2.6 s per step", "W3-gru": "~3.8 s per step", W5: "~10 s per step" },
   "brain.js": { W2: "~8 s per call" },
 };
 /** The targets, checked at the end of the run. */
@@ -52,6 +53,8 @@ const TARGETS = [
   { workload: "W3-lstm", kind: "ratio", peer: "pytorch", min: 0.5, text: "W3 LSTM within 2× of PyTorch (1 core)" },
   { workload: "W3-gru", kind: "ratio", peer: "pytorch", min: 0.5, text: "W3 GRU within 2× of PyTorch (1 core)" },
   { workload: "W3-rnn", kind: "ratio", peer: "pytorch", min: 0.5, text: "W3 RNN within 2× of PyTorch (1 core)" },
+  { workload: "W5", kind: "ratio", peer: "tfjs-wasm", min: 10, text: "W5 BiLSTM classifier step ≥ 10× tfjs-wasm" },
+  { workload: "W6", kind: "ratio", peer: "tfjs-wasm", min: 10, text: "W6 LSTM forecaster step ≥ 10× tfjs-wasm" },
   { workload: "GEMM512", kind: "abs", min: 30, text: "GEMM 512 ≥ 30 GFLOP/s (simd)" },
   { workload: "GEMM512", kind: "abs", min: 42, variant: "relaxed", text: "GEMM 512 ≥ 42 GFLOP/s (relaxed)" },
 ];
@@ -374,7 +377,11 @@ function rowsOf(id, outcome, machine) {
 }
 
 function pytorchRows() {
-  const file = path.join(BENCH_DIR, "pytorch-w3.json");
+  // W3: bench/pytorch_w3.py; W5, W6: bench/tasks/pytorch_tasks.py
+  return ["pytorch-w3.json", "tasks/pytorch-tasks.json"].flatMap((name) => storedRows(path.join(BENCH_DIR, name)));
+}
+
+function storedRows(file) {
   if (!existsSync(file)) return [];
   const stored = JSON.parse(readFileSync(file, "utf8"));
   const list = Array.isArray(stored) ? stored : stored.rows ?? [];

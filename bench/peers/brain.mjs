@@ -11,13 +11,38 @@
 // - W3: n/a, its recurrent.LSTM/GRU/RNN train on strings one sequence at a time through an embedding, with
 //   per-element clipping and an RMSProp-style update: no batch, one-hot input, global-norm clip or plain SGD.
 // - GEMM512: n/a, no public matrix product.
+// - W5: n/a. Its recurrent nets take numbers or character strings one sequence at a time: no embedding of token
+//   ids into a trained table joined to a recurrent layer (recurrent.LSTM's own embedding is a character
+//   language model's), no bidirectional layer, no pooling over steps, no classification head or
+//   cross-entropy on a label per sequence, no batches, no Adam.
+// - W6: LSTMTimeStep({ inputSize: 3, hiddenLayers: [64], outputSize: 3 }) trained with trainPattern() on each
+//   of the 64 windows of 56 steps × 3 features, one after another: it learns to predict each next step's 3
+//   values from the current one (a squared error at every step, output layer 64 → 3 at each step), and updates
+//   the weights after every window with its RMSProp-style rule and per-element clipping. What it cannot
+//   express: a batch, a single 28-value output after the last step (its output size must equal its input size),
+//   MSE on that output, Adam; and its LSTM keeps no cell state. So the row times the same recurrent work (hidden
+//   64, 56 steps, 3 inputs, forward and backward, 64 sequences) in brain.js's form, and its loss cannot be
+//   compared. The initial weights are brain.js's own (random).
 
 import { WORKLOADS, workloadInputs, readWeights, add } from "../common.mjs";
+
+/** W6 in brain.js's form: LSTMTimeStep, next-step prediction over each 56-step window, 64 windows per call. */
+function forecaster(brain, w) {
+  const { x } = workloadInputs("W6");
+  const windows = Array.from({ length: w.B }, (_, b) =>
+    Array.from({ length: w.T }, (_, t) => Array.from(x.subarray((t * w.B + b) * w.I, (t * w.B + b + 1) * w.I))));
+  const net = new brain.recurrent.LSTMTimeStep({ inputSize: w.I, hiddenLayers: [w.H], outputSize: w.I });
+  net.train([windows[0]], { iterations: 0 }); // initialises the net and picks trainArrays for this data shape
+  const run = () => { let err = 0; for (const s of windows) err += net.trainPattern(s, true); return err / windows.length; };
+  const info = { brain: "1.6.1", batching: `${w.B} windows one by one, an update after each`, form: "no cell state; next-step prediction, output 3 per step; RMSProp-style update" };
+  return { info, run, check: () => ({ loss: [run()] }), form: "brain-lstm" };
+}
 
 const NA = {
   W1s: "run() always starts from a zero state; no API to carry h/c from one call to the next",
   "W3-lstm": "cannot express it: trains strings one sequence at a time through an embedding, per-element clipping and an RMSProp-style update (no batches, one-hot input, global-norm clip, or SGD)",
   GEMM512: "no public matrix-product API",
+  W5: "cannot express it: no trained embedding of token ids feeding a recurrent layer, no bidirectional layer, pooling, per-sequence classification head, batches or Adam",
 };
 NA["W3-gru"] = NA["W3-rnn"] = NA["W3-lstm"];
 
@@ -25,6 +50,7 @@ export async function create(id) {
   if (NA[id]) return { na: NA[id] };
   const brain = (await import("brain.js")).default;
   const w = WORKLOADS[id];
+  if (id === "W6") return forecaster(brain, w);
   const { I, H, B, T } = w;
   const p = readWeights(w.weights);
   // rows of gate g of a PyTorch tensor: [G·H, I] and [G·H, H] weights, [G·H] biases

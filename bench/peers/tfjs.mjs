@@ -7,6 +7,89 @@
 
 import { WORKLOADS, workloadInputs, readWeights, reorderGates, transpose, add, GATES } from "../common.mjs";
 
+/**
+ * W5 / W6, one training step per call: forward, backward (tf.variableGrads), global-norm clipping where the
+ * workload has it (W5: 1), Adam (β 0.9 / 0.999, ε 1e-8 as PyTorch's; tfjs's default ε is 1e-7).
+ * W5: embedding (maskZero: id 0 is padding) → bidirectional(LSTM, returnSequences, concat) as a tf.model; the
+ * mean over each sequence's valid steps is computed in the loss function (tfjs's globalAveragePooling1d
+ * ignores masks), then the dense layer. The mask makes tfjs's LSTM skip padded steps: the forward direction
+ * stops at the length, the backward one (goBackwards) starts at it.
+ * W6: LSTM (returnSequences false: the last step) → dense, as a tf.sequential; MSE.
+ */
+function taskModel(tf, w, inputs, cellWeights) {
+  const p = readWeights(w.weights);
+  const lstm = (extra) => tf.layers.lstm({ units: w.H, recurrentActivation: "sigmoid", kernelInitializer: "zeros", recurrentInitializer: "zeros", ...extra });
+  const bm = (data, width) => { // time-major [T, B, width] → batch-major [B, T, width]
+    const o = new data.constructor(data.length);
+    for (let t = 0; t < w.T; t++) for (let b = 0; b < w.B; b++) o.set(data.subarray((t * w.B + b) * width, (t * w.B + b + 1) * width), (b * w.T + t) * width);
+    return o;
+  };
+  const O = w.task === "classify" ? w.C : w.O;
+  const dense = tf.layers.dense({ units: O });
+  let model, x, y, lossOf;
+  const notes = {};
+  if (w.task === "classify") {
+    const bi = tf.layers.bidirectional({ layer: lstm({ returnSequences: true }), mergeMode: "concat" });
+    x = tf.tensor2d(bm(inputs.tokens, 1), [w.B, w.T], "int32");
+    let sequence;
+    if (tf.getBackend() === "wasm") {
+      // tfjs-wasm has no UnsortedSegmentSum kernel, the gradient of gather (tf.layers.embedding): the lookup
+      // is oneHot(ids)·E there, with the mask (id ≠ 0) passed to the bidirectional layer as tf.layers.embedding
+      // ({ maskZero: true }) would
+      const table = tf.variable(tf.tensor2d(p["emb.weight"].data, [w.V, w.E]), true, "emb");
+      const oneHot = tf.oneHot(x.reshape([w.B * w.T]), w.V).toFloat();
+      const mask = tf.notEqual(x, 0);
+      bi.build([w.B, w.T, w.E]);
+      sequence = () => bi.apply(tf.matMul(oneHot, table).reshape([w.B, w.T, w.E]), { mask, training: true });
+      model = { trainableWeights: [{ val: table }, ...bi.trainableWeights] };
+      notes.embedding = "oneHot(ids)·E (no gather gradient on the wasm backend), mask passed to the bidirectional layer";
+    } else {
+      const emb = tf.layers.embedding({ inputDim: w.V, outputDim: w.E, maskZero: true });
+      const input = tf.input({ batchShape: [w.B, w.T], dtype: "int32" });
+      model = tf.model({ inputs: input, outputs: bi.apply(emb.apply(input)) });
+      emb.setWeights([tf.tensor2d(p["emb.weight"].data, [w.V, w.E])]);
+      sequence = () => model.apply(x, { training: true });
+      notes.embedding = "tf.layers.embedding({ maskZero: true })";
+    }
+    dense.build([null, 2 * w.H]);
+    const fwd = cellWeights(p, "rnn.", "lstm", w.H, w.E);
+    const reverse = Object.fromEntries(["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"].map((k) => [`rnn.${k}`, p[`rnn.${k}_reverse`]]));
+    const bwd = cellWeights(reverse, "rnn.", "lstm", w.H, w.E);
+    bi.setWeights([...fwd, ...bwd]);
+    y = tf.oneHot(tf.tensor1d(inputs.targets, "int32"), w.C).toFloat();
+    // pooling weights [B, T, 1]: 1/length at valid steps, 0 after
+    const pw = new Float32Array(w.B * w.T);
+    for (let b = 0; b < w.B; b++) for (let t = 0; t < inputs.lengths[b]; t++) pw[b * w.T + t] = 1 / inputs.lengths[b];
+    const poolWeights = tf.tensor3d(pw, [w.B, w.T, 1]);
+    lossOf = () => tf.losses.softmaxCrossEntropy(y, dense.apply(tf.sum(tf.mul(sequence(), poolWeights), 1)));
+  } else {
+    const layer = lstm({ returnSequences: false });
+    const input = tf.input({ batchShape: [w.B, w.T, w.I] });
+    model = tf.model({ inputs: input, outputs: layer.apply(input) });
+    dense.build([null, w.H]);
+    layer.setWeights(cellWeights(p, "rnn.", "lstm", w.H, w.I));
+    x = tf.tensor3d(bm(inputs.x, w.I), [w.B, w.T, w.I]);
+    y = tf.tensor2d(inputs.targets, [w.B, w.O]);
+    lossOf = () => tf.losses.meanSquaredError(y, dense.apply(model.apply(x, { training: true })));
+  }
+  const F = p["fc.weight"].shape[1];
+  dense.setWeights([tf.tensor2d(transpose(p["fc.weight"].data, O, F), [F, O]), tf.tensor1d(p["fc.bias"].data)]);
+  const optimizer = tf.train.adam(w.lr, 0.9, 0.999, 1e-8);
+  const vars = [...model.trainableWeights, ...dense.trainableWeights].map((v) => v.val);
+  const step = () => tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(lossOf, vars);
+    let g = grads;
+    if (w.clip) {
+      const norm = Math.sqrt(tf.addN(Object.values(grads).map((t) => tf.sum(tf.square(t)))).dataSync()[0]);
+      const scale = w.clip / (norm + 1e-6);
+      if (scale < 1) g = Object.fromEntries(Object.entries(grads).map(([k, t]) => [k, tf.mul(t, scale)]));
+    }
+    optimizer.applyGradients(g);
+    return value.dataSync()[0];
+  });
+  return { run: step, check: () => ({ loss: [step(), step()] }), notes };
+}
+
 export async function create(id, options = {}) {
   const backend = options.backend ?? "cpu";
   const tf = await import("@tensorflow/tfjs");
@@ -60,6 +143,11 @@ export async function create(id, options = {}) {
     return tf.layers.simpleRNN({ ...common, activation: "tanh" });
   };
   if (w.cell === "gru") info.form = "reset-before";
+
+  if (w.task) {
+    const { run, check, notes } = taskModel(tf, w, inputs, cellWeights);
+    return { info: { ...info, ...notes }, memory, run, check };
+  }
 
   if (w.train) {
     const { V, H, B, T } = w;

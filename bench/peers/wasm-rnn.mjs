@@ -43,6 +43,39 @@ export async function create(id, options = {}) {
     return { info, memory, run, check: () => { run(); return { C: heap.f32(C, M * N).slice() }; } };
   }
 
+  if (w.task) {
+    // W5 / W6: the task models through Sequential (bench/tasks/README.md), one training step per call
+    if (typeof lib.Sequential !== "function") return { na: "Sequential is not in this build of the library" };
+    const seq = lib.Sequential.fromConfig(w.task === "classify"
+      ? [
+        { name: "emb", type: "Embedding", numEmbeddings: w.V, embeddingDim: w.E },
+        { name: "rnn", type: "LSTM", inputSize: w.E, hiddenSize: w.H, bidirectional: true },
+        { name: "pool", type: "Pool", mode: "mean" },
+        { name: "fc", type: "Linear", inFeatures: 2 * w.H, outFeatures: w.C },
+      ]
+      : [
+        { name: "rnn", type: "LSTM", inputSize: w.I, hiddenSize: w.H },
+        { name: "pool", type: "Pool", mode: "last" },
+        { name: "fc", type: "Linear", inFeatures: w.H, outFeatures: w.O },
+      ]);
+    seq.loadTorchParams(torchDict(readWeights(w.weights)));
+    seq.train();
+    const groups = seq.parameterGroups();
+    const optimizer = new lib.Optimizer(groups, { name: "adam", lr: w.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    const opts = w.task === "classify"
+      ? { seqLen: w.T, batch: w.B, lengths: inputs.lengths, target: inputs.targets, loss: { type: "crossEntropy" } }
+      : { seqLen: w.T, batch: w.B, target: inputs.targets, loss: { type: "mse" } };
+    const input = w.task === "classify" ? inputs.tokens : inputs.x;
+    const step = () => {
+      const { loss } = seq.forward(input, opts);
+      seq.runBackward(); // the gradients stay in wasm memory, where the optimizer reads them (as TaskTrainer)
+      if (w.clip) lib.clipGradientNorm(groups, w.clip);
+      optimizer.step();
+      return loss;
+    };
+    return { info, memory, run: step, check: () => ({ loss: [step(), step()] }) };
+  }
+
   if (w.train) {
     const lm = new lib.LanguageModel({ vocabSize: w.V, cell: w.cell, hiddenSize: w.H });
     lm.loadTorchParams(torchDict(readWeights(w.weights)));

@@ -40,6 +40,56 @@ export function follow(chart: uPlot, container: HTMLElement, tall: number, label
   }).observe(container);
 }
 
+/**
+ * A chart of the container's width that keeps following it (see follow), with the live legend and the cursor
+ * every chart of the page has; `opts` may override the cursor.
+ */
+export function followingChart(container: HTMLElement, tall: number, opts: Omit<uPlot.Options, "width" | "height">, data: uPlot.AlignedData, labels: [string, string][]): uPlot {
+  const chart = new uPlot({
+    width: Math.max(280, container.clientWidth),
+    height: chartHeight(container, tall),
+    cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+    legend: { live: true },
+    ...opts,
+  }, data, container);
+  follow(chart, container, tall, labels);
+  return chart;
+}
+
+/** Redraws in the next frame (at most once per frame), then runs the callbacks given since the last draw. */
+export class Frame {
+  private pending = false;
+  private readonly done: (() => void)[] = [];
+  constructor(private readonly draw: () => void) {}
+  request(done?: () => void): void {
+    if (done) this.done.push(done);
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      this.draw();
+      for (const f of this.done.splice(0)) f();
+    });
+  }
+}
+
+const SMOOTHING = 0.9;
+
+/** The training loss smoothed over ~10 steps: an exponential moving average, bias-corrected (as Adam's moments) so
+ * that it does not lag at the start. Shared by the loss charts of all tabs. */
+export class SmoothedLoss {
+  private ema = 0;
+  private steps = 0;
+  next(loss: number): number {
+    this.ema = SMOOTHING * this.ema + (1 - SMOOTHING) * loss;
+    return this.ema / (1 - SMOOTHING ** ++this.steps);
+  }
+  reset(): void {
+    this.ema = 0;
+    this.steps = 0;
+  }
+}
+
 const superscript: Record<string, string> = { "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹" };
 
 /**
@@ -76,24 +126,17 @@ export function compact(v: number): string {
 
 // ------------------------------------------------------------------------------------------ loss chart ----
 
-const SMOOTHING = 0.9;
-
 export class LossChart {
   private readonly chart: uPlot;
   private readonly steps: number[] = [];
   private readonly raw: number[] = [];
   private readonly smooth: number[] = [];
   private readonly perplexity: number[] = [];
-  private ema = 0;
-  private emaSteps = 0;
-  private pending = false;
+  private readonly smoothed = new SmoothedLoss();
+  private readonly frame: Frame;
 
   constructor(container: HTMLElement) {
-    const opts: uPlot.Options = {
-      width: Math.max(280, container.clientWidth),
-      height: chartHeight(container, 270),
-      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      legend: { live: true },
+    this.chart = followingChart(container, 270, {
       scales: { x: { time: false }, loss: { auto: true }, ppl: { auto: true } },
       series: [
         { label: "step", value: (_u, v) => (v == null ? "–" : String(v)) },
@@ -106,45 +149,32 @@ export class LossChart {
         { ...AXIS, scale: "loss", label: "cross-entropy loss (nats / char)", size: 56, values: (_u, splits) => splits.map((v) => v.toFixed(1)) },
         { ...AXIS, scale: "ppl", side: 1, label: "perplexity = e^loss", size: 56, grid: { show: false }, values: (_u, splits) => splits.map(compact) },
       ],
-    };
-    this.chart = new uPlot(opts, [[], [], [], []], container);
-    follow(this.chart, container, 270, [
+    }, [[], [], [], []], [
       ["update step", "update step"],
       ["cross-entropy loss (nats / char)", "loss (nats / char)"],
       ["perplexity = e^loss", "perplexity"],
     ]);
+    this.frame = new Frame(() => this.chart.setData([this.steps, this.raw, this.smooth, this.perplexity]));
   }
 
   /** Clears the chart (a new model). */
   reset(): void {
     this.steps.length = this.raw.length = this.smooth.length = this.perplexity.length = 0;
-    this.ema = 0;
-    this.emaSteps = 0;
-    this.redraw();
+    this.smoothed.reset();
+    this.frame.request();
   }
 
   add(points: { step: number; loss: number }[]): void {
     for (const p of points) {
       // a step count going backwards (a loaded checkpoint) starts the curve afresh
       if (this.steps.length > 0 && p.step <= this.steps[this.steps.length - 1]) this.reset();
-      // exponential moving average over ~10 steps, bias-corrected (as Adam's moments) so it does not lag at the start
-      this.ema = SMOOTHING * this.ema + (1 - SMOOTHING) * p.loss;
-      const smooth = this.ema / (1 - SMOOTHING ** ++this.emaSteps);
+      const smooth = this.smoothed.next(p.loss);
       this.steps.push(p.step);
       this.raw.push(p.loss);
       this.smooth.push(smooth);
       this.perplexity.push(Math.exp(smooth));
     }
-    this.redraw();
-  }
-
-  private redraw(): void {
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.chart.setData([this.steps, this.raw, this.smooth, this.perplexity]);
-    });
+    this.frame.request();
   }
 }
 
@@ -161,11 +191,7 @@ export class FlowChart {
       series.push({ label: `${name}`, stroke: CELL_COLORS[cell], width: 2, value, points: { show: false } });
       series.push({ label: `${name} clipped`, stroke: CELL_COLORS[cell], width: 1.5, dash: [5, 4], value, points: { show: false } });
     }
-    const opts: uPlot.Options = {
-      width: Math.max(280, container.clientWidth),
-      height: chartHeight(container, 320),
-      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      legend: { live: true },
+    this.chart = followingChart(container, 320, {
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       series,
       axes: [
@@ -175,9 +201,7 @@ export class FlowChart {
           grid: { ...AXIS.grid, filter: decades }, ticks: { ...AXIS.ticks, filter: decades },
         },
       ],
-    };
-    this.chart = new uPlot(opts, [[], [], [], [], [], [], []], container);
-    follow(this.chart, container, 320, [
+    }, [[], [], [], [], [], [], []], [
       ["distance from the loss k (time steps back)", "steps back from the loss, k"],
       ["‖∂L/∂h_(T−k)‖ (log scale)", "‖∂L/∂h‖ (log)"],
     ]);

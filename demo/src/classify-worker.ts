@@ -5,14 +5,12 @@
 // page sends between two slices. All numeric work is the library's (wasm); this file only schedules it.
 
 import {
-  init, Sequential, TaskModel, TaskTrainer, splitDataset, textClassificationDataset, type ClassificationMetrics, type SequenceDataset, type TaskEpochResult, type TaskStepInfo,
+  init, Sequential, TaskModel, TaskTrainer, splitDataset, textClassificationDataset, type ClassificationMetrics, type SequenceDataset, type TaskEpochResult,
 } from "wasm-rnn/tasks";
-import type {
-  ClassifierEvaluation, ClassifierInfo, ClassifierSettings, ClassifierStep, ClassifierTrainSettings, FromClassifier, NameLists, ToClassifier,
-} from "./classify-protocol";
-import { errorText, yieldToEvents } from "./task-worker-util";
+import type { ClassifierEvaluation, ClassifierInfo, ClassifierSettings, ClassifierTrainSettings, FromClassifier, NameLists, ToClassifier } from "./classify-protocol";
+import { TaskSessions, type TaskSession } from "./task-session";
+import { serveMessages } from "./worker-util";
 
-const SLICE_MS = 60;
 const VALIDATION = 0.2;
 const SEED = 1;
 /** Longer texts keep their start (names are at most 15 characters). */
@@ -21,55 +19,46 @@ const LABELS = ["female", "male"];
 
 const post = (message: FromClassifier) => self.postMessage(message);
 
-interface Session {
-  id: number;
+interface Session extends TaskSession<ClassifierSettings, ClassifierTrainSettings> {
   task: TaskModel;
-  trainer: TaskTrainer;
-  settings: ClassifierSettings;
-  train: ClassifierTrainSettings;
   counts: number[];
   dropped: number;
   /** Lower-cased name → the part of the set it is in. */
   part: Map<string, "train" | "validation">;
-  /** The epoch in progress, one update per next(). */
-  steps: Generator<TaskStepInfo, TaskEpochResult, void> | null;
-  last: TaskStepInfo | null;
 }
 
-let session: Session | null = null;
-let sessions = 0;
-let training = false;
-let starting = false;
-let loopDone: Promise<void> = Promise.resolve();
+const sessions = new TaskSessions<ClassifierSettings, ClassifierTrainSettings, Session, ClassifierInfo>({
+  post,
+  rebuildReason: (s, settings) => (sameSettings(s.settings, settings) ? null : "the model settings changed, so this is a new model"),
+  // the same split, and so the same balanced weights
+  makeTrainer: (s, train) => makeTrainer(s.task, s.trainer.train, train, s.trainer.validation!),
+  disposeModel: (s) => s.task.dispose(),
+  info,
+  progress: (points, last, names, seconds) => post({ type: "progress", points, epoch: last.epoch, batch: last.batch, batches: last.batches, namesPerSecond: names / seconds }),
+  epochEnded: (s, r) => {
+    if (r.stopped) throw new Error(`training stopped: ${r.stopped}. Lower the learning rate.`);
+    const evaluation = evaluationOf(s, r);
+    return () => {
+      post({ type: "evaluation", evaluation });
+      return undefined;
+    };
+  },
+});
 
 const ready = init().then(({ build }) => post({ type: "ready", build }));
 
-self.onmessage = (event: MessageEvent<ToClassifier>) => {
-  void handle(event.data);
-};
-
-async function handle(message: ToClassifier): Promise<void> {
-  try {
-    await ready;
-    switch (message.type) {
-      case "start":
-        return await start(message.names, message.model, message.train);
-      case "stop":
-        training = false;
-        return;
-      case "reset":
-        training = false;
-        await loopDone;
-        dropSession();
-        post({ type: "model", info: null });
-        return;
-      case "classify":
-        return classify(message.id, message.text);
-    }
-  } catch (e) {
-    post({ type: "error", message: errorText(e) });
+serveMessages(ready, async (message: ToClassifier) => {
+  switch (message.type) {
+    case "start":
+      return await sessions.start(message.model, message.train, (id) => newSession(id, message.names, message.model, message.train));
+    case "stop":
+      return sessions.stop();
+    case "reset":
+      return await sessions.reset();
+    case "classify":
+      return classify(message.id, message.text);
   }
-}
+}, post);
 
 // ---------------------------------------------------------------------------------------------- the data ----
 
@@ -91,7 +80,7 @@ function sameSettings(a: ClassifierSettings, b: ClassifierSettings): boolean {
   return a.cell === b.cell && a.hidden === b.hidden && a.embed === b.embed;
 }
 
-function newSession(names: NameLists, settings: ClassifierSettings, train: ClassifierTrainSettings): Session {
+function newSession(id: number, names: NameLists, settings: ClassifierSettings, train: ClassifierTrainSettings): Session {
   const data = records(names);
   const { dataset, vocab, labels } = textClassificationDataset(data.records, { level: "char", labels: LABELS, maxLength: MAX_LENGTH });
   const model = Sequential.fromConfig([
@@ -113,7 +102,7 @@ function newSession(names: NameLists, settings: ClassifierSettings, train: Class
   const part = new Map<string, "train" | "validation">();
   for (const i of split.indices.train) part.set(data.records[i].text, "train");
   for (const i of split.indices.validation) part.set(data.records[i].text, "validation");
-  return { id: ++sessions, task, trainer, settings, train: { ...train }, counts: data.counts, dropped: data.dropped, part, steps: null, last: null };
+  return { id, task, trainer, settings, train: { ...train }, counts: data.counts, dropped: data.dropped, part, steps: null, last: null };
 }
 
 /** Balanced class weights: there are more female than male names, and macro-F1 counts both classes alike. */
@@ -121,13 +110,6 @@ function makeTrainer(task: TaskModel, dataset: SequenceDataset, train: Classifie
   return new TaskTrainer(task.model, dataset, {
     batchSize: train.batch, optimizer: { name: "adam", lr: train.lr }, clip: 1, validation, seed: SEED, classWeights: "balanced",
   });
-}
-
-function dropSession(): void {
-  if (!session) return;
-  session.trainer.dispose();
-  session.task.dispose();
-  session = null;
 }
 
 function info(s: Session): ClassifierInfo {
@@ -138,97 +120,7 @@ function info(s: Session): ClassifierInfo {
   };
 }
 
-// -------------------------------------------------------------------------------------------- training ----
-
-async function start(names: NameLists, settings: ClassifierSettings, train: ClassifierTrainSettings): Promise<void> {
-  if (training || starting) return;
-  starting = true;
-  try {
-    await loopDone;
-    const notes: string[] = [];
-    if (session && !sameSettings(session.settings, settings)) {
-      notes.push("the model settings changed, so this is a new model");
-      dropSession();
-    }
-    let created = false;
-    if (!session) {
-      session = newSession(names, settings, train);
-      created = true;
-    } else {
-      applyTrainSettings(session, train, notes);
-    }
-    if (created || notes.length > 0) post({ type: "model", info: info(session), ...(notes.length ? { note: notes.join("; ") } : {}) });
-    training = true;
-    post({ type: "status", training: true, note: created ? "training a new model" : `resuming at step ${session.trainer.step}` });
-    loopDone = loop(session);
-  } finally {
-    starting = false;
-  }
-}
-
-/**
- * A new learning rate keeps Adam's state; a new batch size, or a run that stopped on a divergence (the weights
- * are the last good ones), needs a new trainer, which carries the old one's state.
- */
-function applyTrainSettings(s: Session, t: ClassifierTrainSettings, notes: string[]): void {
-  if (t.batch !== s.train.batch || s.trainer.stopped) {
-    const state = s.trainer.saveState();
-    // the same split, and so the same balanced weights
-    const trainer = makeTrainer(s.task, s.trainer.train, t, s.trainer.validation!);
-    trainer.restoreState({ ...state, lr: t.lr });
-    s.trainer.dispose();
-    s.trainer = trainer;
-    if (s.steps && t.batch !== s.train.batch) notes.push(`the batch size changed to ${t.batch}: the unfinished epoch starts over`);
-    s.steps = null;
-  } else if (t.lr !== s.train.lr) {
-    s.trainer.configure({ optimizer: { name: "adam", lr: t.lr } });
-  }
-  s.train = { ...t };
-}
-
-async function loop(s: Session): Promise<void> {
-  let note: string | undefined;
-  let epochs = 0;
-  try {
-    while (training) {
-      const started = performance.now();
-      const points: ClassifierStep[] = [];
-      let names = 0;
-      let evaluation: ClassifierEvaluation | null = null;
-      do {
-        s.steps ??= s.trainer.epochSteps();
-        const r = s.steps.next();
-        if (!r.done) {
-          s.last = r.value;
-          points.push({ step: r.value.step, loss: r.value.loss });
-          names += r.value.examples;
-          continue;
-        }
-        s.steps = null;
-        if (r.value.stopped) throw new Error(`training stopped: ${r.value.stopped}. Lower the learning rate.`);
-        evaluation = evaluationOf(s, r.value);
-        if (++epochs >= s.train.epochs) {
-          training = false;
-          note = `trained ${epochs} epoch${epochs > 1 ? "s" : ""}; Resume trains ${s.train.epochs} more`;
-        }
-        break; // report the epoch now
-      } while (training && performance.now() - started < SLICE_MS);
-      if (points.length > 0 && s.last) {
-        const seconds = (performance.now() - started) / 1000;
-        post({ type: "progress", points, epoch: s.last.epoch, batch: s.last.batch, batches: s.last.batches, namesPerSecond: names / seconds });
-      }
-      if (evaluation) post({ type: "evaluation", evaluation });
-      await yieldToEvents();
-    }
-  } catch (e) {
-    note = "stopped by an error";
-    post({ type: "error", message: errorText(e) });
-  } finally {
-    training = false;
-  }
-  post({ type: "status", training: false, note: note ?? `stopped at step ${s.trainer.step}` });
-  if (session === s) post({ type: "model", info: info(s) });
-}
+// ------------------------------------------------------------------------------------------ evaluation ----
 
 function evaluationOf(s: Session, r: TaskEpochResult): ClassifierEvaluation {
   const v = r.validation!;
@@ -242,7 +134,7 @@ function evaluationOf(s: Session, r: TaskEpochResult): ClassifierEvaluation {
 // ---------------------------------------------------------------------------------------------- classify ----
 
 function classify(id: number, text: string): void {
-  const s = session;
+  const s = sessions.session;
   const name = text.trim().toLowerCase();
   if (!s) {
     post({ type: "no-model", id });
@@ -255,7 +147,3 @@ function classify(id: number, text: string): void {
     step: s.trainer.step, seen: s.part.get(name) ?? null,
   });
 }
-
-self.addEventListener("unhandledrejection", (event) => {
-  post({ type: "error", message: errorText((event as PromiseRejectionEvent).reason) });
-});

@@ -4,19 +4,13 @@
 // (test-hooks.ts) up to date. No numeric work happens here.
 
 import { hooks } from "./test-hooks";
-import { $, errorText, fmt, floatField, intField } from "./form";
-import { CurveChart, ForecastChart, HorizonChart } from "./task-charts";
+import { $, fmt, intField, floatField } from "./form";
+import { ForecastChart, HorizonChart } from "./task-charts";
+import { TaskTab, lazyTab } from "./task-tab";
 import type { ForecastData, ForecasterCell, ForecasterInfo, ForecasterSettings, ForecasterTrainSettings, FromForecaster, ToForecaster } from "./forecast-protocol";
 
 export function forecastTab(showError: (message: string) => void): { activate(): void } {
-  let started = false;
-  return {
-    activate() {
-      if (started) return;
-      started = true;
-      start(showError);
-    },
-  };
+  return lazyTab(() => start(showError));
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -26,19 +20,10 @@ function start(showError: (message: string) => void): void {
   const el = {
     dataInfo: $<HTMLParagraphElement>("forecast-data-info"),
     cell: $<HTMLSelectElement>("forecast-cell"),
-    cellName: $<HTMLSpanElement>("forecast-cell-name"),
     hidden: $<HTMLInputElement>("forecast-hidden"),
     lr: $<HTMLInputElement>("forecast-lr"),
     batch: $<HTMLInputElement>("forecast-batch"),
     epochs: $<HTMLInputElement>("forecast-epochs"),
-    start: $<HTMLButtonElement>("forecast-start"),
-    stop: $<HTMLButtonElement>("forecast-stop"),
-    reset: $<HTMLButtonElement>("forecast-reset"),
-    status: $<HTMLSpanElement>("forecast-status"),
-    modelStatus: $<HTMLParagraphElement>("forecast-model-status"),
-    epoch: $<HTMLElement>("forecast-stat-epoch"),
-    step: $<HTMLElement>("forecast-stat-step"),
-    loss: $<HTMLElement>("forecast-stat-loss"),
     val: $<HTMLElement>("forecast-stat-val"),
     test: $<HTMLElement>("forecast-stat-test"),
     naive: $<HTMLElement>("forecast-stat-naive"),
@@ -48,22 +33,12 @@ function start(showError: (message: string) => void): void {
     hText: $<HTMLSpanElement>("forecast-h-text"),
     maeTable: $<HTMLTableSectionElement>("forecast-mae-table"),
   };
-  const lossChart = new CurveChart($("forecast-loss-chart"), ["MSE (standardised births)", "MSE"]);
   const forecastChart = new ForecastChart($("forecast-chart"));
   const horizonChart = new HorizonChart($("forecast-horizon-chart"));
 
   let data: ForecastData | null = null;
-  let model: ForecasterInfo | null = null;
   /** The latest forecasts, [horizon · days], and their step. */
   let forecast: { values: Float32Array; step: number; maeByHorizon: number[] } | null = null;
-
-  const worker = new Worker(new URL("./forecast-worker.ts", import.meta.url), { type: "module" });
-  const send = (message: ToForecaster) => worker.postMessage(message);
-  worker.onerror = (event) => {
-    event.preventDefault();
-    showError(`forecast worker: ${event.message || "failed to start"}`);
-  };
-  worker.onmessageerror = () => showError("forecast worker: a message could not be read");
 
   // ---------------------------------------------------------------------------------------------- form ----
 
@@ -75,106 +50,70 @@ function start(showError: (message: string) => void): void {
     return { lr: floatField(el.lr, "Learning rate (forecast)", true), batch: intField(el.batch, "Batch (forecast)"), epochs: intField(el.epochs, "Epochs (forecast)") };
   }
 
-  function wouldRebuild(): boolean {
-    if (!model || model.finished) return true;
-    try {
-      const s = modelSettings();
-      return s.cell !== model.settings.cell || s.hidden !== model.settings.hidden;
-    } catch {
-      return false;
-    }
-  }
-
-  function syncButtons(): void {
-    const { ready, training } = state;
-    el.start.disabled = !ready || training;
-    el.stop.disabled = !training;
-    el.reset.disabled = !ready || training || model === null;
-    el.start.textContent = training ? "Training…" : model === null ? "Train" : wouldRebuild() ? "Train new model" : "Resume";
-    el.status.textContent = training ? "training" : model?.finished ? "done" : model ? "stopped" : "idle";
-    el.status.className = `pill ${training ? "pill-live" : ""}`;
-    el.cellName.textContent = el.cell.value.toUpperCase();
-  }
-  for (const input of [el.cell, el.hidden]) input.addEventListener("input", syncButtons);
-
   function describe(info: ForecasterInfo): string {
     const s = info.settings;
     const text = `Model: ${info.inputSize} inputs per day → ${s.cell.toUpperCase()} ${s.hidden} → linear 28 · ${fmt(info.parameters)} parameters.`;
     return info.finished ? `${text} Finished: ${info.finished}.` : text;
   }
 
-  function resetView(): void {
-    state.history.length = 0;
-    state.epochs.length = 0;
-    state.forecasts = 0;
-    state.maeByHorizon = null;
-    forecast = null;
-    lossChart.reset();
-    for (const e of [el.epoch, el.step, el.loss, el.val, el.test]) e.textContent = "–";
-    plot();
-    maeTable();
-  }
+  // -------------------------------------------------------------------------------- buttons and messages ----
 
-  // ------------------------------------------------------------------------------------------ messages ----
-
-  worker.onmessage = (event: MessageEvent<FromForecaster>) => {
-    const m = event.data;
-    switch (m.type) {
-      case "ready":
-        data = m.data;
-        state.ready = true;
-        state.build = m.build;
-        state.naiveMaeByHorizon = [...m.data.naiveMaeByHorizon];
-        el.dataInfo.textContent = `${fmt(data.trainDays)} training days (2000–2012: ${fmt(data.trainWindows)} windows), ${fmt(data.validationDays)} validation days `
-          + `(2013: ${fmt(data.validationWindows)} windows), ${data.dates.length} test days (2014); births per day in training: mean ${fmt(data.mean)}, standard deviation ${fmt(data.std)}.`;
-        el.naive.textContent = fmt(mean(data.naiveMaeByHorizon));
-        el.modelStatus.textContent = "No model yet: Train builds one from the settings on the left.";
-        syncButtons();
-        plot();
-        maeTable();
-        break;
-      case "model": {
-        const previous = model;
-        model = m.info;
-        if (!m.info || m.info.id !== previous?.id) resetView();
-        el.modelStatus.textContent = m.info ? describe(m.info) : "No model yet: Train builds one from the settings on the left.";
-        if (m.note) el.modelStatus.textContent += ` (${m.note}.)`;
-        syncButtons();
-        break;
+  const tab = new TaskTab<ForecasterInfo, FromForecaster, ToForecaster>({
+    prefix: "forecast",
+    worker: new Worker(new URL("./forecast-worker.ts", import.meta.url), { type: "module" }),
+    state,
+    showError,
+    lossLabel: ["MSE (standardised births)", "MSE"],
+    lossDigits: 4,
+    modelInputs: [el.cell, el.hidden],
+    // a run ended by early stopping is not resumed
+    rebuilds: (model) => {
+      if (model.finished) return true;
+      const s = modelSettings();
+      return s.cell !== model.settings.cell || s.hidden !== model.settings.hidden;
+    },
+    finished: (model) => Boolean(model.finished),
+    describe,
+    startMessage: () => ({ type: "start", model: modelSettings(), train: trainSettings() }),
+    resetView: () => {
+      state.epochs.length = 0;
+      state.forecasts = 0;
+      state.maeByHorizon = null;
+      forecast = null;
+      for (const e of [el.val, el.test]) e.textContent = "–";
+      plot();
+      maeTable();
+    },
+    onReady: (m) => {
+      data = m.data;
+      state.naiveMaeByHorizon = [...m.data.naiveMaeByHorizon];
+      el.dataInfo.textContent = `${fmt(data.trainDays)} training days (2000–2012: ${fmt(data.trainWindows)} windows), ${fmt(data.validationDays)} validation days `
+        + `(2013: ${fmt(data.validationWindows)} windows), ${data.dates.length} test days (2014); births per day in training: mean ${fmt(data.mean)}, standard deviation ${fmt(data.std)}.`;
+      el.naive.textContent = fmt(mean(data.naiveMaeByHorizon));
+      plot();
+      maeTable();
+    },
+    onMessage: (m) => {
+      switch (m.type) {
+        case "epoch": {
+          const r = m.result;
+          state.epochs.push({ epoch: r.epoch, step: r.step, trainLoss: r.trainLoss, loss: r.loss, mae: r.mae });
+          tab.lossChart.addValidation(r.step, r.loss);
+          tab.stats.epoch.textContent = String(r.epoch);
+          el.val.textContent = fmt(r.mae);
+          break;
+        }
+        case "forecast":
+          forecast = { values: m.values, step: m.step, maeByHorizon: m.maeByHorizon };
+          state.forecasts++;
+          state.maeByHorizon = [...m.maeByHorizon];
+          el.test.textContent = fmt(mean(m.maeByHorizon));
+          plot();
+          maeTable();
+          break;
       }
-      case "status":
-        state.training = m.training;
-        syncButtons();
-        break;
-      case "progress": {
-        for (const p of m.points) state.history.push(p);
-        lossChart.add(m.points);
-        el.step.textContent = fmt(m.points[m.points.length - 1].step);
-        el.epoch.textContent = `${m.epoch} (${Math.round((100 * m.batch) / Math.max(1, m.batches))}%)`;
-        el.loss.textContent = mean(m.points.map((p) => p.loss)).toFixed(4);
-        break;
-      }
-      case "epoch": {
-        const r = m.result;
-        state.epochs.push({ epoch: r.epoch, step: r.step, trainLoss: r.trainLoss, loss: r.loss, mae: r.mae });
-        lossChart.addValidation(r.step, r.loss);
-        el.epoch.textContent = String(r.epoch);
-        el.val.textContent = fmt(r.mae);
-        break;
-      }
-      case "forecast":
-        forecast = { values: m.values, step: m.step, maeByHorizon: m.maeByHorizon };
-        state.forecasts++;
-        state.maeByHorizon = [...m.maeByHorizon];
-        el.test.textContent = fmt(mean(m.maeByHorizon));
-        plot();
-        maeTable();
-        break;
-      case "error":
-        showError(`forecast: ${m.message}`);
-        break;
-    }
-  };
+    },
+  });
 
   // -------------------------------------------------------------------------------------- the 2014 charts ----
 
@@ -232,19 +171,6 @@ function start(showError: (message: string) => void): void {
 
   el.horizon.addEventListener("input", plot);
 
-  // ------------------------------------------------------------------------------------------- buttons ----
-
-  el.start.addEventListener("click", () => {
-    try {
-      send({ type: "start", model: modelSettings(), train: trainSettings() });
-      el.start.disabled = true;
-    } catch (e) {
-      showError(errorText(e));
-    }
-  });
-  el.stop.addEventListener("click", () => send({ type: "stop" }));
-  el.reset.addEventListener("click", () => send({ type: "reset" }));
-
   plot();
-  syncButtons();
+  tab.syncButtons();
 }

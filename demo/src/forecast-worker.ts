@@ -7,14 +7,14 @@
 // All numeric work is the library's (wasm); this file only schedules it.
 
 import {
-  init, Sequential, Normalizer, TaskTrainer, forecastDirect, predictOutputs, splitByTime, timeSeriesWindows, type RegressionMetrics, type TaskEpochResult, type TaskStepInfo,
+  init, Sequential, Normalizer, TaskTrainer, forecastDirect, predictOutputs, splitByTime, timeSeriesWindows, type RegressionMetrics,
   type TimeSeries, type WindowOptions,
 } from "wasm-rnn/tasks";
 import { births, firstDay } from "virtual:ssa-us-births";
 import type { ForecastData, ForecasterEpoch, ForecasterInfo, ForecasterSettings, ForecasterTrainSettings, FromForecaster, ToForecaster } from "./forecast-protocol";
-import { errorText, yieldToEvents } from "./task-worker-util";
+import { TaskSessions, type TaskSession } from "./task-session";
+import { serveMessages } from "./worker-util";
 
-const SLICE_MS = 60;
 const SEED = 1;
 const LOOKBACK = 56;
 const HORIZON = 28;
@@ -99,24 +99,35 @@ function prepare(): Prepared {
 
 // -------------------------------------------------------------------------------------------- sessions ----
 
-interface Session {
-  id: number;
+interface Session extends TaskSession<ForecasterSettings, ForecasterTrainSettings> {
   model: Sequential;
-  trainer: TaskTrainer;
-  settings: ForecasterSettings;
-  train: ForecasterTrainSettings;
-  steps: Generator<TaskStepInfo, TaskEpochResult, void> | null;
-  last: TaskStepInfo | null;
   /** Why the run ended for good (early stopping), or null. */
   finished: string | null;
 }
 
 let prepared: Prepared | null = null;
-let session: Session | null = null;
-let sessions = 0;
-let training = false;
-let starting = false;
-let loopDone: Promise<void> = Promise.resolve();
+
+const sessions = new TaskSessions<ForecasterSettings, ForecasterTrainSettings, Session, ForecasterInfo>({
+  post,
+  rebuildReason: (s, settings) => (s.finished ? "the last run ended with early stopping, so this is a new model"
+    : sameSettings(s.settings, settings) ? null : "the model settings changed, so this is a new model"),
+  makeTrainer: (s, train) => makeTrainer(s.model, train),
+  disposeModel: (s) => s.model.dispose(),
+  info,
+  progress: (points, last) => post({ type: "progress", points, epoch: last.epoch, batch: last.batch, batches: last.batches }),
+  epochEnded: (s, ended) => () => {
+    if (ended.stopped && !ended.validation) throw new Error(`training stopped: ${ended.stopped}. Lower the learning rate.`);
+    const v = ended.validation!;
+    const result: ForecasterEpoch = {
+      epoch: ended.epoch, step: s.trainer.step, trainLoss: ended.loss, loss: v.loss,
+      mae: (v.metrics as RegressionMetrics).mae * prepared!.scale.std[0], improved: ended.improved ?? false,
+    };
+    post({ type: "epoch", result });
+    sendForecast(s);
+    if (ended.stopped) s.finished = ended.stopped; // early stopping: the run has ended for good
+    return ended.stopped;
+  },
+});
 
 const ready = init().then(({ build }) => {
   prepared = prepare();
@@ -124,30 +135,16 @@ const ready = init().then(({ build }) => {
   post({ type: "ready", build, data: { ...data, naive: data.naive.slice() } });
 });
 
-self.onmessage = (event: MessageEvent<ToForecaster>) => {
-  void handle(event.data);
-};
-
-async function handle(message: ToForecaster): Promise<void> {
-  try {
-    await ready;
-    switch (message.type) {
-      case "start":
-        return await start(message.model, message.train);
-      case "stop":
-        training = false;
-        return;
-      case "reset":
-        training = false;
-        await loopDone;
-        dropSession();
-        post({ type: "model", info: null });
-        return;
-    }
-  } catch (e) {
-    post({ type: "error", message: errorText(e) });
+serveMessages(ready, async (message: ToForecaster) => {
+  switch (message.type) {
+    case "start":
+      return await sessions.start(message.model, message.train, (id) => newSession(id, message.model, message.train));
+    case "stop":
+      return sessions.stop();
+    case "reset":
+      return await sessions.reset();
   }
-}
+}, post);
 
 function sameSettings(a: ForecasterSettings, b: ForecasterSettings): boolean {
   return a.cell === b.cell && a.hidden === b.hidden;
@@ -161,7 +158,7 @@ function makeTrainer(model: Sequential, t: ForecasterTrainSettings): TaskTrainer
   });
 }
 
-function newSession(settings: ForecasterSettings, train: ForecasterTrainSettings): Session {
+function newSession(id: number, settings: ForecasterSettings, train: ForecasterTrainSettings): Session {
   const p = prepared!;
   const model = Sequential.fromConfig([
     { name: "rnn", type: settings.cell === "gru" ? "GRU" : "LSTM", inputSize: p.train.dataset.inputSize, hiddenSize: settings.hidden },
@@ -169,18 +166,11 @@ function newSession(settings: ForecasterSettings, train: ForecasterTrainSettings
     { name: "fc", type: "Linear", inFeatures: settings.hidden, outFeatures: HORIZON },
   ], { seed: SEED });
   try {
-    return { id: ++sessions, model, trainer: makeTrainer(model, train), settings, train: { ...train }, steps: null, last: null, finished: null };
+    return { id, model, trainer: makeTrainer(model, train), settings, train: { ...train }, steps: null, last: null, finished: null };
   } catch (e) {
     model.dispose();
     throw e;
   }
-}
-
-function dropSession(): void {
-  if (!session) return;
-  session.trainer.dispose();
-  session.model.dispose();
-  session = null;
 }
 
 function info(s: Session): ForecasterInfo {
@@ -190,101 +180,7 @@ function info(s: Session): ForecasterInfo {
   };
 }
 
-// -------------------------------------------------------------------------------------------- training ----
-
-async function start(settings: ForecasterSettings, train: ForecasterTrainSettings): Promise<void> {
-  if (training || starting) return;
-  starting = true;
-  try {
-    await loopDone;
-    const notes: string[] = [];
-    if (session && (!sameSettings(session.settings, settings) || session.finished)) {
-      notes.push(session.finished ? "the last run ended with early stopping, so this is a new model" : "the model settings changed, so this is a new model");
-      dropSession();
-    }
-    let created = false;
-    if (!session) {
-      session = newSession(settings, train);
-      created = true;
-    } else {
-      applyTrainSettings(session, train, notes);
-    }
-    if (created || notes.length > 0) post({ type: "model", info: info(session), ...(notes.length ? { note: notes.join("; ") } : {}) });
-    training = true;
-    post({ type: "status", training: true, note: created ? "training a new model" : `resuming at step ${session.trainer.step}` });
-    loopDone = loop(session);
-  } finally {
-    starting = false;
-  }
-}
-
-/** As in the Classify worker: a new rate keeps Adam's state; a new batch size or a divergence, a new trainer. */
-function applyTrainSettings(s: Session, t: ForecasterTrainSettings, notes: string[]): void {
-  if (t.batch !== s.train.batch || s.trainer.stopped) {
-    const state = s.trainer.saveState();
-    const trainer = makeTrainer(s.model, t);
-    trainer.restoreState({ ...state, lr: t.lr });
-    s.trainer.dispose();
-    s.trainer = trainer;
-    if (s.steps && t.batch !== s.train.batch) notes.push(`the batch size changed to ${t.batch}: the unfinished epoch starts over`);
-    s.steps = null;
-  } else if (t.lr !== s.train.lr) {
-    s.trainer.configure({ optimizer: { name: "adam", lr: t.lr } });
-  }
-  s.train = { ...t };
-}
-
-async function loop(s: Session): Promise<void> {
-  let note: string | undefined;
-  let epochs = 0;
-  try {
-    while (training) {
-      const started = performance.now();
-      const points: { step: number; loss: number }[] = [];
-      let ended: TaskEpochResult | null = null;
-      do {
-        s.steps ??= s.trainer.epochSteps();
-        const r = s.steps.next();
-        if (!r.done) {
-          s.last = r.value;
-          points.push({ step: r.value.step, loss: r.value.loss });
-          continue;
-        }
-        s.steps = null;
-        ended = r.value;
-        break; // report the epoch now
-      } while (training && performance.now() - started < SLICE_MS);
-      if (points.length > 0 && s.last) post({ type: "progress", points, epoch: s.last.epoch, batch: s.last.batch, batches: s.last.batches });
-      if (ended) {
-        if (ended.stopped && !ended.validation) throw new Error(`training stopped: ${ended.stopped}. Lower the learning rate.`);
-        const v = ended.validation!;
-        const result: ForecasterEpoch = {
-          epoch: ended.epoch, step: s.trainer.step, trainLoss: ended.loss, loss: v.loss,
-          mae: (v.metrics as RegressionMetrics).mae * prepared!.scale.std[0], improved: ended.improved ?? false,
-        };
-        post({ type: "epoch", result });
-        sendForecast(s);
-        epochs++;
-        if (ended.stopped) {
-          s.finished = ended.stopped;
-          training = false;
-          note = ended.stopped;
-        } else if (epochs >= s.train.epochs) {
-          training = false;
-          note = `trained ${epochs} epoch${epochs > 1 ? "s" : ""}; Resume trains ${s.train.epochs} more`;
-        }
-      }
-      await yieldToEvents();
-    }
-  } catch (e) {
-    note = "stopped by an error";
-    post({ type: "error", message: errorText(e) });
-  } finally {
-    training = false;
-  }
-  post({ type: "status", training: false, note: note ?? `stopped at step ${s.trainer.step}` });
-  if (session === s) post({ type: "model", info: info(s) });
-}
+// -------------------------------------------------------------------------------------------- forecasts ----
 
 /** Every day of the test year from every horizon, on the births scale, and the MAE of each horizon. */
 function sendForecast(s: Session): void {
@@ -304,7 +200,3 @@ function sendForecast(s: Session): void {
   }
   post({ type: "forecast", epoch: s.trainer.epoch, step: s.trainer.step, values, maeByHorizon }, [values.buffer]);
 }
-
-self.addEventListener("unhandledrejection", (event) => {
-  post({ type: "error", message: errorText((event as PromiseRejectionEvent).reason) });
-});

@@ -4,32 +4,13 @@
 // Each chart says when it has drawn its latest data (`drawn`), which the tab reports to the tests.
 
 import uPlot from "uplot";
-import { AXIS, INTEGER_INCRS, chartHeight, compact, follow } from "./charts";
+import { AXIS, Frame, INTEGER_INCRS, SmoothedLoss, compact, followingChart } from "./charts";
 
 const BLUE = "#2274a5", ORANGE = "#e07a1f", GREEN = "#2a9d5c", INK = "#2d3748";
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v == null ? "–" : v.toFixed(digits));
 const whole = (_u: uPlot, v: number | null) => (v == null ? "–" : Math.round(v).toLocaleString("en-US"));
 
-/** Redraws in the next frame (at most once per frame), then runs the callbacks given since the last draw. */
-class Frame {
-  private pending = false;
-  private readonly done: (() => void)[] = [];
-  constructor(private readonly draw: () => void) {}
-  request(done?: () => void): void {
-    if (done) this.done.push(done);
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.draw();
-      for (const f of this.done.splice(0)) f();
-    });
-  }
-}
-
 // ------------------------------------------------------------------------------------- training curve ----
-
-const SMOOTHING = 0.9;
 
 /** The training loss of every update (raw and smoothed) and the validation loss at the end of each epoch. */
 export class CurveChart {
@@ -38,16 +19,11 @@ export class CurveChart {
   private readonly raw: number[] = [];
   private readonly smooth: number[] = [];
   private readonly validation: (number | null)[] = [];
-  private ema = 0;
-  private emaSteps = 0;
+  private readonly smoothed = new SmoothedLoss();
   private readonly frame: Frame;
 
   constructor(container: HTMLElement, lossLabel: [string, string]) {
-    const opts: uPlot.Options = {
-      width: Math.max(280, container.clientWidth),
-      height: chartHeight(container, 250),
-      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      legend: { live: true },
+    this.chart = followingChart(container, 250, {
       scales: { x: { time: false }, y: { range: (_u, min, max) => this.range(min, max) } },
       series: [
         { label: "step", value: (_u, v) => (v == null ? "–" : String(v)) },
@@ -59,10 +35,8 @@ export class CurveChart {
         { ...AXIS, label: "update step", space: 40, incrs: INTEGER_INCRS, values: (_u, splits) => splits.map(compact) },
         { ...AXIS, label: lossLabel[0], size: 56, values: (_u, splits) => splits.map((v) => String(Number(v.toPrecision(3)))) },
       ],
-    };
-    this.chart = new uPlot(opts, [[], [], [], []], container);
+    }, [[], [], [], []], [["update step", "update step"], lossLabel]);
     this.frame = new Frame(() => this.chart.setData([this.steps, this.raw, this.smooth, this.validation]));
-    follow(this.chart, container, 250, [["update step", "update step"], lossLabel]);
   }
 
   /**
@@ -81,17 +55,16 @@ export class CurveChart {
 
   reset(): void {
     this.steps.length = this.raw.length = this.smooth.length = this.validation.length = 0;
-    this.ema = 0;
-    this.emaSteps = 0;
+    this.smoothed.reset();
     this.frame.request();
   }
 
   add(points: { step: number; loss: number }[]): void {
     for (const p of points) {
-      this.ema = SMOOTHING * this.ema + (1 - SMOOTHING) * p.loss;
+      const smooth = this.smoothed.next(p.loss);
       this.steps.push(p.step);
       this.raw.push(p.loss);
-      this.smooth.push(this.ema / (1 - SMOOTHING ** ++this.emaSteps)); // bias-corrected, as in charts.ts
+      this.smooth.push(smooth);
       this.validation.push(null);
     }
     this.frame.request();
@@ -122,11 +95,7 @@ export class EpochMetricsChart {
 
   constructor(container: HTMLElement, metrics: { label: string; color: string }[]) {
     this.values = metrics.map(() => []);
-    const opts: uPlot.Options = {
-      width: Math.max(280, container.clientWidth),
-      height: chartHeight(container, 250),
-      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      legend: { live: true },
+    this.chart = followingChart(container, 250, {
       scales: { x: { time: false, range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(max ?? 1, 1)] }, y: { range: (_u, min) => [Math.min(0.5, Math.floor((min ?? 0.5) * 20) / 20), 1] } },
       series: [
         { label: "epoch", value: (_u, v) => (v == null ? "–" : String(v)) },
@@ -138,10 +107,8 @@ export class EpochMetricsChart {
         { ...AXIS, label: "epoch", space: 36, incrs: INTEGER_INCRS, values: (_u, splits) => splits.map(compact) },
         { ...AXIS, label: "on the validation names", size: 50, values: (_u, splits) => splits.map((v) => v.toFixed(2)) },
       ],
-    };
-    this.chart = new uPlot(opts, [[], ...metrics.map(() => [])], container);
+    }, [[], ...metrics.map(() => [])], [["epoch", "epoch"], ["on the validation names", "validation"]]);
     this.frame = new Frame(() => this.chart.setData([this.epochs, ...this.values]));
-    follow(this.chart, container, 250, [["epoch", "epoch"], ["on the validation names", "validation"]]);
   }
 
   reset(): void {
@@ -167,12 +134,9 @@ export class ForecastChart {
   private data: uPlot.AlignedData = [[], [], [], []];
 
   constructor(container: HTMLElement) {
-    const opts: uPlot.Options = {
-      width: Math.max(280, container.clientWidth),
-      height: chartHeight(container, 300),
+    this.chart = followingChart(container, 300, {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      legend: { live: true },
       scales: { x: { time: true }, y: { auto: true } },
       series: [
         { label: "date", value: "{YYYY}-{MM}-{DD} {WWW}" },
@@ -185,10 +149,8 @@ export class ForecastChart {
         { ...AXIS, label: "2014 (held out)" },
         { ...AXIS, label: "births per day", size: 56, values: (_u, splits) => splits.map(compact) },
       ],
-    };
-    this.chart = new uPlot(opts, this.data, container);
+    }, this.data, [["2014 (held out)", "2014"], ["births per day", "births / day"]]);
     this.frame = new Frame(() => this.chart.setData(this.data));
-    follow(this.chart, container, 300, [["2014 (held out)", "2014"], ["births per day", "births / day"]]);
   }
 
   /** `forecast` null: no model yet (the line stays empty). */
@@ -215,11 +177,7 @@ export class HorizonChart {
   private data: uPlot.AlignedData = [[], [], [], []];
 
   constructor(container: HTMLElement) {
-    const opts: uPlot.Options = {
-      width: Math.max(280, container.clientWidth),
-      height: chartHeight(container, 300),
-      cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-      legend: { live: true },
+    this.chart = followingChart(container, 300, {
       scales: { x: { time: false, range: [0.5, 28.5] }, y: { range: (_u, min, max) => padded(min, max) } },
       series: [
         { label: "h (days ahead)", value: (_u, v) => (v == null ? "–" : String(v)) },
@@ -231,10 +189,8 @@ export class HorizonChart {
         { ...AXIS, label: "horizon h: days ahead of the forecast", space: 30, incrs: [1, 2, 7, 14], values: (_u, splits) => splits.map((v) => String(v)) },
         { ...AXIS, label: "MAE over 2014 (births / day)", size: 56, values: (_u, splits) => splits.map(compact) },
       ],
-    };
-    this.chart = new uPlot(opts, this.data, container);
+    }, this.data, [["horizon h: days ahead of the forecast", "days ahead h"], ["MAE over 2014 (births / day)", "MAE (births / day)"]]);
     this.frame = new Frame(() => this.chart.setData(this.data));
-    follow(this.chart, container, 300, [["horizon h: days ahead of the forecast", "days ahead h"], ["MAE over 2014 (births / day)", "MAE (births / day)"]]);
   }
 
   show(model: number[] | null, naive: number[], selected: number, done?: () => void): void {

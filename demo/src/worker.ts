@@ -11,6 +11,7 @@ import {
   encodeCheckpoint, decodeCheckpoint, type EpochResult, type StepInfo, type TrainerState, type Checkpoint, type TextModel,
 } from "wasm-rnn";
 import type { CorpusMessage, FromTrainer, ModelInfo, ModelSettings, ProgressPoint, ToTrainer, TrainSettings } from "./protocol";
+import { errorText, serveMessages, yieldToEvents } from "./worker-util";
 
 const SLICE_MS = 100;
 const SAMPLE_EVERY_MS = 2000;
@@ -61,35 +62,26 @@ let loopDone: Promise<void> = Promise.resolve();
 
 const ready = init().then(({ build }) => post({ type: "ready", build }));
 
-self.onmessage = (event: MessageEvent<ToTrainer>) => {
-  void handle(event.data);
-};
-
-async function handle(message: ToTrainer): Promise<void> {
-  try {
-    await ready;
-    switch (message.type) {
-      case "start":
-        return await start(message.corpus, message.model, message.train);
-      case "stop":
-        training = false;
-        return;
-      case "reset":
-        await halt();
-        dropSession();
-        post({ type: "model", info: null });
-        return;
-      case "generate":
-        return runGeneration(message);
-      case "save":
-        return await save(message.kind);
-      case "load":
-        return await load(message.name, message.bytes);
-    }
-  } catch (e) {
-    post({ type: "error", message: errorText(e) });
+serveMessages(ready, async (message: ToTrainer) => {
+  switch (message.type) {
+    case "start":
+      return await start(message.corpus, message.model, message.train);
+    case "stop":
+      training = false;
+      return;
+    case "reset":
+      await halt();
+      dropSession();
+      post({ type: "model", info: null });
+      return;
+    case "generate":
+      return runGeneration(message);
+    case "save":
+      return await save(message.kind);
+    case "load":
+      return await load(message.name, message.bytes);
   }
-}
+}, post);
 
 // ------------------------------------------------------------------------------------------- sessions ----
 
@@ -250,18 +242,6 @@ function trainStep(s: Session): StepInfo {
   }
 }
 
-/** Lets queued messages (stop, generate, save) run: a macrotask without setTimeout's 4 ms clamp. */
-function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
 async function loop(s: Session): Promise<void> {
   let lastSample = performance.now() - SAMPLE_EVERY_MS / 2; // the first sample after ~1 s
   let note: string | undefined;
@@ -397,11 +377,3 @@ async function load(name: string, buffer: ArrayBuffer): Promise<void> {
   }
   post({ type: "model", info: info(s) });
 }
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-self.addEventListener("unhandledrejection", (event) => {
-  post({ type: "error", message: errorText((event as PromiseRejectionEvent).reason) });
-});

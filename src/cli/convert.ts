@@ -11,7 +11,8 @@ import type { LanguageModelOptions } from "../lm/config.js";
 import { fail } from "./errors.js";
 import { prepareOutput } from "./outputs.js";
 import { filePath } from "./values.js";
-import { isTaskModelFile } from "./model-kind.js";
+import { isTaskModelFile, refuseLanguageModelFlags } from "./model-kind.js";
+import { givenFlags } from "./given-flags.js";
 import { saveTaskModel, type TaskModel } from "../tasks/node.js";
 import { describeModules } from "./task-settings.js";
 import { loadTask } from "./task-use.js";
@@ -129,9 +130,6 @@ export function describeTaskModel(model: TaskModel): string {
   return `${what}; ${describeModules(m.modules)}; ${m.parameterCount.toLocaleString("en-US")} parameters`;
 }
 
-/** The flags of language-model loading that a task model (which records its whole configuration) refuses. */
-const LM_ONLY = ["vocab", "cellVariant", "nonlinearity"] as const;
-
 export function registerConvert(program: Command): void {
   const command = program
     .command("convert")
@@ -141,10 +139,7 @@ export function registerConvert(program: Command): void {
     .option("--force", "replace <out> if it exists");
   addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean }, cmd: Command) => {
     const task = await isTaskModelFile(input);
-    if (task) {
-      const lmOnly = LM_ONLY.filter((key) => cmd.getOptionValueSource(key) === "cli");
-      if (lmOnly.length > 0) fail(`--${lmOnly[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for language models; ${input} is a task model`);
-    }
+    if (task) refuseLanguageModelFlags(givenFlags(cmd), input);
     await prepareOutput(output, { what: "the converted model", force: options.force ?? false, alternative: "give another <out> path" });
     if (task) {
       await init();

@@ -7,9 +7,10 @@ import { addModelLoadOptions, loadModelWithVocab, type ModelLoadOptions } from "
 import { addMaxBytesOption, readTextFile } from "./corpus.js";
 import { fail } from "./errors.js";
 import { filePath, positiveInt } from "./values.js";
-import { isTaskModelFile } from "./model-kind.js";
+import { isTaskModelFile, refuseLanguageModelFlags } from "./model-kind.js";
+import { givenFlags } from "./given-flags.js";
 import { evalTask } from "./task-eval.js";
-import { addFieldOptions, type FieldFlags } from "./task-use.js";
+import { FIELD_FLAGS, addFieldOptions, type FieldFlags } from "./task-use.js";
 
 /** Lanes and chunk length of evaluatePerplexity; train uses the same for its validation perplexity. */
 export const EVAL_BATCH = 32;
@@ -30,11 +31,10 @@ export function registerEval(program: Command): void {
     .option("--batch <lanes>", "the text is read in this many parallel lanes (each lane's first token has no context); task models: sequences per batch", positiveInt, EVAL_BATCH)
     .option("--steps <n>", "tokens per chunk (the state is carried across chunks); step-by-step forecast models: steps forecast from each window (default 1)", positiveInt, EVAL_STEPS);
   addFieldOptions(addMaxBytesOption(addModelLoadOptions(command), "text or data file")).action(async (path: string, textPath: string, flags: EvalFlags, cmd: Command) => {
-    const given = (key: string) => cmd.getOptionValueSource(key) === "cli";
-    const fieldFlags = ["text", "label", "tokens", "tags", "input", "target", "date", "features"].filter(given);
+    const given = givenFlags(cmd);
+    const fieldFlags = FIELD_FLAGS.filter(given);
     if (await isTaskModelFile(path)) {
-      const lmOnly = ["vocab", "cellVariant", "nonlinearity"].filter(given);
-      if (lmOnly.length > 0) fail(`--${lmOnly[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for language models; ${path} is a task model`);
+      refuseLanguageModelFlags(given, path);
       await evalTask(path, textPath, { ...flags, steps: given("steps") ? flags.steps : undefined });
       return;
     }

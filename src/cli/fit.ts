@@ -4,7 +4,6 @@
 
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import cliProgress from "cli-progress";
 import { init, Sequential } from "../node.js";
 import {
   CALENDAR_FEATURES, TaskModel, TaskTrainer, loadTaskCheckpoint, saveTaskCheckpoint, saveTaskModel,
@@ -12,8 +11,12 @@ import {
 } from "../tasks/node.js";
 import { addMaxBytesOption } from "./corpus.js";
 import { CliError, fail } from "./errors.js";
-import { prepareOutput } from "./outputs.js";
+import { givenFlags } from "./given-flags.js";
 import { loadResumable } from "./model-kind.js";
+import { prepareRunOutputs } from "./outputs.js";
+import { stderrBar } from "./progress-bar.js";
+import { addResumeOptions, ownFiles, refuseChangedFlags, refuseFinishedRun, resumedCheckpoint } from "./resume.js";
+import { runOutput } from "./run-output.js";
 import { fitData } from "./task-datasets.js";
 import { classificationReport, epochLine, originalScores, regressionReport } from "./task-report.js";
 import { readTable } from "./task-table.js";
@@ -66,10 +69,8 @@ export function registerFit(program: Command): void {
     .option("--early-stopping <patience>", "stop after this many epochs without a better validation --monitor, keeping the best weights", positiveInt)
     .addOption(new Option("--monitor <metric>", "what --early-stopping watches (mae and rmse on the standardised targets)").choices(Object.keys(MONITORS)).default("loss"))
     .addOption(new Option("--class-weights <kind>", "classify, tag: weigh each class's loss by n / (classes · its count)").choices(["balanced"]))
-    .option("--out <path>", "where to save the model (.safetensors: safetensors); required unless --dry-run", filePath)
-    .option("--checkpoint <path>", "checkpoint saved at every epoch end (default: <out>.ckpt)", filePath)
-    .option("--no-checkpoint", "save no checkpoints")
-    .option("--resume <checkpoint>", "continue a run exactly from its checkpoint (only --epochs may change its settings)", filePath)
+    .option("--out <path>", "where to save the model (.safetensors: safetensors); required unless --dry-run", filePath);
+  addResumeOptions(command)
     .option("--force", "replace an existing --out or checkpoint file (a --resume run may always replace its own)")
     .option("--dry-run", "read the data and build the model, then stop: nothing is trained or saved")
     .option("--quiet", "print only the final summary");
@@ -97,28 +98,21 @@ function modelSettings(s: TaskSettings): Record<string, unknown> {
 
 async function fit(dataArg: string | undefined, flags: FitFlags, command: Command, owned: Owned): Promise<void> {
   await init();
-  const given = (key: string) => command.getOptionValueSource(key) === "cli";
+  const given = givenFlags(command);
   const quiet = flags.quiet ?? false;
-  const say = (line: string) => void process.stdout.write(line + "\n");
-  const log = quiet ? () => {} : say;
-  const progress = quiet ? () => {} : (line: string) => void process.stderr.write(line + "\n");
+  const { say, log, progress } = runOutput(quiet);
 
   // ------------------------------------------------------------------------------- settings ----
   let checkpoint: TaskCheckpoint | null = null;
   let settings: TaskSettings;
-  let ownFiles: string[] = [];
+  let own: string[] = [];
   if (flags.resume) {
     if (flags.dryRun) fail("--dry-run builds a new run; it cannot be combined with --resume");
     checkpoint = await loadResumable(flags.resume, "fit", (p) => loadTaskCheckpoint(p));
     owned.model = checkpoint.model;
     settings = storedSettings(checkpoint.settings, flags.resume);
-    ownFiles = [settings.out, settings.checkpoint].filter((p): p is string => p !== null).map((p) => resolve(p));
-    for (const [key, flag] of RUN_FLAGS) {
-      const stored = storedFlagValue(settings, key);
-      if (given(key) && flags[key] !== stored) {
-        fail(`${flag} ${String(flags[key])} conflicts with the checkpoint ${flags.resume}, which was trained with ${stored === undefined ? `no ${flag}` : `${flag} ${String(stored)}`}; a resumed run keeps its settings (only --epochs may change)`);
-      }
-    }
+    own = ownFiles(settings);
+    refuseChangedFlags(RUN_FLAGS, given, (key) => flags[key], (key) => storedFlagValue(settings, key), flags.resume);
     if (settings.stoppedEarly !== null && !given("epochs")) {
       fail(`the run of the checkpoint ${flags.resume} is complete: early stopping ended it after epoch ${settings.stoppedEarly}, with the best weights restored; pass --epochs N to train on from them anyway`);
     }
@@ -126,28 +120,15 @@ async function fit(dataArg: string | undefined, flags: FitFlags, command: Comman
     if (dataArg !== undefined && resolve(dataArg) !== settings.data) fail(`the checkpoint ${flags.resume} was trained on ${settings.data}, not ${dataArg}; give no data file to --resume (it uses the stored one)`);
     if (given("epochs")) settings.epochs = flags.epochs;
     if (given("out")) settings.out = flags.out!;
-    if (given("checkpoint") || flags.checkpoint === false) settings.checkpoint = flags.checkpoint === false ? null : flags.checkpoint!;
-    else if (given("out")) settings.checkpoint = `${settings.out}.ckpt`;
-    if (checkpoint.trainer.epoch >= settings.epochs) {
-      fail(`the checkpoint ${flags.resume} has already trained ${checkpoint.trainer.epoch} of ${settings.epochs} epochs; pass --epochs N with N > ${checkpoint.trainer.epoch} to train further`);
-    }
+    settings.checkpoint = resumedCheckpoint(settings, flags.checkpoint, given);
+    refuseFinishedRun(flags.resume, checkpoint.trainer.epoch, settings.epochs);
   } else {
     settings = newSettings(dataArg, flags);
   }
 
   // -------------------------------------------------------------------------------- outputs ----
   const dryRun = flags.dryRun ?? false;
-  if (!dryRun) {
-    const own = (path: string) => ownFiles.includes(resolve(path));
-    if (settings.checkpoint !== null && resolve(settings.checkpoint) === resolve(settings.out)) {
-      fail(`the model and the checkpoint would both be ${settings.out}: give --checkpoint another path, or --no-checkpoint`);
-    }
-    const force = flags.force ?? false;
-    await prepareOutput(settings.out, { what: "the model", force, own: own(settings.out), alternative: "choose another file with --out <path>" });
-    if (settings.checkpoint !== null) {
-      await prepareOutput(settings.checkpoint, { what: "the checkpoint", force, own: own(settings.checkpoint), alternative: "choose another file with --checkpoint <path> (or --no-checkpoint)" });
-    }
-  }
+  if (!dryRun) await prepareRunOutputs(settings, flags.force ?? false, own);
 
   // ----------------------------------------------------------------------------------- data ----
   const table = await readTable(checkpoint ? settings.data : dataArg!, flags.maxBytes);
@@ -188,10 +169,7 @@ async function fit(dataArg: string | undefined, flags: FitFlags, command: Comman
   }
 
   // ------------------------------------------------------------------------------- training ----
-  const bar = !quiet && process.stderr.isTTY ? new cliProgress.SingleBar({
-    format: "epoch {epoch}/{epochs} {bar} {value}/{total} batches | {speed} examples/s | loss {loss}",
-    barsize: 24, hideCursor: false, gracefulExit: false, clearOnComplete: true, stream: process.stderr, fps: 8,
-  }, cliProgress.Presets.shades_classic) : null;
+  const bar = stderrBar("epoch {epoch}/{epochs} {bar} {value}/{total} batches | {speed} examples/s | loss {loss}", quiet);
   const regression = settings.task === "regress" || settings.task === "forecast";
   const started = performance.now();
   let examples = 0, seconds = 0, epochsRun = 0;

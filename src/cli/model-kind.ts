@@ -1,12 +1,13 @@
 // Whether a model file holds a task model (a Sequential with a "task" record) rather than a language model,
 // from its header alone: `wasm-rnn eval` scores either kind. Anything unreadable counts as "not a task model",
-// so that the language-model path reports it exactly as before.
+// so that the language-model path reports it exactly as before. Also what follows from the kind: the flags a
+// task model refuses, and the checkpoints of the other command.
 
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { looksLikeModelFile } from "../io/format.js";
 import { looksLikeSafetensors } from "../io/safetensors.js";
-import { CliError } from "./errors.js";
+import { CliError, fail } from "./errors.js";
 
 /** Headers larger than this are not peeked at (the full loader still reads and judges the file). */
 const MAX_PEEK = 16 * 2 ** 20;
@@ -70,4 +71,13 @@ export async function loadResumable<T>(path: string, kind: "fit" | "train", load
     const what = kind === "fit" ? "a language model (wasm-rnn train's)" : "a task model (wasm-rnn fit's)";
     throw new CliError(`${path} holds ${what}, not a checkpoint of wasm-rnn ${kind}; a checkpoint of wasm-rnn ${other} resumes with wasm-rnn ${other} --resume`);
   }
+}
+
+/** The flags of language-model loading that a task model (which records its whole configuration) refuses. */
+const LANGUAGE_MODEL_ONLY = ["vocab", "cellVariant", "nonlinearity"] as const;
+
+/** Refuses the first language-model loading flag given (eval, convert) for the task model at `path`. */
+export function refuseLanguageModelFlags(given: (key: string) => boolean, path: string): void {
+  const lmOnly = LANGUAGE_MODEL_ONLY.filter(given);
+  if (lmOnly.length > 0) fail(`--${lmOnly[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for language models; ${path} is a task model`);
 }

@@ -65,3 +65,18 @@ async function holdsModel(path: string): Promise<boolean> {
     await handle.close().catch(() => {});
   }
 }
+
+/**
+ * A training run's model file and checkpoint (train, fit), checked before the data is read and long before
+ * the first save; `own`: the resolved paths a resumed run may replace (its stored model and checkpoint).
+ */
+export async function prepareRunOutputs(settings: { out: string; checkpoint: string | null }, force: boolean, ownFiles: readonly string[]): Promise<void> {
+  const own = (path: string) => ownFiles.includes(resolve(path));
+  if (settings.checkpoint !== null && resolve(settings.checkpoint) === resolve(settings.out)) {
+    fail(`the model and the checkpoint would both be ${settings.out}: give --checkpoint another path, or --no-checkpoint`);
+  }
+  await prepareOutput(settings.out, { what: "the model", force, own: own(settings.out), alternative: "choose another file with --out <path>" });
+  if (settings.checkpoint !== null) {
+    await prepareOutput(settings.checkpoint, { what: "the checkpoint", force, own: own(settings.checkpoint), alternative: "choose another file with --checkpoint <path> (or --no-checkpoint)" });
+  }
+}

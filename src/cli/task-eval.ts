@@ -3,7 +3,7 @@
 // and of a forecaster over every window of a series (with MAE by horizon). The file is scored in chunks, so a
 // progress bar (on a terminal) can follow a large one; the metrics are those of the whole file.
 
-import cliProgress from "cli-progress";
+import type cliProgress from "cli-progress";
 import { init } from "../node.js";
 import { resolveLoss } from "../nn/loss.js";
 import {
@@ -11,6 +11,7 @@ import {
   type ClassificationMetrics, type SequenceDataset, type TaskModel,
 } from "../tasks/node.js";
 import { fail } from "./errors.js";
+import { stderrBar } from "./progress-bar.js";
 import { classificationReport, maeByHorizon, originalValues, regressionReport, scoresOf } from "./task-report.js";
 import { readTable, type Table } from "./task-table.js";
 import { seriesRecords } from "./task-records.js";
@@ -43,11 +44,8 @@ export async function evalTask(modelPath: string, dataPath: string, flags: TaskE
 
 /** A progress bar on stderr for `total` units of work, or null when stderr is not a terminal. */
 export function progressBar(total: number, unit: string, command = "eval"): cliProgress.SingleBar | null {
-  if (!process.stderr.isTTY) return null;
-  const bar = new cliProgress.SingleBar({
-    format: `${command} {bar} {value}/{total} ${unit}`, barsize: 24, hideCursor: false, gracefulExit: false, clearOnComplete: true, stream: process.stderr, fps: 8,
-  }, cliProgress.Presets.shades_classic);
-  bar.start(total, 0);
+  const bar = stderrBar(`${command} {bar} {value}/{total} ${unit}`);
+  bar?.start(total, 0);
   return bar;
 }
 

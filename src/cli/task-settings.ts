@@ -8,7 +8,8 @@ import type { OptimizerName } from "../node.js";
 import type { TaskTrainerOptions, MetricName, SequenceDataset, CalendarFeature } from "../tasks/index.js";
 import { CALENDAR_FEATURES } from "../tasks/index.js";
 import { fail } from "./errors.js";
-import { CELLS, LEVELS, OPTIMIZERS, SCHEDULES, shortDescription } from "./train-settings.js";
+import { checkStoredKeys, shortDescription, type Check } from "./stored-settings.js";
+import { CELLS, LEVELS, OPTIMIZERS, SCHEDULES } from "./train-settings.js";
 import { FRACTION, NON_NEGATIVE_FLOAT, POSITIVE_FLOAT, POSITIVE_INT, SEED, satisfies, type NumberRule } from "./values.js";
 
 export const TASKS = ["classify", "tag", "regress", "forecast"] as const;
@@ -18,8 +19,8 @@ export const OUTPUTS = ["direct", "step"] as const;
 /** --monitor names (kebab-case, as flags are) → the trainer's metric names. */
 export const MONITORS: Record<string, MetricName> = { loss: "loss", accuracy: "accuracy", "macro-f1": "macroF1", mae: "mae", rmse: "rmse" };
 
-/** The data fields a model reads; only the task's own are set (and stored with the model). */
-export interface Fields {
+/** The one-field names of classify, tag and regress: the same in the flags (--text …) and in a model's Fields. */
+export interface FieldNames {
   /** classify */
   text?: string;
   label?: string;
@@ -29,6 +30,10 @@ export interface Fields {
   /** regress */
   input?: string;
   target?: string;
+}
+
+/** The data fields a model reads; only the task's own are set (and stored with the model). */
+export interface Fields extends FieldNames {
   /** forecast: the date column (or null), the target columns, the extra input columns */
   date?: string | null;
   targets?: string[];
@@ -204,7 +209,6 @@ export function newSettings(dataArg: string | undefined, f: FitFlags): TaskSetti
 
 // ------------------------------------------------------------------------------ stored settings ----
 
-type Check = { expected: string; accepts(value: unknown): boolean };
 const number = (rule: NumberRule): Check => ({ expected: rule.expected, accepts: (v) => satisfies(rule, v) });
 const choice = (choices: readonly string[]): Check => ({ expected: `one of ${choices.join(", ")}`, accepts: (v) => typeof v === "string" && choices.includes(v) });
 const orNull = (c: Check): Check => ({ expected: `${c.expected} or null`, accepts: (v) => v === null || c.accepts(v) });
@@ -240,14 +244,7 @@ export function storedSettings(stored: unknown, file: string): TaskSettings {
   const where = `the checkpoint ${file}`;
   if (typeof stored !== "object" || stored === null || Array.isArray(stored)) fail(`${where} has no fit settings (got ${shortDescription(stored)}), so the command line cannot resume it`);
   const record = stored as Record<string, unknown>;
-  const keys = Object.keys(STORED) as (keyof TaskSettings)[];
-  const missing = keys.filter((k) => !Object.hasOwn(record, k));
-  if (missing.length > 0) fail(`${where} was not written by "wasm-rnn fit" (its settings lack ${missing.join(", ")}), so the command line cannot resume it; use the library's TaskTrainer.restoreState`);
-  const unknown = Object.keys(record).find((k) => !Object.hasOwn(STORED, k));
-  if (unknown !== undefined) fail(`${where} has a setting ${shortDescription(unknown)} that this version of wasm-rnn does not know (written by a newer version?)`);
-  for (const key of keys) {
-    if (!STORED[key].accepts(record[key])) fail(`${where} is damaged: its setting ${key} must be ${STORED[key].expected}, got ${shortDescription(record[key])}`);
-  }
+  checkStoredKeys(record, STORED, where, { command: "wasm-rnn fit", restore: "TaskTrainer.restoreState" });
   return record as unknown as TaskSettings;
 }
 

@@ -10,18 +10,16 @@ import {
 import { fail, CliError } from "./errors.js";
 import { at, type Table } from "./task-table.js";
 import { checkLabels, classifyRecords, regressRecords, tagRecords } from "./task-records.js";
-import { nameList, type Fields } from "./task-settings.js";
+import { nameList, type FieldNames, type Fields } from "./task-settings.js";
 
-export interface FieldFlags {
-  text?: string;
-  label?: string;
-  tokens?: string;
-  tags?: string;
-  input?: string;
-  target?: string;
+/** The field flags of predict and eval; forecast's --target and --features name columns "a,b". */
+export interface FieldFlags extends FieldNames {
   date?: string;
   features?: string;
 }
+
+/** The keys of the field flags, in the order of their options (eval names the first one given). */
+export const FIELD_FLAGS = ["text", "label", "tokens", "tags", "input", "target", "date", "features"] as const;
 
 /** The field flags of predict and eval: no defaults, as the model's own field names are the default. */
 export function addFieldOptions(command: Command): Command {

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { OptimizerName, Partition, TokenLevel } from "../node.js";
 import { BUILTIN_CORPORA, type BuiltinCorpus } from "./corpus.js";
 import { fail } from "./errors.js";
+import { checkStoredKeys, shortDescription, type Check } from "./stored-settings.js";
 import {
   FRACTION, NON_NEGATIVE_FLOAT, POSITIVE_FLOAT, POSITIVE_INT, SEED, satisfies, type NumberRule,
 } from "./values.js";
@@ -110,12 +111,6 @@ export function newSettings(corpusArg: string | undefined, f: TrainFlags): Train
 
 // ------------------------------------------------------------------------------ stored settings ----
 
-interface Check {
-  /** What the setting must be, for the message, with the flag that sets it. */
-  expected: string;
-  accepts(value: unknown): boolean;
-}
-
 const number = (rule: NumberRule, flag: string): Check => ({ expected: `${rule.expected} (as for ${flag})`, accepts: (v) => satisfies(rule, v) });
 const choice = (choices: readonly string[], flag: string): Check => ({
   expected: `one of ${choices.join(", ")} (as for ${flag})`, accepts: (v) => typeof v === "string" && choices.includes(v),
@@ -160,35 +155,18 @@ const STORED: Record<keyof TrainSettings, Check> = {
 
 /**
  * The settings a checkpoint stored, each checked by its flag's rule (and the flags' combinations), so that a
- * damaged, foreign or hostile checkpoint is refused here, naming the file and the setting. Only the known
- * keys are read, never walked into: a value nested 100,000 deep is "an array", not a stack overflow.
+ * damaged, foreign or hostile checkpoint is refused here, naming the file and the setting.
  */
 export function storedSettings(stored: unknown, path: string): TrainSettings {
   const where = `the checkpoint ${path}`;
   if (typeof stored !== "object" || stored === null || Array.isArray(stored)) fail(`${where} has no training settings (got ${shortDescription(stored)}), so the command line cannot resume it; use the library's Trainer.restoreState`);
   const record = stored as Record<string, unknown>;
-  const keys = Object.keys(STORED) as (keyof TrainSettings)[];
-  const missing = keys.filter((k) => !Object.hasOwn(record, k));
-  if (missing.length > 0) fail(`${where} was not written by "wasm-rnn train" (its settings lack ${missing.join(", ")}), so the command line cannot resume it; use the library's Trainer.restoreState`);
-  const unknown = Object.keys(record).find((k) => !Object.hasOwn(STORED, k));
-  if (unknown !== undefined) fail(`${where} has a setting ${shortDescription(unknown)} that this version of wasm-rnn does not know (written by a newer version?)`);
-  const settings: Record<string, unknown> = {};
-  for (const key of keys) {
-    const value = record[key];
-    if (!STORED[key].accepts(value)) fail(`${where} is damaged: its setting ${key} must be ${STORED[key].expected}, got ${shortDescription(value)}`);
-    settings[key] = value;
-  }
+  const keys = checkStoredKeys(record, STORED, where, { command: "wasm-rnn train", restore: "Trainer.restoreState" });
+  const settings: Record<string, unknown> = {}; // the known keys in their own order, as checkpoints store them
+  for (const key of keys) settings[key] = record[key];
   const s = settings as unknown as TrainSettings;
   if ((s.corpus === null) === (s.builtin === null)) fail(`${where} is damaged: its settings must name either a corpus file or a built-in corpus, got corpus ${shortDescription(s.corpus)} and builtin ${shortDescription(s.builtin)}`);
   if (s.momentum !== null && s.optimizer !== "sgd") fail(`${where} is damaged: its setting momentum is for optimizer sgd, but it has optimizer ${s.optimizer}`);
   if (s.dropout > 0 && s.layers < 2) fail(`${where} is damaged: its setting dropout ${s.dropout} needs layers 2 or more, but it has layers ${s.layers}`);
   return s;
-}
-
-/** A value in a few words, never walking into it: 3, "abc…" (cut at 40 characters), an array, an object. */
-export function shortDescription(value: unknown): string {
-  if (value === null || typeof value === "number" || typeof value === "boolean") return String(value);
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : typeof value;
 }

@@ -4,7 +4,6 @@
 
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
-import cliProgress from "cli-progress";
 import {
   init, evaluatePerplexity, generateText, loadCheckpoint, saveCheckpoint, saveModel, LanguageModel, Trainer, Vocabulary,
   type Checkpoint, type Partition, type Schedule, type StepInfo, type TrainerOptions,
@@ -15,8 +14,12 @@ import { describeModel } from "./convert.js";
 import { EVAL_BATCH, EVAL_STEPS } from "./eval.js";
 import { WasmMemoryError } from "../../bindings/index.js";
 import { fail, CliError } from "./errors.js";
-import { prepareOutput } from "./outputs.js";
+import { givenFlags } from "./given-flags.js";
 import { loadResumable } from "./model-kind.js";
+import { prepareRunOutputs } from "./outputs.js";
+import { stderrBar } from "./progress-bar.js";
+import { addResumeOptions, ownFiles, refuseChangedFlags, refuseFinishedRun, resumedCheckpoint } from "./resume.js";
+import { runOutput } from "./run-output.js";
 import {
   CELLS, LEVELS, OPTIMIZERS, OUTPUT_KEYS, PARTITIONS, RUN_KEYS, SCHEDULES, newSettings, storedSettings, type TrainFlags, type TrainSettings,
 } from "./train-settings.js";
@@ -51,10 +54,8 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--partition <kind>", "batches: sequential (state carried) or random (state reset)").choices(PARTITIONS).default("sequential"))
     .option("--seed <n>", "seed of the weights, the batches, dropout, samples and the built-in corpus's order", seed, 0)
     .option("--val-split <fraction>", "fraction of the text held out at its end for validation (0: none)", fraction, 0.1)
-    .option("--out <path>", "where to save the model (.safetensors: safetensors)", filePath, "model.wrnn")
-    .option("--checkpoint <path>", "checkpoint saved at every epoch end (default: <out>.ckpt)", filePath)
-    .option("--no-checkpoint", "save no checkpoints")
-    .option("--resume <checkpoint>", "continue a run exactly from its checkpoint (only --epochs may change its settings)", filePath)
+    .option("--out <path>", "where to save the model (.safetensors: safetensors)", filePath, "model.wrnn");
+  addResumeOptions(command)
     .option("--sample-every <epochs>", "print a sample every this many epochs (default: about 10 over the run)", positiveInt)
     .option("--sample-length <tokens>", "tokens per sample", positiveInt, 100)
     .option("--prefix <text>", "prefix of the samples (default: the corpus's first word, or a newline for names)")
@@ -83,51 +84,34 @@ async function train(corpusArg: string | undefined, flags: TrainFlags, command: 
 
 async function run(corpusArg: string | undefined, flags: TrainFlags, command: Command, owned: Owned): Promise<void> {
   await init();
-  const given = (key: string) => command.getOptionValueSource(key) === "cli";
+  const given = givenFlags(command);
   const quiet = flags.quiet ?? false;
-  const say = (line: string) => void process.stdout.write(line + "\n");
-  const log = quiet ? () => {} : say;
-  const progress = quiet ? () => {} : (line: string) => void process.stderr.write(line + "\n");
+  const { say, log, progress } = runOutput(quiet);
 
   // ------------------------------------------------------------------------------- settings ----
   let checkpoint: Checkpoint | null = null;
   let settings: TrainSettings;
-  let ownFiles: string[] = []; // a resumed run's own model and checkpoint, which it may replace
+  let own: string[] = []; // a resumed run's own model and checkpoint, which it may replace
   if (flags.resume) {
     checkpoint = await loadResumable(flags.resume, "train", (p) => loadCheckpoint(p));
     owned.lm = checkpoint.lm;
     settings = storedSettings(checkpoint.settings, flags.resume);
-    ownFiles = [settings.out, settings.checkpoint].filter((p): p is string => p !== null).map((p) => resolve(p));
-    for (const [key, flag] of RUN_KEYS) {
-      if (given(key) && flags[key] !== settings[key]) {
-        fail(`${flag} ${String(flags[key])} conflicts with the checkpoint ${flags.resume}, which was trained with ${settings[key] === null ? "no " + flag : `${flag} ${String(settings[key])}`}; a resumed run keeps its settings (only --epochs may change)`);
-      }
-    }
+    own = ownFiles(settings);
+    refuseChangedFlags(RUN_KEYS, given, (key) => flags[key], (key) => settings[key], flags.resume);
     if (corpusArg !== undefined && (settings.corpus === null || resolve(corpusArg) !== settings.corpus)) {
       fail(`the checkpoint ${flags.resume} was trained on ${settings.corpus ?? `--builtin ${settings.builtin}`}, not ${corpusArg}; give no corpus to --resume (it uses the stored one)`);
     }
     if (given("epochs")) settings.epochs = flags.epochs;
     for (const key of OUTPUT_KEYS) if (given(key)) (settings as unknown as Record<string, unknown>)[key] = flags[key];
-    if (given("checkpoint") || flags.checkpoint === false) settings.checkpoint = flags.checkpoint === false ? null : flags.checkpoint!;
-    else if (given("out")) settings.checkpoint = `${settings.out}.ckpt`;
-    if (checkpoint.trainer.epoch >= settings.epochs) {
-      fail(`the checkpoint ${flags.resume} has already trained ${checkpoint.trainer.epoch} of ${settings.epochs} epochs; pass --epochs N with N > ${checkpoint.trainer.epoch} to train further`);
-    }
+    settings.checkpoint = resumedCheckpoint(settings, flags.checkpoint, given);
+    refuseFinishedRun(flags.resume, checkpoint.trainer.epoch, settings.epochs);
   } else {
     settings = newSettings(corpusArg, flags);
   }
 
   // -------------------------------------------------------------------------------- outputs ----
   // Before the corpus is read and long before the first save. A resumed run continues its own files.
-  const own = (path: string) => ownFiles.includes(resolve(path));
-  if (settings.checkpoint !== null && resolve(settings.checkpoint) === resolve(settings.out)) {
-    fail(`the model and the checkpoint would both be ${settings.out}: give --checkpoint another path, or --no-checkpoint`);
-  }
-  const force = flags.force ?? false;
-  await prepareOutput(settings.out, { what: "the model", force, own: own(settings.out), alternative: "choose another file with --out <path>" });
-  if (settings.checkpoint !== null) {
-    await prepareOutput(settings.checkpoint, { what: "the checkpoint", force, own: own(settings.checkpoint), alternative: "choose another file with --checkpoint <path> (or --no-checkpoint)" });
-  }
+  await prepareRunOutputs(settings, flags.force ?? false, own);
 
   // --------------------------------------------------------------------------------- corpus ----
   const corpus: Corpus = settings.builtin ? await builtinCorpus(settings.builtin, settings.seed)
@@ -174,10 +158,7 @@ async function run(corpusArg: string | undefined, flags: TrainFlags, command: Co
   log(`corpus: ${corpus.source}: ${trainIds.length.toLocaleString("en-US")} training tokens${validate ? `, ${valIds.length.toLocaleString("en-US")} validation tokens (${valUnknown} unknown)` : ""}`);
   log(`${settings.optimizer} lr ${settings.lr}${settings.schedule !== "constant" ? ` (${settings.schedule})` : ""}, clip ${settings.clip || "off"}, batch ${B} × ${T} steps (${perEpoch} batches per epoch, ${settings.partition}), ${settings.epochs} epochs, seed ${settings.seed}`);
 
-  const bar = !quiet && process.stderr.isTTY ? new cliProgress.SingleBar({
-    format: "epoch {epoch}/{epochs} {bar} {value}/{total} | {speed} tok/s | loss {loss} | ppl {ppl} | ETA {runEta}",
-    barsize: 24, hideCursor: false, gracefulExit: false, clearOnComplete: true, stream: process.stderr, fps: 8,
-  }, cliProgress.Presets.shades_classic) : null;
+  const bar = stderrBar("epoch {epoch}/{epochs} {bar} {value}/{total} | {speed} tok/s | loss {loss} | ppl {ppl} | ETA {runEta}", quiet);
 
   const runStarted = performance.now();
   let stepsDone = 0, tokens = 0, seconds = 0;

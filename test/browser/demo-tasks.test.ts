@@ -19,6 +19,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { CHROMIUM_NEED, REPO_ROOT, browserTest, describeProblems, missingPrerequisite, resultsPath, withBrowser } from "./harness.js";
+import { inkFraction } from "./canvas-ink.js";
 
 /** DEMO_DIST: test another build of the demo. */
 const DEMO_DIST = process.env.DEMO_DIST || join(REPO_ROOT, "demo", "dist");
@@ -94,25 +95,6 @@ async function setValue(page: Page, id: string, value: string): Promise<void> {
   const el = page.locator(byId(id));
   if ((await el.evaluate((e) => e.tagName.toLowerCase())) === "select") await el.selectOption(value);
   else await el.fill(value); // fill dispatches input (range inputs too)
-}
-
-/** The largest fraction of a canvas's pixels that differ from its most common colour, over the canvases inside. */
-async function inkFraction(page: Page, selector: string): Promise<number> {
-  return page.locator(selector).evaluate((root) => {
-    let best = 0;
-    for (const c of Array.from(root.querySelectorAll("canvas"))) {
-      if (c.width === 0 || c.height === 0) continue;
-      const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-      const counts = new Map<number, number>();
-      for (let i = 0; i < data.length; i += 4) {
-        const key = (data[i] << 24) ^ (data[i + 1] << 16) ^ (data[i + 2] << 8) ^ data[i + 3];
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      const pixels = data.length / 4;
-      best = Math.max(best, (pixels - Math.max(...counts.values())) / pixels);
-    }
-    return best;
-  });
 }
 
 /** Elements wider than the viewport at a phone width (none expected). */
@@ -215,7 +197,7 @@ browserTest(test, missing, "demo task tabs (Vite build): Classify trains and ans
     assert.ok(best.accuracy > 0.75 && best.macroF1 > 0.72, `after 2 epochs the held-out names are classified well: accuracy ${best.accuracy.toFixed(3)}, macro-F1 ${best.macroF1.toFixed(3)}`);
     assert.match(await page.locator(byId("classify-accuracy")).innerText(), new RegExp(`${(100 * best.accuracy).toFixed(1)}%`), "the accuracy readout shows the last evaluation");
     for (const chart of ["classify-loss-chart", "classify-metrics-chart"]) {
-      const ink = await inkFraction(page, byId(chart));
+      const { ink } = await inkFraction(page, byId(chart));
       assert.ok(ink > 0.003, `${chart} draws its curves (ink ${ink.toFixed(4)})`);
     }
     console.log(`  classify: loss ${firstLoss.toFixed(3)} → ${lastLoss.toFixed(3)}; held out: accuracy ${c.evaluations.map((e) => e.accuracy.toFixed(3)).join(" → ")}, macro-F1 ${c.evaluations.map((e) => e.macroF1.toFixed(3)).join(" → ")}`);
@@ -294,7 +276,7 @@ browserTest(test, missing, "demo task tabs (Vite build): Classify trains and ans
     assert.is(f.naiveMaeByHorizon.length, 28);
     f.naiveMaeByHorizon.forEach((v, i) => assert.ok(Math.abs(v - reference.naiveMae[i]) < 1e-6 * reference.naiveMae[i],
       `seasonal-naive MAE at h = ${i + 1}: page ${v}, recomputed ${reference.naiveMae[i]}`));
-    assert.ok(await inkFraction(page, byId("forecast-chart")) > 0.003, "the forecast chart draws the actuals before training");
+    assert.ok((await inkFraction(page, byId("forecast-chart"))).ink > 0.003, "the forecast chart draws the actuals before training");
     await checkMaeTable(page, null, reference.naiveMae);
 
     await setValue(page, "forecast-hidden", "16");
@@ -313,9 +295,9 @@ browserTest(test, missing, "demo task tabs (Vite build): Classify trains and ans
     assert.ok(mae.every((v) => Number.isFinite(v) && v > 0), `finite MAEs: ${mae.join(", ")}`);
     // births per day: mean ~11,400, standard deviation ~2,300; predicting the mean would miss by ~2,000
     assert.ok(mean(mae) < 700, `after 2 epochs the forecasts are within a few hundred births a day: mean MAE ${mean(mae).toFixed(0)}`);
-    assert.ok(await inkFraction(page, byId("forecast-horizon-chart")) > 0.003, "the MAE-by-horizon chart draws");
+    assert.ok((await inkFraction(page, byId("forecast-horizon-chart"))).ink > 0.003, "the MAE-by-horizon chart draws");
     await checkMaeTable(page, mae, reference.naiveMae);
-    assert.ok(await inkFraction(page, byId("forecast-loss-chart")) > 0.003, "the loss chart draws");
+    assert.ok((await inkFraction(page, byId("forecast-loss-chart"))).ink > 0.003, "the loss chart draws");
     console.log(`  forecast: loss ${early.toFixed(3)} → ${late.toFixed(3)}; 2013 MAE ${f.epochs.map((e) => e.mae.toFixed(0)).join(" → ")}; 2014 MAE over h: model ${mean(mae).toFixed(0)}, seasonal naive ${mean(f.naiveMaeByHorizon).toFixed(0)}`);
 
     // the plotted series is the horizon's: its MAE is the chart's point, and the slider picks another

@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { decodeCheckpoint, decodeModel, init } from "../../src/index.js";
+import { inkFraction } from "./canvas-ink.js";
 import {
   CHROMIUM_NEED, REPO_ROOT, browserTest, describeProblems, missingPrerequisite, resultsPath, withBrowser,
 } from "./harness.js";
@@ -73,27 +74,6 @@ async function setValue(page: Page, id: string, value: string): Promise<void> {
     await el.fill(value);
     await el.dispatchEvent("change");
   }
-}
-
-/** Pixels of a canvas that differ from its most common colour (the background), as a fraction. */
-async function inkFraction(page: Page, selector: string): Promise<{ canvases: number; ink: number }> {
-  return page.locator(selector).first().evaluate((root) => {
-    const canvases = root instanceof HTMLCanvasElement ? [root] : Array.from(root.querySelectorAll("canvas"));
-    let best = 0;
-    for (const c of canvases) {
-      if (c.width === 0 || c.height === 0) continue;
-      const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-      const counts = new Map<number, number>();
-      for (let i = 0; i < data.length; i += 4) {
-        const key = (data[i] << 24) ^ (data[i + 1] << 16) ^ (data[i + 2] << 8) ^ data[i + 3];
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      const background = Math.max(...counts.values());
-      const pixels = data.length / 4;
-      best = Math.max(best, (pixels - background) / pixels);
-    }
-    return { canvases: canvases.length, ink: best };
-  });
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

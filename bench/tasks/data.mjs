@@ -60,6 +60,8 @@ export const SPAM = {
   maxTokens: 256,      // tokens kept per message (subject first)
   minCount: 2,         // a word enters the vocabulary when it occurs ≥ 2 times in the training part
   maxVocab: 20000,     // at most this many words (by count, ties alphabetical), plus <pad> = 0 and <unk> = 1
+  valSeed: 13,         // the validation part: the first floor(0.125 · 4,837) = 604 of a permutation (seed 13) of the
+  valFraction: 0.125,  // training part's list; the model trains on the other 4,233 (model selection, early stopping)
 };
 
 const unfold = (header) => header.replace(/\r?\n[ \t]+/g, " ");
@@ -171,7 +173,11 @@ export function loadSpam(options = {}) {
     r.ids = Int32Array.from(r.tokens, (t) => index.get(t) ?? 1);
     if (r.ids.length === 0) r.ids = Int32Array.of(1); // an empty message is one <unk>
   }
-  return { settings: s, records, train, test, vocab };
+  // validation: taken from the training part only (the test part is never looked at before the final evaluation)
+  const vp = permutation(train.length, s.valSeed);
+  const nVal = Math.floor(train.length * s.valFraction);
+  const val = vp.slice(0, nVal).map((k) => train[k]), fit = vp.slice(nVal).map((k) => train[k]);
+  return { settings: s, records, train, test, vocab, val, fit };
 }
 
 // -------------------------------------------------------------------------------------------- births ----
@@ -239,9 +245,10 @@ export function birthsBatch(births, origins) {
 
 function exportCache() {
   mkdirSync(CACHE_DIR, { recursive: true });
-  const spam = loadSpam();
+  const i = process.argv.indexOf("--max-tokens");
+  const spam = loadSpam(i > 0 ? { maxTokens: Number(process.argv[i + 1]) } : {});
   writeFileSync(path.join(CACHE_DIR, "spam.json"), JSON.stringify({
-    settings: spam.settings, vocabSize: spam.vocab.length, train: spam.train, test: spam.test,
+    settings: spam.settings, vocabSize: spam.vocab.length, train: spam.train, test: spam.test, val: spam.val, fit: spam.fit,
     labels: spam.records.map((r) => r.label), ids: spam.records.map((r) => Array.from(r.ids)),
   }));
   const births = loadBirths();
@@ -259,6 +266,7 @@ function summary() {
   const full = spam.records.map((r) => r.tokenCount).sort((a, b) => a - b);
   const capped = spam.records.filter((r) => r.tokenCount > spam.settings.maxTokens).length;
   console.log(`spam: ${spam.records.length} messages; train ${JSON.stringify(count(spam.train))}, test ${JSON.stringify(count(spam.test))}; vocabulary ${spam.vocab.length} (with <pad>, <unk>)`);
+  console.log(`  validation part (from train): ${JSON.stringify(count(spam.val))}, trained on: ${JSON.stringify(count(spam.fit))}`);
   console.log(`  tokens per message: median ${full[full.length >> 1]} before the cap, ${capped} messages capped at ${spam.settings.maxTokens}; kept: median ${lens[lens.length >> 1]}, mean ${(lens.reduce((a, b) => a + b, 0) / lens.length).toFixed(1)}`);
   const unk = spam.test.reduce((a, i) => a + spam.records[i].ids.filter((t) => t === 1).length, 0) / spam.test.reduce((a, i) => a + spam.records[i].ids.length, 0);
   console.log(`  <unk> rate in the test part: ${(unk * 100).toFixed(1)} %`);

@@ -7,9 +7,11 @@ bench/tasks/data.mjs prepares (the same token ids, split and windows: `node benc
 and times one training step of the benchmark workloads W5 and W6 (bench/common.mjs):
 
   spam    Embedding(20002, 32) -> bidirectional LSTM(32, 128) over the valid steps (packed) -> max
-          over the valid steps of the [T, B, 256] outputs -> Linear(256, 2); cross-entropy, Adam lr 2e-3,
-          batch 32, 4 epochs, gradient norm clipped to 1; accuracy, precision / recall / F1 (spam positive)
-          on the 20 % test part after the last epoch.
+          over the valid steps of the [T, B, 256] outputs -> Dropout(0.3) -> Linear(256, 2); cross-entropy,
+          Adam lr 2e-3, batch 32, gradient norm clipped to 1, on the training part minus the validation part
+          (604 messages, data.mjs); after each epoch the validation F1, the best epoch's weights kept, stop
+          after 2 epochs without improvement or 6 epochs; accuracy, precision / recall / F1 (spam positive) on
+          the 20 % test part, once, with the kept weights.
   births  LSTM(3, 64) over 56 days [births normalised, sin, cos of 2*pi*dow/7] -> the last step's output
           -> Linear(64, 28): the next 28 days, normalised; MSE, Adam lr 1e-3, batch 64, 40 epochs; the
           epoch with the lowest MAE on the 2013 windows is kept, MAE per horizon on the 2014 windows.
@@ -36,7 +38,10 @@ With "steps", the first two losses of W5 and W6 on bench/models' weights and ben
 are stored too (workloadLosses), when bench/models exists (npm run bench writes it).
 
 Options: --only spam,births,steps; --epochs-spam, --epochs-births; --out (default
-bench/tasks/pytorch-tasks.json; with --only, the other parts of an existing file are kept).
+bench/tasks/pytorch-tasks.json; with --only, the other parts of an existing file are kept, and the run's
+source, date and command are stored inside the part it wrote, e.g. spam.run); spam's knobs, defaults =
+the chosen configuration: --max-tokens 256, --dropout 0.3, --embed-dropout 0, --[no-]class-weights,
+--patience 2.
 """
 
 import argparse
@@ -68,7 +73,8 @@ CACHE = os.path.join(HERE, "cache")
 COMMAND = ("LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-serial "
            "taskset -c 1 /usr/bin/python3 bench/tasks/pytorch_tasks.py")
 
-SPAM = dict(embed=32, hidden=128, pool="max", classes=2, batch=32, lr=2e-3, clip=1.0, epochs=4, shuffle_seed=1000)
+SPAM = dict(embed=32, hidden=128, pool="max", dropout=0.3, embed_dropout=0.0, class_weights=False, classes=2, batch=32, lr=2e-3, clip=1.0, epochs=6, patience=2,
+            shuffle_seed=1000, max_tokens=256)
 BIRTHS = dict(features=3, hidden=64, horizon=28, lookback=56, batch=64, lr=1e-3, epochs=40, shuffle_seed=2000)
 
 
@@ -102,35 +108,46 @@ def permutation(n, seed):
 
 # ------------------------------------------------------------------------------------------------ data ----
 
-def load_cache():
+def load_cache(max_tokens):
     files = [os.path.join(CACHE, f) for f in ("spam.json", "births.json")]
-    if not all(os.path.exists(f) for f in files):
-        print("writing bench/tasks/cache (node bench/tasks/data.mjs --export)", file=sys.stderr)
-        subprocess.run(["node", os.path.join(HERE, "data.mjs"), "--export"], check=True, cwd=ROOT)
-    with open(files[0]) as f:
-        spam = json.load(f)
+    spam = None
+    if all(os.path.exists(f) for f in files):
+        with open(files[0]) as f:
+            spam = json.load(f)
+    if spam is None or spam["settings"]["maxTokens"] != max_tokens or "val" not in spam:
+        print(f"writing bench/tasks/cache (node bench/tasks/data.mjs --export --max-tokens {max_tokens})", file=sys.stderr)
+        subprocess.run(["node", os.path.join(HERE, "data.mjs"), "--export", "--max-tokens", str(max_tokens)], check=True, cwd=ROOT)
+        with open(files[0]) as f:
+            spam = json.load(f)
     with open(files[1]) as f:
         births = json.load(f)
     # the split is the documented permutation: check that Python's mulberry32 reproduces it
     p = permutation(len(spam["labels"]), spam["settings"]["seed"])
     n_test = math.floor(len(p) * spam["settings"]["testFraction"])
     assert p[:n_test] == spam["test"] and p[n_test:] == spam["train"], "mulberry32 split differs from data.mjs"
+    train = spam["train"]
+    vp = permutation(len(train), spam["settings"]["valSeed"])
+    n_val = math.floor(len(train) * spam["settings"]["valFraction"])
+    assert [train[k] for k in vp[:n_val]] == spam["val"] and [train[k] for k in vp[n_val:]] == spam["fit"], \
+        "mulberry32 validation split differs from data.mjs"
     return spam, births
 
 
 # ---------------------------------------------------------------------------------------------- models ----
 
 class SpamClassifier(nn.Module):
-    def __init__(self, vocab, pool=None):
+    def __init__(self, vocab, pool=None, dropout=0.0, embed_dropout=0.0):
         super().__init__()
         self.pool = pool or SPAM["pool"]
         self.emb = nn.Embedding(vocab, SPAM["embed"])
         self.rnn = nn.LSTM(SPAM["embed"], SPAM["hidden"], bidirectional=True)
+        self.drop = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.emb_drop = nn.Dropout(embed_dropout) if embed_dropout > 0 else nn.Identity()
         self.fc = nn.Linear(2 * SPAM["hidden"], SPAM["classes"])
 
     def forward(self, ids, lengths):
         """ids [T, B] (time-major, 0-padded), lengths [B] -> logits [B, 2]."""
-        x = self.emb(ids)
+        x = self.emb_drop(self.emb(ids))
         packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
         y, _ = self.rnn(packed)
         y, _ = pad_packed_sequence(y, total_length=ids.shape[0])  # [T, B, 256], zeros after each length
@@ -139,7 +156,7 @@ class SpamClassifier(nn.Module):
         else:  # "max" over each sequence's valid steps (padded steps excluded, not read as zeros)
             padded = torch.arange(ids.shape[0]).unsqueeze(1) >= lengths.unsqueeze(0)  # [T, B]
             pooled = y.masked_fill(padded.unsqueeze(2), float("-inf")).max(0).values
-        return self.fc(pooled)
+        return self.fc(self.drop(pooled))
 
 
 class Forecaster(nn.Module):
@@ -182,23 +199,42 @@ def binary_metrics(labels, preds):
 
 # ------------------------------------------------------------------------------------------------ spam ----
 
-def run_spam(spam, epochs):
+def spam_predict(model, ids, labels, idx_all):
+    """Predicted classes and the mean cross-entropy of the messages idx_all (eval mode, batches of 128)."""
+    preds, loss_sum = [], 0.0
+    with torch.no_grad():
+        for s in range(0, len(idx_all), 128):
+            idx = idx_all[s: s + 128]
+            x, lengths, y = spam_batch(ids, labels, idx)
+            logits = model(x, lengths)
+            loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+            preds.extend(logits.argmax(1).tolist())
+    return preds, loss_sum / len(idx_all)
+
+
+def run_spam(spam, epochs, dropout, embed_dropout, class_weights, patience):
+    """Trains on the training part minus the validation part, keeps the epoch with the best validation F1
+    (the earliest on ties), stops after `patience` epochs without improvement; evaluates the test part once."""
     torch.manual_seed(0)
-    ids, labels, train, test = spam["ids"], spam["labels"], spam["train"], spam["test"]
-    model = SpamClassifier(spam["vocabSize"])
+    ids, labels, fit, val, test = spam["ids"], spam["labels"], spam["fit"], spam["val"], spam["test"]
+    model = SpamClassifier(spam["vocabSize"], dropout=dropout, embed_dropout=embed_dropout)
     opt = torch.optim.Adam(model.parameters(), lr=SPAM["lr"], betas=(0.9, 0.999), eps=1e-8)
     B = SPAM["batch"]
+    n_spam = sum(labels[i] for i in fit)
+    weights = [len(fit) / (2 * (len(fit) - n_spam)), len(fit) / (2 * n_spam)] if class_weights else None
+    weight_t = torch.tensor(weights, dtype=torch.float32) if weights else None
     epoch_rows = []
     total = 0.0
+    best, since = None, 0
     for epoch in range(epochs):
         model.train()
-        order = [train[k] for k in permutation(len(train), SPAM["shuffle_seed"] + epoch)]
+        order = [fit[k] for k in permutation(len(fit), SPAM["shuffle_seed"] + epoch)]
         t0 = time.perf_counter()
         loss_sum, n_tok = 0.0, 0
         for s in range(0, len(order), B):
             idx = order[s: s + B]
             x, lengths, y = spam_batch(ids, labels, idx)
-            loss = F.cross_entropy(model(x, lengths), y)
+            loss = F.cross_entropy(model(x, lengths), y, weight=weight_t)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), SPAM["clip"])
@@ -207,23 +243,36 @@ def run_spam(spam, epochs):
             n_tok += int(lengths.sum())
         secs = time.perf_counter() - t0
         total += secs
+        model.eval()
+        vp, vloss = spam_predict(model, ids, labels, val)
+        vm = binary_metrics([labels[i] for i in val], vp)
+        improved = best is None or vm["f1"] > best[0]
+        if improved:
+            best, since = (vm["f1"], epoch + 1, {k: v.detach().clone() for k, v in model.state_dict().items()}), 0
+        else:
+            since += 1
         epoch_rows.append(dict(epoch=epoch + 1, trainLoss=loss_sum / len(order), seconds=round(secs, 2),
-                               tokensPerSecond=round(n_tok / secs)))
-        print(f"  spam epoch {epoch + 1}: train loss {loss_sum / len(order):.4f}, {secs:.1f} s ({n_tok / secs:,.0f} tokens/s)", flush=True)
+                               tokensPerSecond=round(n_tok / secs), valLoss=vloss, val=vm))
+        print(f"  spam epoch {epoch + 1}: train loss {loss_sum / len(order):.4f}, {secs:.1f} s ({n_tok / secs:,.0f} tokens/s); "
+              f"validation loss {vloss:.4f}, accuracy {vm['accuracy'] * 100:.2f} %, F1 {vm['f1']:.4f}{' *' if improved else ''}", flush=True)
+        if since >= patience:
+            break
+    model.load_state_dict(best[2])
     model.eval()
-    preds = []
     t0 = time.perf_counter()
-    with torch.no_grad():
-        for s in range(0, len(test), 128):
-            idx = test[s: s + 128]
-            x, lengths, _ = spam_batch(ids, labels, idx)
-            preds.extend(model(x, lengths).argmax(1).tolist())
+    preds, _ = spam_predict(model, ids, labels, test)
     eval_secs = time.perf_counter() - t0
     m = binary_metrics([labels[i] for i in test], preds)
-    print(f"  spam test: accuracy {m['accuracy'] * 100:.2f} %, precision {m['precision'] * 100:.2f} %, "
-          f"recall {m['recall'] * 100:.2f} %, F1 {m['f1']:.4f}; training {total:.1f} s")
-    return dict(settings={**SPAM, "epochs": epochs, "vocab": spam["vocabSize"]}, test=m, epochs=epoch_rows,
-                trainSeconds=round(total, 2), secondsPerEpoch=round(total / epochs, 2), evalSeconds=round(eval_secs, 2),
+    n = len(epoch_rows)
+    print(f"  spam test (epoch {best[1]} kept): accuracy {m['accuracy'] * 100:.2f} %, precision {m['precision'] * 100:.2f} %, "
+          f"recall {m['recall'] * 100:.2f} %, F1 {m['f1']:.4f}; training {total:.1f} s, {n} epochs")
+    settings = {**SPAM, "epochs": epochs, "patience": patience, "dropout": dropout, "embedDropout": embed_dropout, "classWeights": weights, "maxTokens": spam["settings"]["maxTokens"],
+                "vocab": spam["vocabSize"], "train": len(fit), "validation": len(val)}
+    settings.pop("max_tokens", None)
+    settings.pop("embed_dropout", None)
+    settings.pop("class_weights", None)
+    return dict(settings=settings, bestEpoch=best[1], validation=epoch_rows[best[1] - 1]["val"], test=m, epochs=epoch_rows,
+                trainSeconds=round(total, 2), secondsPerEpoch=round(total / n, 2), evalSeconds=round(eval_secs, 2),
                 params=sum(p.numel() for p in model.parameters()))
 
 
@@ -458,6 +507,12 @@ def main():
     ap.add_argument("--only", default="spam,births,steps")
     ap.add_argument("--epochs-spam", type=int, default=SPAM["epochs"])
     ap.add_argument("--epochs-births", type=int, default=BIRTHS["epochs"])
+    ap.add_argument("--max-tokens", type=int, default=SPAM["max_tokens"], help="spam: tokens kept per message")
+    ap.add_argument("--dropout", type=float, default=SPAM["dropout"], help="spam: dropout before the head")
+    ap.add_argument("--embed-dropout", type=float, default=SPAM["embed_dropout"], help="spam: dropout on the embeddings")
+    ap.add_argument("--class-weights", action=argparse.BooleanOptionalAction, default=SPAM["class_weights"],
+                    help="spam: balanced class weights in the loss")
+    ap.add_argument("--patience", type=int, default=SPAM["patience"], help="spam: early-stopping patience (epochs)")
     ap.add_argument("--out", default=os.path.join(HERE, "pytorch-tasks.json"))
     args = ap.parse_args()
     only = set(args.only.split(","))
@@ -466,24 +521,30 @@ def main():
     torch.set_num_interop_threads(1)
     torch.set_default_dtype(torch.float32)
 
-    spam, births = load_cache()
+    spam, births = load_cache(args.max_tokens)
     source = f"PyTorch {torch.__version__}, Python {platform.python_version()}, {torch.get_num_threads()} thread, {blas_summary()}"
     print(source)
     out = {}
     if os.path.exists(args.out):
         with open(args.out) as f:
             out = json.load(f)
-    out.update(source=source, machine=machine(), date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), command=COMMAND,
+    run = dict(source=source, machine=machine(), date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               command=COMMAND + ("" if args.only == "spam,births,steps" else f" --only {args.only}"),
                loadAverageAtStart=[round(x, 2) for x in os.getloadavg()])
+    if only >= {"spam", "births", "steps"}:
+        out.update(run)  # a partial run (--only) records its own source, date and command inside its part
     if "spam" in only:
-        out["spam"] = run_spam(spam, args.epochs_spam)
+        out["spam"] = run_spam(spam, args.epochs_spam, args.dropout, args.embed_dropout, args.class_weights, args.patience)
+        if not only >= {"spam", "births", "steps"}:
+            out["spam"]["run"] = {**run, "loadAverageAtEnd": [round(x, 2) for x in os.getloadavg()]}
     if "births" in only:
         out["births"] = run_births(births, args.epochs_births)
     if "steps" in only:
         out["rows"] = time_steps()
         if os.path.exists(os.path.join(ROOT, "bench", "models", "w5_bilstm.json")):
             out["workloadLosses"] = check_workloads()
-    out["loadAverageAtEnd"] = [round(x, 2) for x in os.getloadavg()]
+    if only >= {"spam", "births", "steps"}:
+        out["loadAverageAtEnd"] = [round(x, 2) for x in os.getloadavg()]
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

@@ -49,11 +49,13 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # bench/torch_machine.py
+from torch_machine import blas_summary, machine  # noqa: E402
 
 try:
     import torch
@@ -460,46 +462,6 @@ def check_workloads():
     for k, v in out.items():
         print(f"  {k}: first losses {v[0]:.9f}, {v[1]:.9f} (bench/models weights, bench/common.mjs inputs)")
     return out
-
-
-# --------------------------------------------------------------------------------------------- machine ----
-
-def blas_summary():
-    cfg = torch.__config__.show()
-    parts = []
-    for key in ("BLAS_INFO", "USE_MKLDNN", "USE_OPENMP"):
-        m = re.search(key + r"=([^,\s]+)", cfg)
-        if m:
-            parts.append(f"{key}={m.group(1)}")
-    m = re.search(r"CPU capability usage: (\S+)", cfg)
-    if m:
-        parts.append(f"CPU capability {m.group(1)}")
-    libs = set()
-    try:
-        with open("/proc/self/maps") as f:
-            for line in f:
-                p = line.split()[-1] if len(line.split()) >= 6 else ""
-                if re.search(r"blas", os.path.basename(p), re.I):
-                    libs.add(os.path.realpath(p))
-    except OSError:
-        pass
-    if libs:
-        parts.append("loaded BLAS " + " ".join(sorted(libs)))
-    return ", ".join(parts)
-
-
-def machine():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} vCPUs (shared), Linux {platform.release()}, {platform.machine()}, "
-            f"process affinity CPUs {sorted(os.sched_getaffinity(0))}")
 
 
 def main():

@@ -14,3 +14,15 @@ export function checkJsonDepth(value: unknown, fail: (problem: string) => Error)
     for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
   }
 }
+
+/** One safetensors metadata value (a string holding JSON), parsed and depth-checked; errors name the file and key. */
+export function parseMetadataJson(metadata: Record<string, string>, key: string, source: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(metadata[key]);
+  } catch {
+    throw new Error(`${source} has unreadable metadata: "${key}" is not JSON`);
+  }
+  checkJsonDepth(value, (problem) => new Error(`${source} has unreadable metadata: "${key}": ${problem}`));
+  return value;
+}

@@ -7,7 +7,8 @@ import { configOptions, type LanguageModelConfig, type LanguageModelOptions } fr
 import { Vocabulary } from "../text/vocab.js";
 import type { Trainer, TrainerState } from "../train/trainer.js";
 import { checkKnownKeys, checkObject, describe } from "../errors.js";
-import { checkFiniteTensors, checkJsonDepth, checkOptimizerState } from "./checks.js";
+import { checkFiniteTensors, checkOptimizerState } from "./checks.js";
+import { parseMetadataJson } from "./json.js";
 import { checkModelTensors, groupSizes } from "./lm-checks.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
@@ -136,16 +137,7 @@ export function decodeSafetensorsModel(
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   if (metadata.architecture === "sequential") throw new Error(`${source} holds a task model (a Sequential), not a language model: load it with decodeTaskSafetensors from "wasm-rnn/tasks"`);
   const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
-  const parse = (key: string): unknown => {
-    let value: unknown;
-    try {
-      value = JSON.parse(metadata[key]);
-    } catch {
-      throw new Error(`${source} has unreadable metadata: "${key}" is not JSON`);
-    }
-    checkJsonDepth(value, (problem) => new Error(`${source} has unreadable metadata: "${key}": ${problem}`));
-    return value;
-  };
+  const parse = (key: string): unknown => parseMetadataJson(metadata, key, source);
   let config: Record<string, unknown>;
   if (metadata.config) {
     const parsed = parse("config");

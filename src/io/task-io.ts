@@ -11,7 +11,8 @@ import { Vocabulary } from "../text/vocab.js";
 import { Normalizer } from "../data/normalize.js";
 import { TaskModel, type TaskModelInfo } from "../tasks/task-model.js";
 import type { TaskTrainer, TaskTrainerState } from "../train/task-trainer.js";
-import { checkFiniteTensors, checkJsonDepth, checkOptimizerState, checkTensorShapes } from "./checks.js";
+import { checkFiniteTensors, checkOptimizerState, checkTensorShapes } from "./checks.js";
+import { parseMetadataJson } from "./json.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
 import { formatBytes } from "../../bindings/index.js";
@@ -152,16 +153,7 @@ export function encodeTaskSafetensors(model: TaskModel): Uint8Array {
 export function decodeTaskSafetensors(bytes: Uint8Array, source = "the safetensors data", options: TaskSafetensorsOptions = {}): TaskModel {
   const o = checkOptions("decodeTaskSafetensors", options, ["allowNonFinite", "modules", "task"]);
   const { tensors, metadata } = decodeSafetensors(bytes, source);
-  const parse = (key: string): unknown => {
-    let value: unknown;
-    try {
-      value = JSON.parse(metadata[key]);
-    } catch {
-      throw new Error(`${source} has unreadable metadata: "${key}" is not JSON`);
-    }
-    checkJsonDepth(value, (problem) => new Error(`${source} has unreadable metadata: "${key}": ${problem}`));
-    return value;
-  };
+  const parse = (key: string): unknown => parseMetadataJson(metadata, key, source);
   if (metadata.format === "wasm-rnn" && metadata.architecture !== "sequential") {
     throw new Error(`${source} holds a wasm-rnn language model, not a task model: load it with decodeSafetensorsModel from "wasm-rnn"`);
   }

@@ -14,7 +14,7 @@ import { evaluateModel, type Evaluation, type MetricName } from "./evaluate.js";
 import type { Optimizer, OptimizerOptions, ResolvedOptimizerOptions } from "./optimizers.js";
 import { checkSchedule, type Schedule } from "./schedule.js";
 import { Snapshot } from "./snapshot.js";
-import { Updater, checkClip, type TrainerChanges } from "./updater.js";
+import { Updater, checkClip, type TrainerChanges, drainSteps } from "./updater.js";
 
 export interface EarlyStopping {
   /** The validation metric to watch (default "loss"); loss, mae, rmse, smape go down, accuracy, macroF1 up. */
@@ -166,12 +166,7 @@ export class TaskTrainer {
 
   /** One pass over the training data, then validation. onStep is called after every update. */
   trainEpoch(onStep?: (info: TaskStepInfo) => void): TaskEpochResult {
-    const steps = this.epochSteps();
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return r.value;
-      onStep?.(r.value);
-    }
+    return drainSteps(this.epochSteps(), onStep);
   }
 
   /** The epoch one update per next() (see Trainer.epochSteps): yields each step, returns the epoch's result. */

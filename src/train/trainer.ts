@@ -10,7 +10,7 @@ import { runtime } from "../init.js";
 import { planBatches, type Partition } from "../text/batches.js";
 import type { Optimizer, OptimizerOptions, ResolvedOptimizerOptions } from "./optimizers.js";
 import { checkSchedule, type Schedule } from "./schedule.js";
-import { Updater, checkClip, type TrainerChanges } from "./updater.js";
+import { Updater, checkClip, type TrainerChanges, drainSteps } from "./updater.js";
 
 export type { TrainerChanges } from "./updater.js";
 
@@ -122,12 +122,7 @@ export class Trainer {
 
   /** One pass over the text. onStep is called after every update (for progress bars). */
   trainEpoch(onStep?: (info: StepInfo) => void): EpochResult {
-    const steps = this.epochSteps();
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return r.value;
-      onStep?.(r.value);
-    }
+    return drainSteps(this.epochSteps(), onStep);
   }
 
   /**

@@ -160,3 +160,12 @@ export function checkClip(clip: unknown): number | null {
   if (clip !== null && !(typeof clip === "number" && clip > 0 && Number.isFinite(clip))) throw new RangeError(`Trainer: clip must be a norm > 0 (or null for none), got ${describe(clip)}`);
   return clip as number | null;
 }
+
+/** Runs an epoch's step generator to its end, calling onStep for each step: trainEpoch of both trainers. */
+export function drainSteps<S, R>(steps: Generator<S, R, void>, onStep?: (step: S) => void): R {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    onStep?.(r.value);
+  }
+}

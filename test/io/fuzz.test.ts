@@ -13,19 +13,15 @@ import {
   LanguageModel, Trainer, Vocabulary, decodeCheckpoint, decodeModel, decodeSafetensorsModel, encodeCheckpoint, encodeModel,
   encodeSafetensorsModel, generateIds, init, type TextModel,
 } from "../../src/index.js";
-import { runtime } from "../../src/init.js";
 import { Canaries } from "../helpers/canary.js";
+import { checkDecoders, fuzzStats } from "../helpers/fuzz-decode.js";
 import { craftModelBytes, craftSafetensors, parseModelBytes, parseSafetensors } from "../helpers/craft.js";
 import { applyByteEdit, applyDataEdits, byteEdit, dataEdit, editJson, jsonEdit, type Json } from "../helpers/mutations.js";
 
 await init();
 const canaries = new Canaries();
-const heap = runtime().heap;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
-/** Per case: wall time, and wasm memory beyond the file's own size (params + grads are 2× the weights). */
-const MAX_MS = 2000;
-const memoryBound = (fileBytes: number) => 8 * fileBytes + (1 << 20);
 
 // ------------------------------------------------------------------------------------------- seeds ----
 
@@ -59,50 +55,26 @@ async function seeds() {
 
 // ----------------------------------------------------------------------------------------- property ----
 
-const INTERNAL = /Cannot read prop|is not a function|is not iterable|Maximum call stack|Invalid (typed )?array length|out of bounds|unsigned long|of undefined|of null|RuntimeError|unreachable|Cannot convert/;
-const stats = { cases: 0, loaded: 0, refused: 0, slowest: 0, mostMemory: 0 };
+const stats = fuzzStats();
 
 /** Decodes with each decoder; every outcome must be a working model or one clear sentence. */
 async function check(bytes: Uint8Array, source: string, allowNonFinite: boolean): Promise<void> {
-  stats.cases++;
   const decoders: [string, () => Promise<TextModel> | TextModel][] = [
     ["decodeModel", () => decodeModel(bytes, source, { allowNonFinite })],
     ["decodeCheckpoint", () => decodeCheckpoint(bytes, source, { allowNonFinite })],
     ["decodeSafetensorsModel", () => decodeSafetensorsModel(bytes, source, { allowNonFinite })],
   ];
-  for (const [name, decode] of decoders) {
-    const inUse = heap.bytesInUse;
-    heap.resetPeak();
-    const started = performance.now();
-    let model: TextModel | undefined;
-    try {
-      model = await decode();
-    } catch (e) {
-      const m = e instanceof Error ? e.message : String(e);
-      if (!(e instanceof Error)) assert.unreachable(`${name}: threw a non-Error ${String(e)}`);
-      if (m.includes("\n") || !m.includes(source) || INTERNAL.test(m)) assert.unreachable(`${name} on ${source}: not one clear sentence naming the file: ${m}\n${(e as Error).stack}`);
-      stats.refused++;
-    }
-    const ms = performance.now() - started, cost = heap.peakBytesInUse - inUse;
-    stats.slowest = Math.max(stats.slowest, ms);
-    stats.mostMemory = Math.max(stats.mostMemory, cost / Math.max(bytes.length, 1));
-    if (ms > MAX_MS) assert.unreachable(`${name} on ${source}: took ${ms.toFixed(0)} ms`);
-    if (cost > memoryBound(bytes.length)) assert.unreachable(`${name} on ${source}: ${cost} bytes of wasm memory for a ${bytes.length}-byte file`);
-    if (model) {
-      stats.loaded++;
-      // a loaded model works: a forward with targets, a backward, and two generated tokens
-      const V = model.lm.config.vocabSize;
-      const tokens = Int32Array.from({ length: 4 }, (_, i) => (i * 3) % V);
-      const r = model.lm.forward(tokens, tokens, { seqLen: 2, batch: 2 });
-      assert.is(r.logits.length, 4 * V);
-      model.lm.backward();
-      assert.is([...generateIds(model.lm, [0], 2)].length, 2);
-      if (model.vocab) assert.is(model.vocab.size, V, "a loaded vocabulary fits its model");
-      model.lm.dispose();
-    }
-    if (heap.bytesInUse !== inUse) assert.unreachable(`${name} on ${source}: ${heap.bytesInUse - inUse} bytes not given back`);
-  }
-  canaries.check(`after ${source}`);
+  await checkDecoders(decoders, bytes, source, stats, canaries, (model, name) => {
+    // a loaded model works: a forward with targets, a backward, and two generated tokens
+    const V = model.lm.config.vocabSize;
+    const tokens = Int32Array.from({ length: 4 }, (_, i) => (i * 3) % V);
+    const r = model.lm.forward(tokens, tokens, { seqLen: 2, batch: 2 });
+    assert.is(r.logits.length, 4 * V);
+    model.lm.backward();
+    assert.is([...generateIds(model.lm, [0], 2)].length, 2);
+    if (model.vocab) assert.is(model.vocab.size, V, "a loaded vocabulary fits its model");
+    model.lm.dispose();
+  });
 }
 
 const seedFiles = await seeds();

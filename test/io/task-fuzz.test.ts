@@ -14,18 +14,15 @@ import {
   Normalizer, TaskModel, TaskTrainer, decodeTaskCheckpoint, decodeTaskModel, decodeTaskSafetensors, encodeTaskCheckpoint,
   encodeTaskModel, encodeTaskSafetensors, textClassificationDataset,
 } from "../../src/tasks/index.js";
-import { runtime } from "../../src/init.js";
 import { Canaries } from "../helpers/canary.js";
+import { checkDecoders, fuzzStats, INTERNAL } from "../helpers/fuzz-decode.js";
 import { craftModelBytes, craftSafetensors, parseModelBytes, parseSafetensors } from "../helpers/craft.js";
 import { applyByteEdit, applyDataEdits, byteEdit, dataEdit, editJson, jsonEdit, type Json } from "../helpers/mutations.js";
 
 await init();
 const canaries = new Canaries();
-const heap = runtime().heap;
 const RUNS = Math.ceil(Number(process.env.FUZZ_RUNS ?? 3000) / 3);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202) + 100;
-const MAX_MS = 2000;
-const memoryBound = (fileBytes: number) => 8 * fileBytes + (1 << 20);
 
 // ------------------------------------------------------------------------------------------- seeds ----
 
@@ -68,8 +65,7 @@ async function seeds() {
 
 // ----------------------------------------------------------------------------------------- property ----
 
-const INTERNAL = /Cannot read prop|is not a function|is not iterable|Maximum call stack|Invalid (typed )?array length|out of bounds|unsigned long|of undefined|of null|RuntimeError|unreachable|Cannot convert/;
-const stats = { cases: 0, loaded: 0, refused: 0, slowest: 0, mostMemory: 0 };
+const stats = fuzzStats();
 
 /** A loaded task model must work: a forward with a target and loss, a backward, and its task on raw input. */
 function exercise(m: TaskModel): void {
@@ -90,44 +86,21 @@ function exercise(m: TaskModel): void {
 }
 
 async function check(bytes: Uint8Array, source: string, allowNonFinite: boolean): Promise<void> {
-  stats.cases++;
   const decoders: [string, () => Promise<TaskModel> | TaskModel][] = [
     ["decodeTaskModel", () => decodeTaskModel(bytes, source, { allowNonFinite })],
     ["decodeTaskCheckpoint", async () => (await decodeTaskCheckpoint(bytes, source, { allowNonFinite })).model],
     ["decodeTaskSafetensors", () => decodeTaskSafetensors(bytes, source, { allowNonFinite })],
   ];
-  for (const [name, decode] of decoders) {
-    const inUse = heap.bytesInUse;
-    heap.resetPeak();
-    const started = performance.now();
-    let model: TaskModel | undefined;
+  await checkDecoders(decoders, bytes, source, stats, canaries, (model, name) => {
     try {
-      model = await decode();
+      exercise(model);
     } catch (e) {
-      const m = e instanceof Error ? e.message : String(e);
-      if (!(e instanceof Error)) assert.unreachable(`${name}: threw a non-Error ${String(e)}`);
-      if (m.includes("\n") || !m.includes(source) || INTERNAL.test(m)) assert.unreachable(`${name} on ${source}: not one clear sentence naming the file: ${m}\n${(e as Error).stack}`);
-      stats.refused++;
+      // a file may load yet hold, say, NaN weights (allowNonFinite); what it must not do is fail obscurely
+      const m = (e as Error).message;
+      if (INTERNAL.test(m) || m.includes("\n")) assert.unreachable(`${name} on ${source}: the loaded model failed obscurely: ${m}\n${(e as Error).stack}`);
     }
-    const ms = performance.now() - started, cost = heap.peakBytesInUse - inUse;
-    stats.slowest = Math.max(stats.slowest, ms);
-    stats.mostMemory = Math.max(stats.mostMemory, cost / Math.max(bytes.length, 1));
-    if (ms > MAX_MS) assert.unreachable(`${name} on ${source}: took ${ms.toFixed(0)} ms`);
-    if (cost > memoryBound(bytes.length)) assert.unreachable(`${name} on ${source}: ${cost} bytes of wasm memory for a ${bytes.length}-byte file`);
-    if (model) {
-      stats.loaded++;
-      try {
-        exercise(model);
-      } catch (e) {
-        // a file may load yet hold, say, NaN weights (allowNonFinite); what it must not do is fail obscurely
-        const m = (e as Error).message;
-        if (INTERNAL.test(m) || m.includes("\n")) assert.unreachable(`${name} on ${source}: the loaded model failed obscurely: ${m}\n${(e as Error).stack}`);
-      }
-      model.dispose();
-    }
-    if (heap.bytesInUse !== inUse) assert.unreachable(`${name} on ${source}: ${heap.bytesInUse - inUse} bytes not given back`);
-  }
-  canaries.check(`after ${source}`);
+    model.dispose();
+  });
 }
 
 const seedFiles = await seeds();

@@ -33,18 +33,12 @@ import statistics
 import sys
 import time
 
-from torch_machine import blas_summary, machine
+from torch_machine import blas_summary, machine, require_torch
 
-try:
-    import torch
-    from torch import nn
-    import torch.nn.functional as F
-except ModuleNotFoundError:
-    debian_python = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian_python) and os.path.exists(debian_python):
-        print(f"torch is not importable from {sys.executable}; re-running under {debian_python}", file=sys.stderr)
-        os.execv(debian_python, [debian_python] + sys.argv)
-    raise
+require_torch()
+import torch
+from torch import nn
+import torch.nn.functional as F
 
 VOCAB = 28
 HIDDEN = 256

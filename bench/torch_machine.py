@@ -1,10 +1,23 @@
 """Where a PyTorch figure was measured: the machine and the BLAS that PyTorch actually loaded, recorded with
 every stored figure (bench/pytorch_w3.py, bench/tasks/pytorch_tasks.py) because these shared machines differ
-from day to day and a figure means little without them."""
+from day to day and a figure means little without them; and the fallback to the Python that has torch."""
 
 import os
 import platform
 import re
+import sys
+
+
+def require_torch():
+    """Re-runs the script under Debian's Python (which has python3-torch) when this one cannot import torch."""
+    try:
+        import torch  # noqa: F401
+    except ModuleNotFoundError:
+        debian_python = "/usr/bin/python3"
+        if os.path.realpath(sys.executable) != os.path.realpath(debian_python) and os.path.exists(debian_python):
+            print(f"torch is not importable from {sys.executable}; re-running under {debian_python}", file=sys.stderr)
+            os.execv(debian_python, [debian_python] + sys.argv)
+        raise
 
 
 def loaded_blas():

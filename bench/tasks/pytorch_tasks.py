@@ -55,19 +55,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # bench/torch_machine.py
-from torch_machine import blas_summary, machine  # noqa: E402
+from torch_machine import blas_summary, machine, require_torch  # noqa: E402
 
-try:
-    import torch
-    from torch import nn
-    import torch.nn.functional as F
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-except ModuleNotFoundError:
-    debian_python = "/usr/bin/python3"
-    if os.path.realpath(sys.executable) != os.path.realpath(debian_python) and os.path.exists(debian_python):
-        print(f"torch is not importable from {sys.executable}; re-running under {debian_python}", file=sys.stderr)
-        os.execv(debian_python, [debian_python] + sys.argv)
-    raise
+require_torch()
+import torch
+from torch import nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))

@@ -265,7 +265,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
         if (r.cells) this.setState(r.cells.rowBlock(first * B, B), c0 ? c0.rowBlock(slot, B) : null);
         for (let s = 0; s < T; s++) {
           const t = d === 0 ? s : T - 1 - s;
-          this.cell.stepForward(r, t, d === 0 ? t : t + 1, d === 0 ? t + 1 : t);
+          this.cell.stepForward(r, t, d === 0 ? t : t + 1, d === 0 ? t + 1 : t, s === 0 && !h0);
         }
         ops.copy({ src: r.states.rowBlock(last * B, B), dst: acts.hN.rowBlock(slot, B) });
         if (r.cells) ops.copy({ src: r.cells.rowBlock(last * B, B), dst: acts.cN!.rowBlock(slot, B) });
@@ -382,7 +382,8 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
       ops.gemm({ C: out, A: A.t(), B: packH, accumulate: false });
     };
     const hPrev = r.states.rowBlock(d === 0 ? 0 : r.B, TB);
-    this.cell.recurrentGrads(r, grad, hPrev, p.grad(`weight_hh${s}`), this.config.bias ? p.grad(`bias_hh${s}`) : null);
+    const bias = this.config.bias;
+    this.cell.recurrentGrads(r, grad, hPrev, p.grad(`weight_hh${s}`), bias ? p.grad(`bias_hh${s}`) : null, bias ? p.grad(`bias_ih${s}`) : null);
   }
 
   /**

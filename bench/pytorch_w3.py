@@ -233,10 +233,37 @@ def serve():
         sys.stdout.flush()
 
 
+def profile(warmup, steps):
+    """Where PyTorch's step spends its time (the counterpart of bench/profile-w3.mjs): self CPU time per op."""
+    from torch.profiler import ProfilerActivity, profile as torch_profile
+
+    batches = make_batches()
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread, {blas_summary()}")
+    for cell in CELLS:
+        model, step = build(cell)
+        for i in range(warmup):
+            step(*batches[i % len(batches)])
+        t0 = time.perf_counter()
+        for i in range(steps):
+            step(*batches[i % len(batches)])
+        plain = (time.perf_counter() - t0) * 1e3 / steps
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            for i in range(steps):
+                step(*batches[i % len(batches)])
+        events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+        total = sum(e.self_cpu_time_total for e in events) / 1e3 / steps
+        print(f"\nW3-{cell}: {plain:.2f} ms per step without the profiler ({total:.2f} ms of self CPU time per step with it)")
+        print(f"  {'op':<44} {'ms/step':>8} {'share':>6} {'calls/step':>10}")
+        for e in events[:14]:
+            ms = e.self_cpu_time_total / 1e3 / steps
+            print(f"  {e.key:<44} {ms:>8.2f} {ms / total * 100:>5.1f}% {e.count / steps:>10.1f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="print one step's loss per cell and exit")
     ap.add_argument("--serve", action="store_true", help="serve bench/run.mjs's requests on stdin/stdout (JSON lines)")
+    ap.add_argument("--profile", action="store_true", help="torch.profiler: self CPU time per op over --steps steps, per cell")
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch-w3.json"))
@@ -251,6 +278,9 @@ def main():
         return
     if args.serve:
         serve()
+        return
+    if args.profile:
+        profile(args.warmup, args.steps)
         return
 
     batches = make_batches()

@@ -11,7 +11,10 @@
 // kernel's name and the product's shape (the shapes are W3's, so the input projection, the per-step products
 // and the weight-gradient products are told apart by M, N, K and by whether A is read transposed). The
 // wrapping costs ~0.1 µs per call (a few hundred calls per step); "host (JS)" is the step's time without the
-// wrapper minus the kernels' time with it, i.e. the library's own JavaScript between the calls.
+// wrapper minus the kernels' time with it, i.e. the library's own JavaScript between the calls (an estimate
+// from two medians taken apart: on a busy machine it is noise, shown as 0 when negative). With a one-hot
+// input the input projection is a row gather (gatherPackedRows) and dW_ih a scatter (oneHotWeightGrad):
+// they are filed under the families of the products they replace.
 // Each build runs in a Node process of its own (relaxed needs --experimental-wasm-relaxed-simd), pinned with
 // taskset to the last CPU unless --no-pin.
 
@@ -60,6 +63,8 @@ function familyOf(name, a, w, phase) {
     }
     return "other kernels";
   }
+  if (name === "gatherPackedRows") return "input projection GEMM"; // a one-hot input's: rows of W_ihᵀ
+  if (name === "oneHotWeightGrad") return "weight-gradient GEMMs (dW_ih, dW_hh)"; // a one-hot input's dW_ih
   if (/^pack/.test(name)) return "packing (weights, activations)";
   if (/(Forward|RbGates)$/.test(name) && /^(lstm|gru|rnn)/.test(name)) return "cell pointwise, forward";
   if (/Backward[NR]?$/.test(name) && /^(lstm|gru|rnn)/.test(name)) return "cell pointwise, backward";

@@ -8,7 +8,7 @@
 import { madd, storePartial, loadPartial } from "./simd";
 
 export const NR: i32 = 8;
-const KC: i32 = 256;
+export const KC: i32 = 256;
 const MC: i32 = 64;
 
 /** Floats of scratch the host must give setGemmScratch(): one packed A block. */

@@ -18,6 +18,7 @@ export { rngNext, rngSeed, rngFloat, rngUniform, rngNormal, dropoutMask } from "
 export { softmaxCrossEntropy, softmaxRow, crossEntropyRows, squaredError, huberLoss } from "./loss";
 export { poolLast, poolLastBackward, poolMean, poolMeanBackward, poolMax, poolMaxBackward } from "./pool";
 export { gatherRows, oneHotRows, scatterAddRows, findBadId } from "./embedding";
+export { gatherPackedRows, oneHotWeightGrad } from "./onehot";
 export { sumSquares, scaleInPlace, sgdStep, adamStep, allFinite } from "./optim";
 
 /** First byte the host may use: everything below belongs to the module's static data. */

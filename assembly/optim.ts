@@ -1,5 +1,7 @@
 // Optimizer updates over flat parameter / gradient buffers (n floats each), PyTorch's formulas.
 
+import { ld, st, add, sub, mul, splat } from "./lanes";
+
 /** Σ x² in f64 (for the global gradient norm). */
 export function sumSquares(x: usize, n: i32): f64 {
   let i = 0;
@@ -37,18 +39,26 @@ export function scaleInPlace(x: usize, n: i32, s: f32): void {
 export function sgdStep(
   p: usize, g: usize, buf: usize, n: i32, lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, first: bool,
 ): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    const w = load<f32>(p + o);
-    let d = load<f32>(g + o);
-    if (weightDecay != 0) d += weightDecay * w;
-    if (momentum != 0) {
-      const b = first ? d : momentum * load<f32>(buf + o) + (1 - dampening) * d;
-      store<f32>(buf + o, b);
-      d = nesterov ? d + momentum * b : b;
-    }
-    store<f32>(p + o, w - lr * d);
+  // four lanes at a time with the same f32 operations in the same order as the scalar tail (no fused
+  // multiply-add, also in the relaxed build), so every element gets the scalar formula's bits
+  let i = 0;
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) sgdAt<v128>(p, g, buf, <usize>i << 2, lr, momentum, dampening, weightDecay, nesterov, first);
+  for (; i < n; i++) sgdAt<f32>(p, g, buf, <usize>i << 2, lr, momentum, dampening, weightDecay, nesterov, first);
+}
+
+// @ts-ignore: decorator
+@inline function sgdAt<T>(
+  p: usize, g: usize, buf: usize, o: usize, lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: bool, first: bool,
+): void {
+  const w = ld<T>(p + o);
+  let d = ld<T>(g + o);
+  if (weightDecay != 0) d = add<T>(d, mul<T>(splat<T>(weightDecay), w));
+  if (momentum != 0) {
+    const b = first ? d : add<T>(mul<T>(splat<T>(momentum), ld<T>(buf + o)), mul<T>(splat<T>(1 - dampening), d));
+    st<T>(buf + o, b);
+    d = nesterov ? add<T>(d, mul<T>(splat<T>(momentum), b)) : b;
   }
+  st<T>(p + o, sub<T>(w, mul<T>(splat<T>(lr), d)));
 }
 
 /**

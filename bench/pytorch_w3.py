@@ -23,6 +23,13 @@ which keeps the taskset affinity.)
 
 Options: --check prints the loss of one step per cell (a sanity check: about ln 28 = 3.33 at
 initialisation) and exits; --warmup, --steps, --out.
+
+--serve: the same step as a cell of `npm run bench` (bench/run.mjs starts it when a Python with torch is
+found, pinned to the CPU of the single-threaded cells, with the serial OpenBLAS first on LD_LIBRARY_PATH).
+It reads one JSON request per line on stdin and answers one JSON line on stdout, as bench/worker.mjs does
+over IPC: setup (workload, weight files, token ids: the same weights and inputs as every other peer) →
+check (two steps' losses) → warmup → repeat (timed calls, interleaved by run.mjs with the other peers' repeats,
+so the figures are of the same sitting) → stats.
 """
 
 import argparse
@@ -147,9 +154,116 @@ def time_cell(cell, warmup, steps, batches):
     return times
 
 
+def load_weight_set(model, base):
+    """bench/models/<name>.json + .bin (float32, written by bench/make-onnx.mjs) under the library's names
+    (rnn.*, fc.*) into d2l's RNNModel (rnn.*, linear.*)."""
+    with open(base + ".json") as f:
+        index = json.load(f)["tensors"]
+    with open(base + ".bin", "rb") as f:
+        raw = f.read()
+    flat = torch.frombuffer(bytearray(raw), dtype=torch.float32)
+    state = {}
+    for name, t in index.items():
+        key = "linear." + name[3:] if name.startswith("fc.") else name
+        state[key] = flat[t["offset"]:t["offset"] + t["length"]].reshape(t["shape"]).clone()
+    model.load_state_dict(state)
+
+
+def serve():
+    """JSON lines on stdin/stdout: see --serve in the module's docstring."""
+    step = None
+    batch = None
+
+    def run():
+        loss, _ = step(*batch)
+        return loss.item()
+
+    def handle(msg):
+        nonlocal step, batch
+        kind = msg["type"]
+        if kind == "setup":
+            cell = msg["workload"].split("-", 1)[1]
+            torch.manual_seed(SEED)
+            model = RNNModel(cell)
+            model.train()
+            load_weight_set(model, msg["weights"])
+            step = make_step(model)
+            T, B = msg["T"], msg["B"]
+            # the bench's ids are time-major [T, B]; the model takes [B, T] as d2l's data iterator gives them
+            X = torch.tensor(msg["tokens"], dtype=torch.int64).reshape(T, B).T.contiguous()
+            Y = torch.tensor(msg["targets"], dtype=torch.int64).reshape(T, B).T.contiguous()
+            batch = (X, Y)
+            return {"info": {"source": f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread, {blas_summary()}",
+                             "affinity": sorted(os.sched_getaffinity(0))}}
+        if kind == "check":
+            return {"data": {"loss": [run(), run()]}}
+        if kind == "warmup":
+            started = time.perf_counter()
+            times = []
+            while len(times) < msg["minCalls"] or (time.perf_counter() - started) * 1e3 < msg["minMs"]:
+                t0 = time.perf_counter()
+                run()
+                times.append(time.perf_counter() - t0)
+                if (time.perf_counter() - started) * 1e3 > msg["maxMs"] and times:
+                    break
+            tail = sorted(times[len(times) // 2:])
+            return {"calls": len(times), "secondsPerCall": tail[len(tail) // 2], "seconds": time.perf_counter() - started}
+        if kind == "repeat":
+            iters = msg["iters"]
+            t0 = time.perf_counter()
+            for _ in range(iters):
+                step(*batch)
+            seconds = time.perf_counter() - t0
+            return {"seconds": seconds, "secondsPerCall": seconds / iters}
+        if kind == "stats":
+            import resource
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            return {"maxRSS": rss}
+        raise ValueError(f"unknown request {kind!r}")
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        msg = json.loads(line)
+        try:
+            reply = {"id": msg["id"], "ok": True, "result": handle(msg)}
+        except Exception as e:  # reported to run.mjs, which marks the cell failed
+            reply = {"id": msg["id"], "ok": False, "error": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+def profile(warmup, steps):
+    """Where PyTorch's step spends its time (the counterpart of bench/profile-w3.mjs): self CPU time per op."""
+    from torch.profiler import ProfilerActivity, profile as torch_profile
+
+    batches = make_batches()
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread, {blas_summary()}")
+    for cell in CELLS:
+        model, step = build(cell)
+        for i in range(warmup):
+            step(*batches[i % len(batches)])
+        t0 = time.perf_counter()
+        for i in range(steps):
+            step(*batches[i % len(batches)])
+        plain = (time.perf_counter() - t0) * 1e3 / steps
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            for i in range(steps):
+                step(*batches[i % len(batches)])
+        events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+        total = sum(e.self_cpu_time_total for e in events) / 1e3 / steps
+        print(f"\nW3-{cell}: {plain:.2f} ms per step without the profiler ({total:.2f} ms of self CPU time per step with it)")
+        print(f"  {'op':<44} {'ms/step':>8} {'share':>6} {'calls/step':>10}")
+        for e in events[:14]:
+            ms = e.self_cpu_time_total / 1e3 / steps
+            print(f"  {e.key:<44} {ms:>8.2f} {ms / total * 100:>5.1f}% {e.count / steps:>10.1f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="print one step's loss per cell and exit")
+    ap.add_argument("--serve", action="store_true", help="serve bench/run.mjs's requests on stdin/stdout (JSON lines)")
+    ap.add_argument("--profile", action="store_true", help="torch.profiler: self CPU time per op over --steps steps, per cell")
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "pytorch-w3.json"))
@@ -161,6 +275,12 @@ def main():
 
     if args.check:
         check()
+        return
+    if args.serve:
+        serve()
+        return
+    if args.profile:
+        profile(args.warmup, args.steps)
         return
 
     batches = make_batches()

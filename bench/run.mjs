@@ -7,6 +7,7 @@
 //   npm run bench -- --only W1,W1s --peers wasm-rnn,ort-web
 //   npm run bench -- --no-pin             # do not pin (default: single-threaded cells on the last CPU)
 //   npm run bench -- --json out.json      # somewhere else than bench/results.json
+//   npm run bench -- --no-pytorch         # W3: the stored PyTorch figures instead of running PyTorch now
 //
 // How it measures. Each peer × workload ("cell") runs in a Node process of its own (bench/worker.mjs), so its
 // peak RSS is its own and one peer's heap or wasm memory cannot slow another. For a workload, all its cells are
@@ -15,9 +16,15 @@
 // is set so a repeat lasts ≥ 0.5 s (0.12 s). Then the repeats are interleaved: round r asks every cell in turn,
 // starting at a rotated position, for one timed repeat; only one process computes at a time. A cell's figure is
 // the median over its repeats of the time per call, with min and max. Single-threaded cells are pinned with
-// taskset to one CPU (the last by default), the threads = 2 cells get all CPUs. The PyTorch rows of W3, W5 and W6
-// are not measured here: they are read from bench/pytorch-w3.json (bench/pytorch_w3.py) and
-// bench/tasks/pytorch-tasks.json (bench/tasks/pytorch_tasks.py) when those files exist.
+// taskset to one CPU (the last by default), the threads = 2 cells get all CPUs.
+//
+// PyTorch. For W3, when a Python with torch is found (/usr/bin/python3, Debian's python3-torch, then
+// `python3`), PyTorch is one more cell of the same sitting: bench/pytorch_w3.py --serve, pinned to the same
+// CPU as the single-threaded cells, with the serial OpenBLAS first on LD_LIBRARY_PATH when it is installed
+// (/usr/lib/x86_64-linux-gnu/openblas-serial), on the same weights and inputs, its repeats interleaved with
+// the others'; its rows say "same run". Otherwise (or with --no-pytorch, or --peers without pytorch) the
+// figures stored in bench/pytorch-w3.json are shown, labelled "stored" with their date. W5 and W6's PyTorch
+// rows are always the stored ones of bench/tasks/pytorch-tasks.json (bench/tasks/pytorch_tasks.py).
 //
 // The launcher part: bench/node_modules is installed on first use (npm ci --prefix bench --ignore-scripts: no
 // install script is needed, and onnxruntime-node's would try to download GPU binaries; its CPU binaries ship in
@@ -29,11 +36,13 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BENCH_DIR, ROOT_DIR, MODELS_DIR, WORKLOADS } from "./common.mjs";
+import { BENCH_DIR, ROOT_DIR, MODELS_DIR, WORKLOADS, workloadInputs } from "./common.mjs";
 
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
 const WORKLOAD_IDS = Object.keys(WORKLOADS);
-const PEER_IDS = ["wasm-rnn", "tfjs-cpu", "tfjs-wasm", "ort-web", "ort-node", "brain.js"];
+const PEER_IDS = ["wasm-rnn", "tfjs-cpu", "tfjs-wasm", "ort-web", "ort-node", "brain.js", "pytorch"];
+/** Where Debian's serial OpenBLAS lives (libopenblas0-serial): PyTorch on one core, as bench/pytorch_w3.py's notes say. */
+const SERIAL_OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-serial";
 /** Cells a --quick run skips: one call takes 4–30 s (measured on the 2-core EPYC VM). */
 const QUICK_SKIP = {
   "tfjs-cpu": { W2: "~19 s per call", W4: "~29 s per call", "W3-lstm": "~2.6 s per step", "W3-gru": "~3.8 s per step", W5: "~10 s per step" },
@@ -53,6 +62,12 @@ const TARGETS = [
   { workload: "W3-lstm", kind: "ratio", peer: "pytorch", min: 0.5, text: "W3 LSTM within 2× of PyTorch (1 core)" },
   { workload: "W3-gru", kind: "ratio", peer: "pytorch", min: 0.5, text: "W3 GRU within 2× of PyTorch (1 core)" },
   { workload: "W3-rnn", kind: "ratio", peer: "pytorch", min: 0.5, text: "W3 RNN within 2× of PyTorch (1 core)" },
+  { workload: "W3-lstm", kind: "ratio", peer: "pytorch", min: 1 / 1.05, variant: "relaxed", text: "W3 LSTM ≤ 1.05× PyTorch (relaxed, 1 core)" },
+  { workload: "W3-gru", kind: "ratio", peer: "pytorch", min: 1 / 1.05, variant: "relaxed", text: "W3 GRU ≤ 1.05× PyTorch (relaxed, 1 core)" },
+  { workload: "W3-rnn", kind: "ratio", peer: "pytorch", min: 1 / 1.05, variant: "relaxed", text: "W3 RNN ≤ 1.05× PyTorch (relaxed, 1 core)" },
+  { workload: "W3-lstm", kind: "ratio", peer: "pytorch", min: 1 / 1.4, text: "W3 LSTM ≤ 1.4× PyTorch (simd, 1 core)" },
+  { workload: "W3-gru", kind: "ratio", peer: "pytorch", min: 1 / 1.4, text: "W3 GRU ≤ 1.4× PyTorch (simd, 1 core)" },
+  { workload: "W3-rnn", kind: "ratio", peer: "pytorch", min: 1 / 1.4, text: "W3 RNN ≤ 1.4× PyTorch (simd, 1 core)" },
   { workload: "W5", kind: "ratio", peer: "tfjs-wasm", min: 10, text: "W5 BiLSTM classifier step ≥ 10× tfjs-wasm" },
   { workload: "W6", kind: "ratio", peer: "tfjs-wasm", min: 10, text: "W6 LSTM forecaster step ≥ 10× tfjs-wasm" },
   { workload: "GEMM512", kind: "abs", min: 30, text: "GEMM 512 ≥ 30 GFLOP/s (simd)" },
@@ -89,6 +104,7 @@ function parseCommandLine() {
         "no-relaxed": { type: "boolean", default: false },
         "no-threads": { type: "boolean", default: false },
         "no-install": { type: "boolean", default: false },
+        "no-pytorch": { type: "boolean", default: false },
         json: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -116,6 +132,7 @@ function parseCommandLine() {
     relaxed: !values["no-relaxed"],
     threads: !values["no-threads"],
     install: !values["no-install"],
+    pytorch: !values["no-pytorch"],
     json: path.resolve(values.json ?? path.join(BENCH_DIR, "results.json")),
   };
 }
@@ -177,6 +194,7 @@ function cellsFor(id, args) {
     { peer: "ort-node", variant: "native", threads: 1, options: { flavor: "node", threads: 1 } },
     ...(id === "W2" && args.threads ? [{ peer: "ort-node", variant: "native", threads: 2, options: { flavor: "node", threads: 2 } }] : []),
     { peer: "brain.js", variant: "js", threads: 1, options: {} },
+    ...(w.train && w.cell && args.python ? [{ peer: "pytorch", variant: "native, same run", threads: 1, options: {}, python: args.python }] : []),
   ];
   return cells.filter((c) => args.peers.includes(c.peer)).map((c) => ({ ...c, workload: id, label: cellLabel(c) }));
 }
@@ -185,24 +203,16 @@ const cellLabel = (c) => `${c.peer} (${c.variant}${c.threads > 1 ? `, ${c.thread
 
 // -------------------------------------------------------------------------------------------- a worker ----
 
+/** A cell's process: requests { id, type, … } out, replies { id, ok, result | error } back. */
 class Worker {
   constructor(cell, pin) {
     this.cell = cell;
     this.pending = new Map();
     this.nextId = 1;
     this.stderr = "";
-    const nodeArgs = [...(cell.execArgv ?? []), path.join(BENCH_DIR, "worker.mjs")];
     const cpus = pin === null ? null : cell.threads > 1 ? `0-${os.cpus().length - 1}` : String(pin);
-    const [cmd, argv] = cpus === null ? [process.execPath, nodeArgs] : ["taskset", ["-c", cpus, process.execPath, ...nodeArgs]];
-    this.child = spawn(cmd, argv, { cwd: BENCH_DIR, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
-    this.child.stdout.on("data", () => {}); // tfjs greets on stdout
+    this.child = this.start(cpus);
     this.child.stderr.on("data", (d) => { this.stderr += d; });
-    this.child.on("message", (msg) => {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.result); else p.reject(new Error(msg.error));
-    });
     this.child.on("exit", (code, signal) => {
       for (const p of this.pending.values()) p.reject(new Error(`worker exited (${signal ?? code}): ${this.stderr.trim().split("\n").slice(-3).join(" | ")}`));
       this.pending.clear();
@@ -210,18 +220,84 @@ class Worker {
     });
   }
 
+  /** A Node process running bench/worker.mjs, over IPC. */
+  start(cpus) {
+    const nodeArgs = [...(this.cell.execArgv ?? []), path.join(BENCH_DIR, "worker.mjs")];
+    const [cmd, argv] = cpus === null ? [process.execPath, nodeArgs] : ["taskset", ["-c", cpus, process.execPath, ...nodeArgs]];
+    const child = spawn(cmd, argv, { cwd: BENCH_DIR, stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
+    child.stdout.on("data", () => {}); // tfjs greets on stdout
+    child.on("message", (msg) => this.settle(msg));
+    return child;
+  }
+
+  settle(msg) {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result); else p.reject(new Error(msg.error));
+  }
+
+  send(msg) {
+    this.child.send(msg);
+  }
+
   call(type, payload = {}) {
     if (this.exited) return Promise.reject(new Error("worker has exited"));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.child.send({ id, type, ...payload });
+      this.send({ id, type, ...payload });
     });
   }
 
   close() {
     if (!this.exited) this.child.kill();
   }
+}
+
+/** PyTorch as a cell: bench/pytorch_w3.py --serve, JSON lines over stdin / stdout, the same requests. */
+class PythonWorker extends Worker {
+  start(cpus) {
+    const { command, env } = this.cell.python;
+    const pyArgs = [path.join(BENCH_DIR, "pytorch_w3.py"), "--serve"];
+    const [cmd, argv] = cpus === null ? [command, pyArgs] : ["taskset", ["-c", cpus, command, ...pyArgs]];
+    const child = spawn(cmd, argv, { cwd: BENCH_DIR, env, stdio: ["pipe", "pipe", "pipe"] });
+    let buffered = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d) => {
+      buffered += d;
+      for (let i; (i = buffered.indexOf("\n")) >= 0;) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 1);
+        if (line.trim()) this.settle(JSON.parse(line));
+      }
+    });
+    child.stdin.on("error", () => {}); // a dead child shows up in "exit"
+    return child;
+  }
+
+  send(msg) {
+    if (msg.type === "setup") {
+      // the same weight set and token ids as every other peer of the workload
+      const w = WORKLOADS[msg.workload], { tokens, targets } = workloadInputs(msg.workload);
+      msg = { id: msg.id, type: "setup", workload: msg.workload, weights: path.join(MODELS_DIR, w.weights), T: w.T, B: w.B, tokens: Array.from(tokens), targets: Array.from(targets) };
+    }
+    this.child.stdin.write(JSON.stringify(msg) + "\n");
+  }
+}
+
+/**
+ * A Python that imports torch (Debian's /usr/bin/python3 first, then `python3`), with the serial OpenBLAS
+ * first on LD_LIBRARY_PATH when it is installed; null when there is none.
+ */
+function findTorchPython() {
+  const env = { ...process.env };
+  if (existsSync(SERIAL_OPENBLAS)) env.LD_LIBRARY_PATH = [SERIAL_OPENBLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
+  for (const command of ["/usr/bin/python3", "python3"]) {
+    const r = spawnSync(command, ["-c", "import torch"], { env, stdio: "ignore", timeout: 60_000 });
+    if (r.status === 0) return { command, env, serialBlas: env.LD_LIBRARY_PATH?.startsWith(SERIAL_OPENBLAS) ?? false };
+  }
+  return null;
 }
 
 // -------------------------------------------------------------------------------------------- measuring ----
@@ -266,7 +342,7 @@ async function runWorkload(id, args, settings, pin) {
   for (const c of cells) {
     const r = results.get(c);
     if (r.skipped) continue;
-    const worker = new Worker(c, pin);
+    const worker = c.python ? new PythonWorker(c, pin) : new Worker(c, pin);
     try {
       const s = await worker.call("setup", { peerId: c.peer, workload: id, options: c.options });
       if (s.na) { r.na = s.na; worker.close(); continue; }
@@ -386,7 +462,7 @@ function storedRows(file) {
   const stored = JSON.parse(readFileSync(file, "utf8"));
   const list = Array.isArray(stored) ? stored : stored.rows ?? [];
   return list.filter((r) => r.workload && typeof r.median === "number").map((r) => ({
-    workload: r.workload, peer: "pytorch", variant: "stored, 1 native core", threads: r.threads ?? 1,
+    workload: r.workload, peer: "pytorch", variant: `stored ${String(stored.date ?? "").slice(0, 10)}`.trim(), threads: r.threads ?? 1,
     unit: r.unit === "ms/step" ? "ms" : r.unit, median: r.median, min: r.min ?? null, max: r.max ?? null, n: r.n ?? null,
     stored: { source: stored.source, machine: stored.machine, date: stored.date, variant: r.variant },
   }));
@@ -414,6 +490,9 @@ function ratioTo(ref, row, higher) {
   if (!ref?.median || !row?.median) return null;
   return higher ? ref.median / row.median : row.median / ref.median;
 }
+
+/** "PyTorch (same run, 1 native core)" or "PyTorch (stored 2026-11-28, 1 native core)". */
+const pytorchLabel = (r) => `PyTorch (${r.stored ? r.variant : "same run"}, 1 native core)`;
 
 const fmtRatio = (r) => (r === null ? "" : r >= 1 ? `${r.toFixed(r >= 10 ? 1 : 2)}× faster` : `${(1 / r).toFixed(2)}× slower`);
 
@@ -450,7 +529,7 @@ function printTable(rows, notes) {
       let agree = "";
       if (r.maxAbsDiffVsWasmRnn !== undefined) agree = `${r.maxAbsDiffVsWasmRnn.toExponential(1)} (${r.compared.join(", ")}${r.form ? `; vs ${r.form} GRU` : ""})`;
       else if (r.agreementNote) agree = r.agreementNote;
-      lines.push([id, r.peer === "pytorch" ? "PyTorch (stored, 1 native core)" : r.peer, r.peer === "pytorch" ? "" : r.variant, String(r.threads), med, range, spread, n, ratio, fmtBytes(r.peakRss), fmtBytes(r.wasmMemory), agree]);
+      lines.push([id, r.peer === "pytorch" ? pytorchLabel(r) : r.peer, r.peer === "pytorch" ? "" : r.variant, String(r.threads), med, range, spread, n, ratio, fmtBytes(r.peakRss), fmtBytes(r.wasmMemory), agree]);
     }
     lines.push(null);
   }
@@ -473,7 +552,7 @@ function ratioLines(rows) {
       const same = r.threads > 1 ? of.find((m) => m.peer === "wasm-rnn" && m.variant === "simd" && m.threads === r.threads) : null;
       const x = ratioTo(same ?? ref, r, u.higher);
       if (same) return `${x >= 1 ? `${x.toFixed(2)}× faster` : `${(1 / x).toFixed(2)}× slower`} than ${r.peer} with ${r.threads} threads each`;
-      const name = r.peer === "pytorch" ? "PyTorch (stored, 1 native core)" : `${r.peer}${r.threads > 1 ? ` (${r.threads} threads)` : ""}`;
+      const name = r.peer === "pytorch" ? pytorchLabel(r) : `${r.peer}${r.threads > 1 ? ` (${r.threads} threads)` : ""}`;
       return x >= 1 ? `${x.toFixed(x >= 10 ? 1 : 2)}× faster than ${name}` : `${(1 / x).toFixed(2)}× slower than ${name}`;
     });
     if (parts.length) out.push(`${id}: wasm-rnn is ${parts.join(", ")}`);
@@ -499,7 +578,8 @@ function targetLines(rows) {
     if (!peer) { out.push(`  ${t.text}: no ${t.peer} figure`); continue; }
     const x = ratioTo(mine, peer, higher);
     const ok = x >= t.min;
-    out.push(`  ${ok ? "met   " : "MISSED"} ${t.text}: ${x.toFixed(2)}×${ok ? "" : ` (needs ${(t.min / x).toFixed(2)}× more)`}`);
+    const vs = t.peer === "pytorch" ? ` [${peer.stored ? peer.variant : "same run"}]` : "";
+    out.push(`  ${ok ? "met   " : "MISSED"} ${t.text}: ${x.toFixed(2)}×${x < 1 ? ` (${(1 / x).toFixed(2)}× slower)` : ""}${vs}${ok ? "" : ` (needs ${(t.min / x).toFixed(2)}× more)`}`);
   }
   return out;
 }
@@ -514,6 +594,8 @@ async function main() {
   const hasTaskset = spawnSync("taskset", ["-V"]).status === 0;
   const pin = args.pin === null || !hasTaskset ? null : args.pin === "auto" ? os.cpus().length - 1 : Number(args.pin);
   const machine = machineInfo(pin);
+  const w3 = args.workloads.some((id) => WORKLOADS[id].train && WORKLOADS[id].cell);
+  args.python = w3 && args.pytorch && args.peers.includes("pytorch") ? findTorchPython() : null;
   const settings = args.quick
     ? { repeats: args.repeats ?? 3, repeatSeconds: 0.12, warmup: { minCalls: 2, minMs: 800, maxMs: 3000 } }
     : { repeats: args.repeats ?? 7, repeatSeconds: 0.5, warmup: { minCalls: 2, minMs: 2000, maxMs: 8000 } };
@@ -521,6 +603,11 @@ async function main() {
   console.log(`wasm-rnn peer benchmark${args.quick ? " (--quick)" : ""}`);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}; Node ${machine.node} (V8 ${machine.v8}); load average ${machine.loadavg.join(" ")}`);
   const repeatsText = args.repeats ? `${args.repeats} timed repeats per cell` : `${settings.repeats} timed repeats per cell${settings.repeats > 5 ? " (5 where a call takes > 4 s)" : ""}`;
+  if (w3) {
+    console.log(args.python
+      ? `PyTorch (W3): measured in this run, ${args.python.command} bench/pytorch_w3.py --serve${args.python.serialBlas ? `, LD_LIBRARY_PATH=${SERIAL_OPENBLAS}` : " (serial OpenBLAS not found: PyTorch's default BLAS)"}`
+      : `PyTorch (W3): the stored figures of bench/pytorch-w3.json (${!args.pytorch ? "--no-pytorch" : !args.peers.includes("pytorch") ? "pytorch not in --peers" : "no Python with torch found"})`);
+  }
   console.log(`pinning: ${pin === null ? "none" : `single-threaded cells on CPU ${pin} (taskset), threads = 2 cells on all CPUs`}; ${repeatsText}, interleaved across peers, after a warm-up; medians`);
 
   const rows = [];
@@ -528,7 +615,9 @@ async function main() {
     const outcome = await runWorkload(id, args, settings, pin);
     rows.push(...rowsOf(id, outcome, { ...machine, ...summary }));
   }
-  const stored = pytorchRows().filter((r) => args.workloads.includes(r.workload));
+  // a stored PyTorch figure only where PyTorch was not measured in this run
+  const measured = new Set(rows.filter((r) => r.peer === "pytorch" && r.median !== null).map((r) => r.workload));
+  const stored = pytorchRows().filter((r) => args.workloads.includes(r.workload) && !measured.has(r.workload));
   // stored rows go after the measured ones of their workload
   const ordered = [];
   for (const id of args.workloads) ordered.push(...rows.filter((r) => r.workload === id), ...stored.filter((r) => r.workload === id));

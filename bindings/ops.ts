@@ -52,6 +52,26 @@ export class Ops {
     else this.gemm(o);
   }
 
+  /**
+   * C (+)= onehot(ids)·B for a panel-packed B [K, N]: row ids[r] of B into row r of C, the GEMM's bits without
+   * its multiplications (ids checked in [0, K) by the caller).
+   */
+  gatherPacked(o: { C: Mat; ids: IntVec; B: Packed; accumulate: boolean }): void {
+    const { C, ids, B } = o;
+    if (B.form !== "panel" || C.cs !== 1 || ids.length !== C.rows || C.cols !== B.N) throw new Error("Ops.gatherPacked: needs a panel-packed B, a row-major C [ids, B.N]");
+    this.k.gatherPackedRows(B.ptr, B.K, B.N, ids.ptr, ids.length, C.ptr, C.ld, o.accumulate);
+  }
+
+  /** out [G, V] = dGᵀ·onehot(ids) for dG [n, G], the GEMM's bits without its multiplications; scratch [V, G]. */
+  oneHotWeightGrad(o: { out: Mat; dG: Mat; ids: IntVec; scratch: Mat }): void {
+    const { out, dG, ids, scratch } = o;
+    const G = dG.cols, V = out.cols;
+    if (dG.cs !== 1 || ids.length !== dG.rows || out.rows !== G || out.cs !== 1 || (out.rows > 1 && out.rs !== V) || scratch.size < V * G) {
+      throw new Error("Ops.oneHotWeightGrad: needs a row-major dG [ids, G], a contiguous out [G, V] and a scratch of V·G floats");
+    }
+    this.k.oneHotWeightGrad(dG.ptr, dG.ld, ids.ptr, ids.length, G, V, out.ptr, scratch.ptr);
+  }
+
   /** Packs B [K, N], a view of a weight (W.t() for Wᵀ), into `into`'s form. */
   pack(o: { B: Mat; into: Packed }): void {
     const { B, into } = o;

@@ -318,7 +318,8 @@ export class LanguageModel implements HasParameters {
     // ids index the embedding (and the scatter of its gradient): one outside [0, V) would touch other memory
     this.checkIds(plan.ids, ids, "token");
     const x = this.input.forward(plan.ids, plan.input);
-    const y = this.rnn.forward(x, plan.rnn, { h0, c0, lens: null });
+    // a one-hot input's ids let the stack gather rows of W_ihᵀ instead of multiplying by x
+    const y = this.rnn.forward(x, plan.rnn, { h0, c0, lens: null, ids: this.embedding ? null : plan.ids });
     const logits = this.fc.forward(y, plan.fc);
     let loss: number | undefined;
     if (targets) {
@@ -357,7 +358,7 @@ export class LanguageModel implements HasParameters {
   private backwardPlan(T: number, B: number): BackwardPlan {
     const plan = this.backwardPlans.get(`${T},${B}`, (p) => ({
       fc: this.fc.declareGrads(p, T, B),
-      rnn: this.rnn.declareGrads(p, T, B),
+      rnn: this.rnn.declareGrads(p, T, B, this.embedding === null),
     }));
     this.take(this.backwardPlans, plan, "backward", T, B);
     return plan;

@@ -36,9 +36,10 @@ export interface RecurrentActivations {
   tmp: Mat;
   /** The views of each layer-direction, made at the first pass of this plan and reused (see Recurrent.runs). */
   runs?: DirectionRuns;
-  /** Recorded by forward for backward: the input rows and the lengths. */
+  /** Recorded by forward for backward: the input rows, the lengths, and the ids of a one-hot input. */
   input: Mat | null;
   lens: IntVec | null;
+  ids: IntVec | null;
   /** Set once backward has used these activations (a second backward needs a new forward). */
   backwardDone: boolean;
 }
@@ -72,6 +73,8 @@ export interface RecurrentGradBuffers {
   packH: Packed;
   /** GRU reset-after: ∂L/∂(recurrent pre-activations) [T·B, 3H]. */
   dGhh: Mat | null;
+  /** A one-hot input's dW_ih = dGᵀ·onehot(ids): one block's sums by id [inputSize, G·H] (declared for one-hot inputs). */
+  oneHot: Mat | null;
 }
 
 /** Initial states and lengths of a pass (all optional). */
@@ -79,6 +82,12 @@ export interface RecurrentInputs extends Pass {
   /** [L·D·B, H]. */
   h0?: Mat | null;
   c0?: Mat | null;
+  /**
+   * When x = onehot(ids) (a model without embedding): the ids [T·B]. The first layer's input projection is
+   * then a gather of W_ihᵀ's rows and its dW_ih a scatter of dG's rows, the GEMMs' bits without their
+   * multiplications by 0 and 1 (not with lengths, whose padding rows of x are zeroed).
+   */
+  ids?: IntVec | null;
 }
 
 export interface RecurrentGradInputs {
@@ -174,7 +183,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
     const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D, TB = T * B, GH = this.cell.G * H;
     const dropped = this.training && this.dropout !== null;
     const acts: RecurrentActivations = {
-      T, B, layers: [], input: null, lens: null, backwardDone: false,
+      T, B, layers: [], input: null, lens: null, ids: null, backwardDone: false,
       hN: plan.mat(LD * B, H),
       cN: this.cell.usesCells ? plan.mat(LD * B, H) : null,
       tmp: plan.mat(B, GH),
@@ -193,8 +202,8 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
     return acts;
   }
 
-  /** Declares the scratch of a backward pass over T steps of B sequences. */
-  declareGrads(plan: PlanBuilder, T: number, B: number): RecurrentGradBuffers {
+  /** Declares the scratch of a backward pass over T steps of B sequences (oneHotInput: forward gets RecurrentInputs.ids). */
+  declareGrads(plan: PlanBuilder, T: number, B: number, oneHotInput = false): RecurrentGradBuffers {
     const c = this.config, H = c.hiddenSize, D = this.layout.D, LD = c.numLayers * D, TB = T * B, GH = this.cell.G * H;
     // layer l's input is inputSize wide for l = 0, D·H above; ∂L/∂input of layer l goes to dx[l % 2]
     const I0 = c.inputSize, above = D * H, L = c.numLayers;
@@ -208,6 +217,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
       packX: plan.packed(TB, Math.max(I0, L > 1 ? above : 0), "panel"),
       packH: plan.packed(TB, H, "panel"),
       dGhh: this.cell.usesDGhh ? plan.mat(TB, GH) : null,
+      oneHot: oneHotInput ? plan.mat(I0, GH) : null,
     };
   }
 
@@ -237,6 +247,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
     this.lastActs = null;
     const c = this.config, ops = this.rt.ops, { T, B } = acts, D = this.layout.D;
     const h0 = inputs.h0 ?? null, c0 = inputs.c0 ?? null, lens = inputs.lens;
+    const ids = lens ? null : inputs.ids ?? null;
     if (lens) ops.zeroPadded({ x, T, B, lens });
     const runs = this.runs(acts, null, "forward");
     for (let l = 0; l < c.numLayers; l++) {
@@ -245,14 +256,16 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
         const r = this.prepareRun(runs[l * D + d], X, lens);
         const [b1, b2] = this.cell.inputBiases(r);
         ops.fillRowsWithBias({ P: r.gates, b1, b2 });
-        ops.matmul({ C: r.gates, A: X, B: r.packs.wihT, accumulate: true }); // G = X·W_ihᵀ + b, all steps at once
+        // G = X·W_ihᵀ + b, all steps at once (a one-hot X: rows of W_ihᵀ)
+        if (l === 0 && ids && r.packs.wihT.form === "panel") ops.gatherPacked({ C: r.gates, ids, B: r.packs.wihT, accumulate: true });
+        else ops.matmul({ C: r.gates, A: X, B: r.packs.wihT, accumulate: true });
         const first = d === 0 ? 0 : T, last = d === 0 ? T : 0;
         const slot = (l * D + d) * B;
         this.setState(r.states.rowBlock(first * B, B), h0 ? h0.rowBlock(slot, B) : null);
         if (r.cells) this.setState(r.cells.rowBlock(first * B, B), c0 ? c0.rowBlock(slot, B) : null);
         for (let s = 0; s < T; s++) {
           const t = d === 0 ? s : T - 1 - s;
-          this.cell.stepForward(r, t, d === 0 ? t : t + 1, d === 0 ? t + 1 : t);
+          this.cell.stepForward(r, t, d === 0 ? t : t + 1, d === 0 ? t + 1 : t, s === 0 && !h0);
         }
         ops.copy({ src: r.states.rowBlock(last * B, B), dst: acts.hN.rowBlock(slot, B) });
         if (r.cells) ops.copy({ src: r.cells.rowBlock(last * B, B), dst: acts.cN!.rowBlock(slot, B) });
@@ -262,6 +275,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
     }
     acts.input = x;
     acts.lens = lens;
+    acts.ids = ids;
     acts.backwardDone = false;
     this.lastActs = acts;
     return this.output(acts);
@@ -301,9 +315,10 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
       const X = l === 0 ? acts.input : acts.layers[l - 1].y;
       const I = X.cols;
       const dX = grads.dx[l % 2].prefix(TB, I);
-      // pack the layer input once for both directions' dW_ih = dGᵀ·X
+      // pack the layer input once for both directions' dW_ih = dGᵀ·X (a one-hot input's is a scatter instead)
+      const oneHot = l === 0 && acts.ids && grads.oneHot ? { ids: acts.ids, scratch: grads.oneHot } : null;
       const packX = grads.packX.as(TB, I);
-      ops.pack({ B: X, into: packX });
+      if (!oneHot) ops.pack({ B: X, into: packX });
       for (let d = 0; d < D; d++) {
         const r = this.prepareRun(runs[l * D + d], X, lens);
         const slot = (l * D + d) * B;
@@ -318,7 +333,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
         }
         ops.copy({ src: grads.dh, dst: grads.dh0.rowBlock(slot, B) });
         if (r.cells) ops.copy({ src: grads.dc, dst: grads.dc0!.rowBlock(slot, B) });
-        this.weightGrads(r, this.layout.directions[l * D + d], packX, grads, d);
+        this.weightGrads(r, this.layout.directions[l * D + d], oneHot ?? packX, grads, d);
         // ∂L/∂X = Σ_directions dG·W_ih
         if (l > 0 || g.wantInputGrad) ops.gemm({ C: dX, A: r.gates, B: r.packs.wihN, accumulate: d > 0 });
       }
@@ -351,11 +366,15 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
 
   // ------------------------------------------------------------------------------- internals ----
 
-  /** dW_ih = dGᵀ·X, db = column sums of dG, and the cell's recurrent gradients, each one GEMM over all steps. */
-  private weightGrads(r: DirectionRun, dp: DirectionParams, packX: Packed, grads: RecurrentGradBuffers, d: number): void {
+  /**
+   * dW_ih = dGᵀ·X (X packed, or a one-hot X's ids), db = column sums of dG, and the cell's recurrent gradients,
+   * each one product over all steps.
+   */
+  private weightGrads(r: DirectionRun, dp: DirectionParams, X: Packed | { ids: IntVec; scratch: Mat }, grads: RecurrentGradBuffers, d: number): void {
     const ops = this.rt.ops, TB = r.T * r.B, p = this.params;
     const s = this.suffix(dp);
-    ops.gemm({ C: p.grad(`weight_ih${s}`), A: r.gates.t(), B: packX, accumulate: false });
+    if ("ids" in X) ops.oneHotWeightGrad({ out: p.grad(`weight_ih${s}`), dG: r.gates, ids: X.ids, scratch: X.scratch });
+    else ops.gemm({ C: p.grad(`weight_ih${s}`), A: r.gates.t(), B: X, accumulate: false });
     if (this.config.bias) ops.columnSums({ A: r.gates, out: p.grad(`bias_ih${s}`), accumulate: false });
     const packH = grads.packH.as(TB, r.H);
     const grad = (A: Mat, input: Mat, out: Mat) => {
@@ -363,7 +382,8 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
       ops.gemm({ C: out, A: A.t(), B: packH, accumulate: false });
     };
     const hPrev = r.states.rowBlock(d === 0 ? 0 : r.B, TB);
-    this.cell.recurrentGrads(r, grad, hPrev, p.grad(`weight_hh${s}`), this.config.bias ? p.grad(`bias_hh${s}`) : null);
+    const bias = this.config.bias;
+    this.cell.recurrentGrads(r, grad, hPrev, p.grad(`weight_hh${s}`), bias ? p.grad(`bias_hh${s}`) : null, bias ? p.grad(`bias_ih${s}`) : null);
   }
 
   /**

@@ -58,11 +58,15 @@ export interface Cell {
   backwardPacks(H: number): PackSpec[];
   /** The biases added to every row of the input projection X·W_ihᵀ. */
   inputBiases(run: DirectionRun): [Mat | null, Mat | null];
-  stepForward(run: DirectionRun, t: number, prev: number, next: number): void;
+  /** zeroState: the state entering the step is all zeros (h0 absent), so h_{t-1}·W_hhᵀ adds nothing. */
+  stepForward(run: DirectionRun, t: number, prev: number, next: number, zeroState: boolean): void;
   /** dh/dc: carried gradients [B, H]; dOut: ∂L/∂output rows at t (or null). */
   stepBackward(run: DirectionRun, t: number, prev: number, next: number, dh: Mat, dc: Mat, dOut: Mat | null): void;
-  /** Fills gWhh [G·H, H] and gBhh [1, G·H] once all steps' gate gradients are known (hPrev: [T·B, H]). */
-  recurrentGrads(run: DirectionRun, grad: WeightGrad, hPrev: Mat, gWhh: Mat, gBhh: Mat | null): void;
+  /**
+   * Fills gWhh [G·H, H] and gBhh [1, G·H] once all steps' gate gradients are known (hPrev: [T·B, H]); gBih holds
+   * the input bias gradient (the column sums of the gate gradients), already summed.
+   */
+  recurrentGrads(run: DirectionRun, grad: WeightGrad, hPrev: Mat, gWhh: Mat, gBhh: Mat | null, gBih: Mat | null): void;
 }
 
 // Rows of the run's time-ordered buffers.

@@ -24,9 +24,11 @@ function gruResetAfter(): Cell {
     ],
     // b_hh stays out of the projection: its n block sits inside r⊙(·), so the step kernel adds it
     inputBiases: (r) => [r.bih, null],
-    stepForward(r, t, prev, next) {
+    stepForward(r, t, prev, next, zeroState) {
       const hPrev = stateAt(r, prev);
-      r.ops.matmul({ C: r.tmp, A: hPrev, B: r.packs.whhT, accumulate: false }); // hh = h_{t-1}·W_hhᵀ
+      // hh = h_{t-1}·W_hhᵀ (zeros for a zero state, as the product's sums are +0)
+      if (zeroState) r.ops.fill(r.tmp, 0);
+      else r.ops.matmul({ C: r.tmp, A: hPrev, B: r.packs.whhT, accumulate: false });
       r.ops.gruForward({ gates: gatesAt(r, t), hh: r.tmp, bhh: r.bhh, hn: auxAt(r, t), hPrev, hNext: stateAt(r, next), out: outAt(r, t), lens: r.lens, t });
     },
     stepBackward(r, t, prev, _next, dh, _dc, dOut) {
@@ -59,11 +61,12 @@ function gruResetBefore(): Cell {
       { name: "wnN", source: "whh", firstRow: 2 * H, rows: H, layout: "N" },
     ],
     inputBiases: (r) => [r.bih, r.bhh],
-    stepForward(r, t, prev, next) {
+    stepForward(r, t, prev, next, zeroState) {
       const gates = gatesAt(r, t), hPrev = stateAt(r, prev), rh = auxAt(r, t), H = r.H;
-      r.ops.matmul({ C: gates.colBlock(0, 2 * H), A: hPrev, B: r.packs.wrzT, accumulate: true }); // r, z += h·W_h{r,z}ᵀ
+      // a zero state adds nothing to r, z (h = 0) nor to n (r⊙h = 0): the products' sums are +0
+      if (!zeroState) r.ops.matmul({ C: gates.colBlock(0, 2 * H), A: hPrev, B: r.packs.wrzT, accumulate: true }); // r, z += h·W_h{r,z}ᵀ
       r.ops.gruRbGates({ gates, hPrev, rh });
-      r.ops.matmul({ C: gates.colBlock(2 * H, H), A: rh, B: r.packs.wnT, accumulate: true }); // n += (r⊙h)·W_hnᵀ
+      if (!zeroState) r.ops.matmul({ C: gates.colBlock(2 * H, H), A: rh, B: r.packs.wnT, accumulate: true }); // n += (r⊙h)·W_hnᵀ
       r.ops.gruRbForward({ gates, hPrev, hNext: stateAt(r, next), out: outAt(r, t), lens: r.lens, t });
     },
     stepBackward(r, t, prev, _next, dh, _dc, dOut) {
@@ -73,11 +76,12 @@ function gruResetBefore(): Cell {
       r.ops.gruRbBackwardR({ gates, q, hPrev, dh });
       r.ops.matmul({ C: dh, A: gates.colBlock(0, 2 * H), B: r.packs.wrzN, accumulate: true }); // dh += d{r,z}·W_h{r,z}
     },
-    recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
+    recurrentGrads(r, grad, hPrev, gWhh, gBhh, gBih) {
       const H = r.H;
       grad(r.gates.colBlock(0, 2 * H), hPrev, gWhh.rowBlock(0, 2 * H));
       grad(r.gates.colBlock(2 * H, H), r.aux!, gWhh.rowBlock(2 * H, H));
-      if (gBhh) r.ops.columnSums({ A: r.gates, out: gBhh, accumulate: false });
+      // both biases add to the same pre-activations: the same column sums as b_ih's
+      if (gBhh) r.ops.copy({ src: gBih!, dst: gBhh });
     },
   };
 }

@@ -17,9 +17,10 @@ export function lstmCell(): Cell {
       { name: "whhN", source: "whh", firstRow: 0, rows: 4 * H, layout: "N" },
     ],
     inputBiases: (r) => [r.bih, r.bhh],
-    stepForward(r, t, prev, next) {
+    stepForward(r, t, prev, next, zeroState) {
       const gates = gatesAt(r, t), hPrev = stateAt(r, prev);
-      r.ops.matmul({ C: gates, A: hPrev, B: r.packs.whhT, accumulate: true }); // += h_{t-1}·W_hhᵀ
+      // += h_{t-1}·W_hhᵀ (nothing to add for a zero state: the product's sums are +0, and G + 0 = G)
+      if (!zeroState) r.ops.matmul({ C: gates, A: hPrev, B: r.packs.whhT, accumulate: true });
       r.ops.lstmForward({ gates, hPrev, cPrev: cellAt(r, prev), hNext: stateAt(r, next), cNext: cellAt(r, next), out: outAt(r, t), lens: r.lens, t });
     },
     stepBackward(r, t, prev, next, dh, dc, dOut) {
@@ -27,9 +28,10 @@ export function lstmCell(): Cell {
       r.ops.lstmBackward({ gates, cPrev: cellAt(r, prev), cNext: cellAt(r, next), dh, dc, dOut, lens: r.lens, t });
       r.ops.matmul({ C: dh, A: gates, B: r.packs.whhN, accumulate: true }); // dh_{t-1} += dA·W_hh
     },
-    recurrentGrads(r, grad, hPrev, gWhh, gBhh) {
+    recurrentGrads(r, grad, hPrev, gWhh, gBhh, gBih) {
       grad(r.gates, hPrev, gWhh);
-      if (gBhh) r.ops.columnSums({ A: r.gates, out: gBhh, accumulate: false });
+      // both biases add to the same pre-activations: the same column sums as b_ih's
+      if (gBhh) r.ops.copy({ src: gBih!, dst: gBhh });
     },
   };
 }

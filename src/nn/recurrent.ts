@@ -7,7 +7,7 @@
 //   backward, reverse in time:         per step the cell's kernel turns dh_t into dG_t, dh_{t-1} += dG_t·W_hh
 //                                      then dW_ih = dGᵀ·X, dW_hh = dGᵀ·H_prev, db = Σ dG, dX = dG·W_ih
 
-import type { IntVec, Mat, Packed, PlanBuilder, Runtime } from "../../bindings/index.js";
+import type { IntVec, Mat, Packed, PackForm, PlanBuilder, Runtime } from "../../bindings/index.js";
 import { Random } from "../random.js";
 import { Dropout, type DropoutActivations } from "./dropout.js";
 import { ParameterBlock, type Module, type Parameter, type ParameterGroup, type Pass } from "./module.js";
@@ -440,7 +440,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
   private packShape(dp: DirectionParams, spec: PackSpec, T: number, B: number) {
     const cols = spec.source === "wih" ? dp.inputSize : this.config.hiddenSize;
     const [K, N] = spec.layout === "T" ? [cols, spec.rows] : [spec.rows, cols];
-    const form: "panel" | "dot" = (spec.source === "whh" ? B === 1 : T * B === 1 && spec.layout === "T") ? "dot" : "panel";
+    const form: PackForm = (spec.source === "whh" ? B === 1 : T * B === 1 && spec.layout === "T") ? "dot" : "panel";
     return { key: `${spec.name}.${form}@${dp.layer}.${dp.dir}`, K, N, form };
   }
 

@@ -125,37 +125,45 @@ function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c
     if (ASC_FEATURE_SIMD) {
       let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
       let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
-      for (let c = 0; c < chunks; c++) {
-        const x0 = v128.load(qa0 + (<usize>c << 4));
-        const w0 = v128.load(p), w1 = v128.load(p, 16), w2 = v128.load(p, 32), w3 = v128.load(p, 48);
-        if (ASC_FEATURE_RELAXED_SIMD) {
-          a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x0, a0); a1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x0, a1);
-          a2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w2, x0, a2); a3 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w3, x0, a3);
+      if (ASC_FEATURE_RELAXED_SIMD) {
+        // i16x8.relaxed_dot_i8x16_i7x16_s, then pairwise to i32: what x86 runs for the fused _add_s form anyway
+        // (pmaddubsw, pmaddwd, paddd), and Node 20's baseline compiler (Liftoff) miscompiles the fused form
+        // (wrong sums until the optimizing tier takes over; measured here).
+        for (let c = 0; c < chunks; c++) {
+          const x0 = v128.load(qa0 + (<usize>c << 4));
+          const w0 = v128.load(p), w1 = v128.load(p, 16), w2 = v128.load(p, 32), w3 = v128.load(p, 48);
+          a0 = i32x4.add(a0, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w0, x0)));
+          a1 = i32x4.add(a1, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w1, x0)));
+          a2 = i32x4.add(a2, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w2, x0)));
+          a3 = i32x4.add(a3, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w3, x0)));
           if (two) {
             const x1 = v128.load(qa1 + (<usize>c << 4));
-            b0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x1, b0); b1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x1, b1);
-            b2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w2, x1, b2); b3 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w3, x1, b3);
+            b0 = i32x4.add(b0, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w0, x1)));
+            b1 = i32x4.add(b1, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w1, x1)));
+            b2 = i32x4.add(b2, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w2, x1)));
+            b3 = i32x4.add(b3, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w3, x1)));
           }
-        } else {
+          p += 64;
+        }
+      } else {
+        for (let c = 0; c < chunks; c++) {
+          const x0 = v128.load(qa0 + (<usize>c << 4));
+          // load8x8_s widens 8 weights to i16 as it loads (one pmovsxbw on x86); pmaddwd sums the pairs
           const xl = i16x8.extend_low_i8x16_u(x0), xh = i16x8.extend_high_i8x16_u(x0);
-          const w0l = i16x8.extend_low_i8x16_s(w0), w0h = i16x8.extend_high_i8x16_s(w0);
-          const w1l = i16x8.extend_low_i8x16_s(w1), w1h = i16x8.extend_high_i8x16_s(w1);
-          const w2l = i16x8.extend_low_i8x16_s(w2), w2h = i16x8.extend_high_i8x16_s(w2);
-          const w3l = i16x8.extend_low_i8x16_s(w3), w3h = i16x8.extend_high_i8x16_s(w3);
-          a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(w0l, xl), i32x4.dot_i16x8_s(w0h, xh)));
-          a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(w1l, xl), i32x4.dot_i16x8_s(w1h, xh)));
-          a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(w2l, xl), i32x4.dot_i16x8_s(w2h, xh)));
-          a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(w3l, xl), i32x4.dot_i16x8_s(w3h, xh)));
+          a0 = i32x4.add(i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(p), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 8), xh));
+          a1 = i32x4.add(i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_s(p, 16), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 24), xh));
+          a2 = i32x4.add(i32x4.add(a2, i32x4.dot_i16x8_s(v128.load8x8_s(p, 32), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 40), xh));
+          a3 = i32x4.add(i32x4.add(a3, i32x4.dot_i16x8_s(v128.load8x8_s(p, 48), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 56), xh));
           if (two) {
             const x1 = v128.load(qa1 + (<usize>c << 4));
             const yl = i16x8.extend_low_i8x16_u(x1), yh = i16x8.extend_high_i8x16_u(x1);
-            b0 = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(w0l, yl), i32x4.dot_i16x8_s(w0h, yh)));
-            b1 = i32x4.add(b1, i32x4.add(i32x4.dot_i16x8_s(w1l, yl), i32x4.dot_i16x8_s(w1h, yh)));
-            b2 = i32x4.add(b2, i32x4.add(i32x4.dot_i16x8_s(w2l, yl), i32x4.dot_i16x8_s(w2h, yh)));
-            b3 = i32x4.add(b3, i32x4.add(i32x4.dot_i16x8_s(w3l, yl), i32x4.dot_i16x8_s(w3h, yh)));
+            b0 = i32x4.add(i32x4.add(b0, i32x4.dot_i16x8_s(v128.load8x8_s(p), yl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 8), yh));
+            b1 = i32x4.add(i32x4.add(b1, i32x4.dot_i16x8_s(v128.load8x8_s(p, 16), yl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 24), yh));
+            b2 = i32x4.add(i32x4.add(b2, i32x4.dot_i16x8_s(v128.load8x8_s(p, 32), yl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 40), yh));
+            b3 = i32x4.add(i32x4.add(b3, i32x4.dot_i16x8_s(v128.load8x8_s(p, 48), yl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 56), yh));
           }
+          p += 64;
         }
-        p += 64;
       }
       const ws = v128.load(sum4(sums, off)), wsc = v128.load(sum4(sw, off));
       epilogue(hsum(a0, a1, a2, a3), s0, m0, ws, wsc, c0 + off, n, accumulate);

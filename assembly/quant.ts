@@ -111,6 +111,36 @@ export function quantizeRow(x: usize, K: i32, dst: usize): void {
   for (; k < Kp; k++) store<u8>(dst + <usize>k, 0);
 }
 
+/**
+ * The four dot products of group g's rows (at p, `chunks` chunks of 64 bytes) with one quantized row of A (qa),
+ * lane r = row r. Each row of A sweeps the group on its own: the group's 4·Kp bytes stay in L1 for the next
+ * row, and one row's accumulators leave V8 enough registers.
+ */
+// @ts-ignore: decorator
+@inline function dotGroup(p: usize, qa: usize, chunks: i32): v128 {
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  for (let c = 0; c < chunks; c++) {
+    const x = v128.load(qa + (<usize>c << 4)), w = p + (<usize>c << 6);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      // i16x8.relaxed_dot_i8x16_i7x16_s, then pairwise to i32: what x86 runs for the fused _add_s form anyway
+      // (pmaddubsw, pmaddwd, paddd), and Node 20's baseline compiler (Liftoff) miscompiles the fused form
+      // (wrong sums until the optimizing tier takes over; measured here).
+      a0 = i32x4.add(a0, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(w), x)));
+      a1 = i32x4.add(a1, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(w, 16), x)));
+      a2 = i32x4.add(a2, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(w, 32), x)));
+      a3 = i32x4.add(a3, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(w, 48), x)));
+    } else {
+      // load8x8_s widens 8 weights to i16 as it loads (one pmovsxbw on x86); pmaddwd sums the pairs
+      const xl = i16x8.extend_low_i8x16_u(x), xh = i16x8.extend_high_i8x16_u(x);
+      a0 = i32x4.add(i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(w), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(w, 8), xh));
+      a1 = i32x4.add(i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_s(w, 16), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(w, 24), xh));
+      a2 = i32x4.add(i32x4.add(a2, i32x4.dot_i16x8_s(v128.load8x8_s(w, 32), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(w, 40), xh));
+      a3 = i32x4.add(i32x4.add(a3, i32x4.dot_i16x8_s(v128.load8x8_s(w, 48), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(w, 56), xh));
+    }
+  }
+  return hsum(a0, a1, a2, a3);
+}
+
 /** C[i, 0..N) (+)= the int8 product for rows i0 (and i0 + 1 when two) quantized at qa0 / qa1. */
 function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c0: usize, c1: usize, accumulate: bool): void {
   const Np = (N + 3) & ~3;
@@ -123,51 +153,9 @@ function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c
     const n = min(4, N - g * 4);
     const off = <usize>g << 4;
     if (ASC_FEATURE_SIMD) {
-      let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
-      let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
-      if (ASC_FEATURE_RELAXED_SIMD) {
-        // i16x8.relaxed_dot_i8x16_i7x16_s, then pairwise to i32: what x86 runs for the fused _add_s form anyway
-        // (pmaddubsw, pmaddwd, paddd), and Node 20's baseline compiler (Liftoff) miscompiles the fused form
-        // (wrong sums until the optimizing tier takes over; measured here).
-        for (let c = 0; c < chunks; c++) {
-          const x0 = v128.load(qa0 + (<usize>c << 4));
-          const w0 = v128.load(p), w1 = v128.load(p, 16), w2 = v128.load(p, 32), w3 = v128.load(p, 48);
-          a0 = i32x4.add(a0, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w0, x0)));
-          a1 = i32x4.add(a1, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w1, x0)));
-          a2 = i32x4.add(a2, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w2, x0)));
-          a3 = i32x4.add(a3, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w3, x0)));
-          if (two) {
-            const x1 = v128.load(qa1 + (<usize>c << 4));
-            b0 = i32x4.add(b0, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w0, x1)));
-            b1 = i32x4.add(b1, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w1, x1)));
-            b2 = i32x4.add(b2, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w2, x1)));
-            b3 = i32x4.add(b3, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(w3, x1)));
-          }
-          p += 64;
-        }
-      } else {
-        for (let c = 0; c < chunks; c++) {
-          const x0 = v128.load(qa0 + (<usize>c << 4));
-          // load8x8_s widens 8 weights to i16 as it loads (one pmovsxbw on x86); pmaddwd sums the pairs
-          const xl = i16x8.extend_low_i8x16_u(x0), xh = i16x8.extend_high_i8x16_u(x0);
-          a0 = i32x4.add(i32x4.add(a0, i32x4.dot_i16x8_s(v128.load8x8_s(p), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 8), xh));
-          a1 = i32x4.add(i32x4.add(a1, i32x4.dot_i16x8_s(v128.load8x8_s(p, 16), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 24), xh));
-          a2 = i32x4.add(i32x4.add(a2, i32x4.dot_i16x8_s(v128.load8x8_s(p, 32), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 40), xh));
-          a3 = i32x4.add(i32x4.add(a3, i32x4.dot_i16x8_s(v128.load8x8_s(p, 48), xl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 56), xh));
-          if (two) {
-            const x1 = v128.load(qa1 + (<usize>c << 4));
-            const yl = i16x8.extend_low_i8x16_u(x1), yh = i16x8.extend_high_i8x16_u(x1);
-            b0 = i32x4.add(i32x4.add(b0, i32x4.dot_i16x8_s(v128.load8x8_s(p), yl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 8), yh));
-            b1 = i32x4.add(i32x4.add(b1, i32x4.dot_i16x8_s(v128.load8x8_s(p, 16), yl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 24), yh));
-            b2 = i32x4.add(i32x4.add(b2, i32x4.dot_i16x8_s(v128.load8x8_s(p, 32), yl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 40), yh));
-            b3 = i32x4.add(i32x4.add(b3, i32x4.dot_i16x8_s(v128.load8x8_s(p, 48), yl)), i32x4.dot_i16x8_s(v128.load8x8_s(p, 56), yh));
-          }
-          p += 64;
-        }
-      }
       const ws = v128.load(sum4(sums, off)), wsc = v128.load(sum4(sw, off));
-      epilogue(hsum(a0, a1, a2, a3), s0, m0, ws, wsc, c0 + off, n, accumulate);
-      if (two) epilogue(hsum(b0, b1, b2, b3), s1, m1, ws, wsc, c1 + off, n, accumulate);
+      epilogue(dotGroup(p, qa0, chunks), s0, m0, ws, wsc, c0 + off, n, accumulate);
+      if (two) epilogue(dotGroup(p, qa1, chunks), s1, m1, ws, wsc, c1 + off, n, accumulate);
     } else {
       for (let r = 0; r < n; r++) {
         let d0: i32 = 0, d1: i32 = 0;
@@ -184,8 +172,8 @@ function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c
         store<f32>(c0 + o, scalarOut(d0, s0, m0, ws, wsc, c0 + o, accumulate));
         if (two) store<f32>(c1 + o, scalarOut(d1, s1, m1, ws, wsc, c1 + o, accumulate));
       }
-      p += <usize>chunks << 6;
     }
+    p += <usize>chunks << 6;
   }
 }
 
@@ -227,7 +215,7 @@ function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c
 
 /**
  * C[M, N] (+)= A[M, K]·B for an int8-packed B (packDotI8): A row-major with `lda` floats per row (K ≤
- * QUANT_MAX_K), C row-major with `ldc`. Rows go two at a time so each weight load serves both.
+ * QUANT_MAX_K), C row-major with `ldc`. Rows are quantized two at a time; each sweeps a group of weights in turn.
  */
 export function gemmI8(M: i32, N: i32, K: i32, A: usize, lda: i32, Bq: usize, C: usize, ldc: i32, accumulate: bool): void {
   const Kp = roundK(K);

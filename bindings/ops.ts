@@ -4,7 +4,7 @@
 
 import type { Kernels } from "./kernels.js";
 import { F32Buffer, alignedBytes, type Heap } from "./memory.js";
-import { BufferStorage, Packed, PlanCache, packedFloats, type IntVec, type Mat, type PlanRecord } from "./plan.js";
+import { BufferStorage, Packed, PlanCache, packedFloats, type IntVec, type Mat, type PackForm, type PlanRecord } from "./plan.js";
 
 /** Per-row validity for variable lengths: row b is active at step t while t < lens[b] (null: all rows). */
 export type Lengths = IntVec | null;
@@ -17,14 +17,14 @@ export class Ops {
   // --------------------------------------------------------------------------- owned memory ----
 
   /** A packed K×N operand with a buffer of its own (a weight's packed copy). */
-  packed(K: number, N: number, form: "panel" | "dot"): Packed {
+  packed(K: number, N: number, form: PackForm): Packed {
     const floats = packedFloats(this.k, K, N, form);
     const buffer = F32Buffer.alloc(this.heap, floats);
     return new Packed(new BufferStorage(buffer), 0, K, N, form, this.k, floats, buffer);
   }
 
   /** Heap bytes that packed() of this shape takes. */
-  packedBytes(K: number, N: number, form: "panel" | "dot"): number {
+  packedBytes(K: number, N: number, form: PackForm): number {
     return alignedBytes(packedFloats(this.k, K, N, form) * 4);
   }
 
@@ -46,9 +46,13 @@ export class Ops {
     this.k.gemv(o.B.N, o.B.K, o.x.ptr, o.B.ptr, o.y.ptr, o.accumulate);
   }
 
-  /** C (+)= A·B with the product B was packed for: the GEMV for a dot-packed B (one row), else the GEMM. */
+  /**
+   * C (+)= A·B with the product B was packed for: the GEMV for a dot-packed B (one row), the int8 product for
+   * an i8 pack (A's rows quantized on the fly; A row-major), else the GEMM.
+   */
   matmul(o: { C: Mat; A: Mat; B: Packed; accumulate: boolean }): void {
     if (o.B.form === "dot") this.gemv({ y: o.C, x: o.A, B: o.B, accumulate: o.accumulate });
+    else if (o.B.form === "i8") this.gemmI8(o);
     else this.gemm(o);
   }
 
@@ -70,6 +74,36 @@ export class Ops {
       throw new Error("Ops.oneHotWeightGrad: needs a row-major dG [ids, G], a contiguous out [G, V] and a scratch of V·G floats");
     }
     this.k.oneHotWeightGrad(dG.ptr, dG.ld, ids.ptr, ids.length, G, V, out.ptr, scratch.ptr);
+  }
+
+  /** C (+)= A·B for an i8-packed B: A [M, K] with contiguous rows (K ≤ QUANT_MAX_K), C row-major. */
+  gemmI8(o: { C: Mat; A: Mat; B: Packed; accumulate: boolean }): void {
+    const { C, A, B } = o;
+    if (A.cs !== 1) throw new Error("Ops.gemmI8: A's rows must be contiguous (quantized products take no transposed A)");
+    this.k.gemmI8(A.rows, B.N, B.K, A.ptr, A.rs, B.ptr, C.ptr, C.ld, o.accumulate);
+  }
+
+  /**
+   * Packs int8 weights W [N, K] (row-major, per-row scales [N]) as B = Wᵀ into an i8 pack, through two
+   * temporary blocks of the heap given back before returning (also when packing fails).
+   */
+  packInt8(o: { q: Int8Array; scales: Float32Array; into: Packed }): void {
+    const { q, scales, into } = o;
+    if (into.form !== "i8") throw new Error(`Ops.packInt8: the pack is ${into.form}, not i8`);
+    if (q.length !== into.N * into.K || scales.length !== into.N) {
+      throw new Error(`Ops.packInt8: expected ${into.N}×${into.K} int8 weights and ${into.N} scales, got ${q.length} and ${scales.length}`);
+    }
+    const qp = this.heap.alloc(q.length);
+    let sp = -1;
+    try {
+      sp = this.heap.alloc(scales.length * 4);
+      new Int8Array(this.heap.memory.buffer, qp, q.length).set(q);
+      this.heap.f32(sp, scales.length).set(scales);
+      this.k.packDotI8(qp, into.K, into.N, into.K, sp, into.ptr);
+    } finally {
+      this.heap.release(qp);
+      if (sp >= 0) this.heap.release(sp);
+    }
   }
 
   /** Packs B [K, N], a view of a weight (W.t() for Wᵀ), into `into`'s form. */

@@ -136,10 +136,17 @@ export class IntVec {
 }
 
 /** The kernels' sizes of packed operands (floats). */
-export type PackSizes = Pick<Kernels, "packedSize" | "dotPackedSize">;
+export type PackSizes = Pick<Kernels, "packedSize" | "dotPackedSize" | "i8PackedBytes">;
 
-/** Floats a packed K×N operand takes in a form. */
-export function packedFloats(sizes: PackSizes, K: number, N: number, form: "panel" | "dot"): number {
+/**
+ * How a right-hand operand is packed: f32 8-column panels for the GEMM ("panel"), f32 dot-packed for the
+ * batch-1 GEMV ("dot"), or int8 rows with scales for the quantized products at any batch ("i8", quant.ts).
+ */
+export type PackForm = "panel" | "dot" | "i8";
+
+/** Floats a packed K×N operand takes in a form (an i8 pack's bytes rounded up to floats). */
+export function packedFloats(sizes: PackSizes, K: number, N: number, form: PackForm): number {
+  if (form === "i8") return Math.ceil(sizes.i8PackedBytes(K, N) / 4);
   return form === "dot" ? sizes.dotPackedSize(K, N) : sizes.packedSize(K, N);
 }
 
@@ -152,7 +159,7 @@ export class Packed {
   version = -1;
 
   constructor(
-    readonly storage: Storage, readonly offset: number, readonly K: number, readonly N: number, readonly form: "panel" | "dot",
+    readonly storage: Storage, readonly offset: number, readonly K: number, readonly N: number, readonly form: PackForm,
     private readonly sizes: PackSizes, private readonly capacity: number, private readonly owned: F32Buffer | null = null,
   ) {}
 
@@ -189,7 +196,7 @@ export class PlanBuilder {
   }
 
   /** Room for a packed K×N operand (or anything smaller of the same form: see Packed.as). */
-  packed(K: number, N: number, form: "panel" | "dot"): Packed {
+  packed(K: number, N: number, form: PackForm): Packed {
     const floats = packedFloats(this.sizes, K, N, form);
     return new Packed(this.arena, this.take(floats), K, N, form, this.sizes, floats);
   }

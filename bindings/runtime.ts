@@ -28,6 +28,7 @@ export class Runtime {
     const k = loaded.kernels;
     const heap = new Heap(k.memory, k.heapBase());
     k.setGemmScratch(heap.alloc(Number(k.GEMM_SCRATCH_FLOATS.value) * 4));
+    k.setQuantScratch(heap.alloc(Number(k.QUANT_SCRATCH_BYTES.value))); // int8 products run on this thread only
     const pool = loaded.shared ? await ThreadPool.start(k, heap, loaded.shared.module, loaded.shared.memory, threads) : null;
     return new Runtime(k, loaded.build, loaded.source, pool, heap);
   }

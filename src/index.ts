@@ -11,6 +11,8 @@ export type { RecurrentOptions, RNNOptions, GRUOptions, LSTMOptions, LayerConfig
 export type { FloatInput } from "./errors.js";
 export { supportedBuilds, type BuildName, type LoadOptions, type WasmSource } from "../bindings/index.js";
 export { LanguageModel } from "./lm/model.js";
+export { quantize, type QuantizeOptions } from "./quant/quantize.js";
+export type { WeightType } from "./quant/weights.js";
 export { Sequential, type SequentialOptions, type SequentialForwardOptions, type SequentialForwardResult, type SequentialBackwardResult, type ModuleConfig, type LossConfig } from "./nn/sequential.js";
 export type { LMForwardOptions, LMForwardResult, LMBackwardResult, ParameterGroup, TokenInput } from "./lm/model.js";
 export type { LanguageModelOptions, LanguageModelConfig } from "./lm/config.js";

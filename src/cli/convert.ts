@@ -95,7 +95,7 @@ export function describeModel(lm: LanguageModel, vocab: Vocabulary | null): stri
     `${c.numLayers} layer${c.numLayers === 1 ? "" : "s"}${c.bidirectional ? ", bidirectional" : ""}`,
     c.embedSize === null ? "one-hot input" : `embedding ${c.embedSize}`,
     vocab ? `vocabulary ${vocab.size} (${vocab.level})` : `${c.vocabSize} outputs, no vocabulary`,
-    `${lm.parameterCount.toLocaleString("en-US")} parameters`,
+    `${lm.parameterCount.toLocaleString("en-US")} parameters${lm.weightType === "f32" ? "" : ` (${lm.weightType} weights)`}`,
   ];
   return parts.join(", ");
 }
@@ -127,7 +127,7 @@ export function describeTaskModel(model: TaskModel): string {
       break;
     }
   }
-  return `${what}; ${describeModules(m.modules)}; ${m.parameterCount.toLocaleString("en-US")} parameters`;
+  return `${what}; ${describeModules(m.modules)}; ${m.parameterCount.toLocaleString("en-US")} parameters${m.weightType === "f32" ? "" : ` (${m.weightType} weights)`}`;
 }
 
 export function registerConvert(program: Command): void {

@@ -1,4 +1,4 @@
-// The command line: `wasm-rnn train | generate | eval | convert` for language models, `fit | predict | eval`
+// The command line: `wasm-rnn train | generate | eval | convert | quantize` for language models, `fit | predict | eval`
 // for task models (classify, tag, regress, forecast). Every failure ends as one line
 // "wasm-rnn: error: …" on stderr with a non-zero exit code (see errors.ts).
 
@@ -11,6 +11,7 @@ import { registerEval } from "./eval.js";
 import { registerConvert } from "./convert.js";
 import { registerFit } from "./fit.js";
 import { registerPredict } from "./predict.js";
+import { registerQuantize } from "./quantize.js";
 
 function packageVersion(): string {
   try {
@@ -37,6 +38,7 @@ export function createProgram(): Command {
   registerConvert(program);
   registerFit(program);
   registerPredict(program);
+  registerQuantize(program);
   program.addHelpText("after", `
 Examples:
   wasm-rnn train --builtin names --cell gru --hidden 128 --epochs 20 --out names.wrnn
@@ -44,6 +46,7 @@ Examples:
   wasm-rnn generate names.wrnn --length 300 --temperature 0.8 --seed 1
   wasm-rnn eval book.wrnn chapter12.txt
   wasm-rnn convert names.wrnn names.safetensors
+  wasm-rnn quantize names.wrnn --to int8 --out names-int8.wrnn
   wasm-rnn fit reviews.csv --task classify --level word --epochs 5 --out reviews.wrnn
   wasm-rnn fit tags.jsonl --task tag --bidirectional --out tagger.wrnn
   wasm-rnn fit sales.csv --task forecast --date date --target sales --lookback 28 --horizon 7 --out sales.wrnn

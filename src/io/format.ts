@@ -8,8 +8,12 @@
 //   16      H  UTF-8 JSON header: { kind, createdBy, config, vocab, task?, training?, dataBytes,
 //                                   tensors: [{ name, shape, offset, length }] }
 //           …  zero padding to a multiple of 16; the data section starts there (call it D)
-//   D       …  tensor data, f32 little-endian; `offset` / `length` are bytes relative to D, each offset
-//              16-aligned; dataBytes is the section's length including the padding after each tensor
+//   D       …  tensor data, little-endian: f32, or for a quantized model's weights int8 ("dtype": "I8") or f16
+//              bits ("dtype": "F16"); `offset` / `length` are bytes relative to D, each offset 16-aligned;
+//              dataBytes is the section's length including the padding after each tensor
+//
+// Version 2 is version 1 plus those two dtypes and the header's "weights" ("int8" | "f16"); a file without
+// them is still written as version 1, byte for byte as before.
 //   end−32 32  SHA-256 of every byte before it
 //
 // Every check that can fail on a damaged or foreign file throws one sentence naming the file, so a user
@@ -19,14 +23,21 @@ import { describe, product, shapeText } from "../errors.js";
 import { looksLikeSafetensors, readFloat32LE, writeFloat32LE } from "./safetensors.js";
 import { checkJsonDepth, MAX_JSON_DEPTH } from "./json.js";
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** The version of files holding only f32 tensors (what wasm-rnn wrote before quantized models). */
+const F32_VERSION = 1;
+
+/** A tensor as the container holds it: f32 values, int8 values, or f16 bits. */
+export type FileTensor = Float32Array | Int8Array | Uint16Array;
 
 export interface ModelFile {
   kind: "model" | "checkpoint";
   config: Record<string, unknown>;
   vocab: Record<string, unknown> | null;
-  tensors: Record<string, Float32Array>;
+  tensors: Record<string, FileTensor>;
   shapes: Record<string, number[]>;
+  /** How the model's weight matrices are stored, when not f32 (see io/quantized.ts). */
+  weights?: "int8" | "f16";
   /** A task model's information besides the weights (labels, normalizer, window, …); absent for language models. */
   task?: Record<string, unknown>;
   training?: Record<string, unknown>;
@@ -42,6 +53,14 @@ interface TableEntry {
   shape: number[];
   offset: number;
   length: number;
+  dtype: Dtype;
+}
+
+type Dtype = "F32" | "I8" | "F16";
+const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, I8: 1, F16: 2 };
+
+function dtypeOf(values: unknown): Dtype | null {
+  return values instanceof Float32Array ? "F32" : values instanceof Int8Array ? "I8" : values instanceof Uint16Array ? "F16" : null;
 }
 
 /** True when `bytes` starts with the wasm-rnn magic. */
@@ -58,44 +77,49 @@ export async function encodeModelFile(file: ModelFile): Promise<Uint8Array> {
   if (f.vocab !== null) checkJson("encodeModelFile: vocab", checkObject("encodeModelFile: vocab", f.vocab, "an object or null"));
   if (f.task !== undefined) checkJson("encodeModelFile: task", checkObject("encodeModelFile: task", f.task, "an object"));
   if (f.training !== undefined) checkJson("encodeModelFile: training", checkObject("encodeModelFile: training", f.training, "an object"));
-  const tensors = checkObject("encodeModelFile: tensors", f.tensors, "an object of Float32Array by name");
+  if (f.weights !== undefined && f.weights !== "int8" && f.weights !== "f16") throw new TypeError(`encodeModelFile: weights must be "int8" or "f16" when given, got ${describe(f.weights)}`);
+  const tensors = checkObject("encodeModelFile: tensors", f.tensors, "an object of Float32Array (Int8Array, Uint16Array f16 bits) by name");
   const shapes = checkObject("encodeModelFile: shapes", f.shapes, "an object of shapes by name");
   for (const name of Object.keys(shapes)) {
     if (!Object.hasOwn(tensors, name)) throw new TypeError(`encodeModelFile: shapes has "${name}", which is not in tensors`);
   }
 
   const table: TableEntry[] = [];
-  const data: Float32Array[] = [];
+  const data: FileTensor[] = [];
   let dataBytes = 0;
   for (const [name, values] of Object.entries(tensors)) {
     const what = `encodeModelFile: tensor "${name}"`;
-    if (!(values instanceof Float32Array)) throw new TypeError(`${what} must be a Float32Array, got ${describe(values)}`);
+    const dtype = dtypeOf(values);
+    if (!dtype) throw new TypeError(`${what} must be a Float32Array (or Int8Array, Uint16Array of f16 bits), got ${describe(values)}`);
     if (!Object.hasOwn(shapes, name)) throw new TypeError(`${what} has no entry in shapes`);
     const shape = shapes[name];
     if (!isDims(shape)) throw new TypeError(`${what}: shape must be an array of non-negative integers, got ${describe(shape)}`);
-    if (product(shape) !== values.length) {
-      throw new RangeError(`${what}: shape ${shapeText(shape)} has ${product(shape)} elements, but the data has ${values.length}`);
+    if (product(shape) !== (values as FileTensor).length) {
+      throw new RangeError(`${what}: shape ${shapeText(shape)} has ${product(shape)} elements, but the data has ${(values as FileTensor).length}`);
     }
-    table.push({ name, shape: [...shape], offset: dataBytes, length: values.byteLength });
-    data.push(values);
-    dataBytes += align(values.byteLength);
+    table.push({ name, shape: [...shape], offset: dataBytes, length: (values as FileTensor).byteLength, dtype });
+    data.push(values as FileTensor);
+    dataBytes += align((values as FileTensor).byteLength);
   }
 
   const header: Record<string, unknown> = { kind: f.kind, createdBy: "wasm-rnn", config: f.config, vocab: f.vocab };
   if (f.task !== undefined) header.task = f.task;
   if (f.training !== undefined) header.training = f.training;
+  if (f.weights !== undefined) header.weights = f.weights;
   header.dataBytes = dataBytes;
-  header.tensors = table;
+  // f32 entries carry no dtype, so an f32 file is what version 1 wrote
+  header.tensors = table.map(({ dtype, ...e }) => (dtype === "F32" ? e : { ...e, dtype }));
+  const version = f.weights === undefined && table.every((e) => e.dtype === "F32") ? F32_VERSION : FORMAT_VERSION;
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align(FIXED_BYTES + json.length);
   const total = dataStart + dataBytes + DIGEST_BYTES;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint32(8, FORMAT_VERSION, true);
+  view.setUint32(8, version, true);
   view.setUint32(12, json.length, true);
   out.set(json, FIXED_BYTES);
-  table.forEach((entry, i) => writeFloat32LE(out, dataStart + entry.offset, data[i]));
+  table.forEach((entry, i) => writeTensor(out, dataStart + entry.offset, data[i]));
   out.set(await sha256(out.subarray(0, total - DIGEST_BYTES)), total - DIGEST_BYTES);
   return out;
 }
@@ -119,7 +143,7 @@ export async function decodeModelFile(bytes: Uint8Array, source?: string): Promi
   if (version > FORMAT_VERSION) {
     throw fail(`was written by a newer wasm-rnn: format version ${version}, this version reads ${FORMAT_VERSION}`);
   }
-  if (version !== FORMAT_VERSION) throw fail(`has an unknown format version ${version} (this version reads ${FORMAT_VERSION})`);
+  if (version !== FORMAT_VERSION && version !== F32_VERSION) throw fail(`has an unknown format version ${version} (this version reads ${F32_VERSION} and ${FORMAT_VERSION})`);
   const headerBytes = view.getUint32(12, true);
   if (FIXED_BYTES + headerBytes > bytes.length) {
     throw fail(`is truncated: its header is ${headerBytes} bytes but only ${bytes.length - FIXED_BYTES} follow the fixed header`);
@@ -133,7 +157,8 @@ export async function decodeModelFile(bytes: Uint8Array, source?: string): Promi
   }
   if (!isPlainObject(header)) throw corrupt(`it is ${describe(header)}, not a JSON object`);
   checkJsonDepth(header, corrupt);
-  const { kind, config, vocab, task, training, dataBytes, tensors } = header;
+  const { kind, config, vocab, task, training, dataBytes, tensors, weights } = header;
+  if (weights !== undefined && (version < FORMAT_VERSION || (weights !== "int8" && weights !== "f16"))) throw corrupt(`"weights" must be "int8" or "f16" (in a version ${FORMAT_VERSION} file), got ${describe(weights)}`);
   if (kind !== "model" && kind !== "checkpoint") throw corrupt(`"kind" must be "model" or "checkpoint", got ${describe(kind)}`);
   if (!isPlainObject(config)) throw corrupt(`"config" must be an object, got ${describe(config)}`);
   if (vocab !== null && !isPlainObject(vocab)) throw corrupt(`"vocab" must be an object or null, got ${describe(vocab)}`);
@@ -153,22 +178,41 @@ export async function decodeModelFile(bytes: Uint8Array, source?: string): Promi
     throw fail("is corrupt: checksum mismatch (it was damaged or modified after it was written)");
   }
 
-  const table = tensors.map((entry, i) => checkEntry(entry, i, dataBytes as number, corrupt));
+  const table = tensors.map((entry, i) => checkEntry(entry, i, dataBytes as number, version, corrupt));
   const out: ModelFile = { kind, config, vocab: vocab as Record<string, unknown> | null, tensors: {}, shapes: {} };
   for (const e of table) {
     if (Object.hasOwn(out.tensors, e.name)) throw corrupt(`tensor "${e.name}" appears twice in the tensor table`);
-    setOwn(out.tensors, e.name, readFloat32LE(bytes, dataStart + e.offset, e.length / 4));
+    setOwn(out.tensors, e.name, readTensor(bytes, dataStart + e.offset, e.dtype, product(e.shape)));
     setOwn(out.shapes, e.name, e.shape);
   }
   if (task !== undefined) out.task = task;
   if (training !== undefined) out.training = training;
+  if (weights !== undefined) out.weights = weights as "int8" | "f16";
   return out;
 }
 
-function checkEntry(entry: unknown, i: number, dataBytes: number, corrupt: (problem: string) => Error): TableEntry {
+function writeTensor(out: Uint8Array, at: number, data: FileTensor): void {
+  if (data instanceof Float32Array) writeFloat32LE(out, at, data);
+  else if (data instanceof Int8Array) out.set(new Uint8Array(data.buffer, data.byteOffset, data.length), at);
+  else {
+    const view = new DataView(out.buffer, out.byteOffset + at, data.length * 2);
+    for (let i = 0; i < data.length; i++) view.setUint16(i * 2, data[i], true);
+  }
+}
+
+function readTensor(bytes: Uint8Array, at: number, dtype: Dtype, count: number): FileTensor {
+  if (dtype === "F32") return readFloat32LE(bytes, at, count);
+  if (dtype === "I8") return new Int8Array(bytes.slice(at, at + count).buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, count * 2);
+  return Uint16Array.from({ length: count }, (_, i) => view.getUint16(i * 2, true));
+}
+
+function checkEntry(entry: unknown, i: number, dataBytes: number, version: number, corrupt: (problem: string) => Error): TableEntry {
   if (!isPlainObject(entry) || typeof entry.name !== "string") throw corrupt(`tensor table entry ${i} has no name`);
   const { name, shape, offset, length } = entry;
   const bad = (problem: string) => corrupt(`tensor "${name}" ${problem}`);
+  const dtype = entry.dtype ?? "F32";
+  if (dtype !== "F32" && (version < FORMAT_VERSION || (dtype !== "I8" && dtype !== "F16"))) throw bad(`has dtype ${describe(dtype)}, expected "I8" or "F16" (or none for f32, in a version ${FORMAT_VERSION} file)`);
   if (!isDims(shape)) throw bad(`has shape ${JSON.stringify(shape)}, not a list of non-negative integers`);
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || (offset as number) < 0 || (length as number) < 0) {
     throw bad(`has offset ${describe(offset)} and length ${describe(length)}, not non-negative integers`);
@@ -176,8 +220,9 @@ function checkEntry(entry: unknown, i: number, dataBytes: number, corrupt: (prob
   if ((offset as number) + (length as number) > dataBytes) {
     throw bad(`lies at bytes [${offset}, ${(offset as number) + (length as number)}), outside the ${dataBytes}-byte data section`);
   }
-  if (length !== product(shape) * 4) throw bad(`has ${length} bytes, but shape ${shapeText(shape)} needs ${product(shape) * 4}`);
-  return { name, shape, offset: offset as number, length: length as number };
+  const need = product(shape) * DTYPE_BYTES[dtype as Dtype];
+  if (length !== need) throw bad(`has ${length} bytes, but shape ${shapeText(shape)} needs ${need}`);
+  return { name, shape, offset: offset as number, length: length as number, dtype: dtype as Dtype };
 }
 
 /** Rejects what JSON.stringify would silently change: NaN/Infinity, typed arrays, Dates, class instances, cycles. */

@@ -12,6 +12,9 @@ import { parseMetadataJson } from "./json.js";
 import { checkModelTensors, groupSizes } from "./lm-checks.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
+import { quantizedTensors, readQuantizedTensors } from "./quantized.js";
+import { quantizeModules, storedWeightsOf } from "../quant/quantize.js";
+import type { StoredWeight } from "../quant/weights.js";
 
 export interface TextModel {
   lm: LanguageModel;
@@ -47,15 +50,16 @@ export async function decodeModel(bytes: Uint8Array, source = "the model data", 
   if (looksLikeSafetensors(bytes) && !looksLikeModelFile(bytes)) return decodeSafetensorsModel(bytes, source, { allowNonFinite });
   const file = await decodeModelFile(bytes, source);
   refuseTaskModel(file, source);
-  const weights = Object.fromEntries(Object.entries(file.tensors).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
-  const shapes = Object.fromEntries(Object.entries(file.shapes).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
+  const model = Object.fromEntries(Object.entries(file.tensors).filter(([name]) => !name.startsWith(OPTIMIZER_PREFIX)));
+  const { tensors: weights, shapes, stored } = readQuantizedTensors(model, file.shapes, file.weights, source);
   const config = checkModelTensors(file.config, shapes, source);
   const vocab = buildVocab(file.vocab, config, source);
   checkFiniteTensors(weights, source, allowNonFinite);
-  return { lm: buildModel(config, weights, source), vocab };
+  return { lm: buildModel(config, weights, source, file.weights, stored), vocab };
 }
 
 export async function encodeCheckpoint(lm: LanguageModel, vocab: Vocabulary | null, trainer: Trainer, settings: Record<string, unknown> = {}): Promise<Uint8Array> {
+  if (lm.weightType !== "f32") throw new Error(`encodeCheckpoint: the model's weights are ${lm.weightType}; a checkpoint resumes training, which quantized models do not (save it with encodeModel)`);
   const state = trainer.saveState();
   const file = modelFile(lm, vocab, "checkpoint");
   for (const [name, data] of Object.entries(state.optimizer)) {
@@ -78,7 +82,8 @@ export async function decodeCheckpoint(bytes: Uint8Array, source = "the checkpoi
   refuseTaskModel(file, source);
   if (file.kind !== "checkpoint" || !file.training) throw new Error(`${source} is a model file, not a checkpoint: it has no training state to resume from`);
   const weights: Record<string, Float32Array> = {}, shapes: Record<string, number[]> = {}, optimizer: Record<string, Float32Array> = {};
-  for (const [name, data] of Object.entries(file.tensors)) {
+  // a checkpoint holds f32 only: anything else is refused here, naming the tensor
+  for (const [name, data] of Object.entries(readQuantizedTensors(file.tensors, file.shapes, undefined, source).tensors)) {
     if (name.startsWith(OPTIMIZER_PREFIX)) {
       setOwn(optimizer, name.slice(OPTIMIZER_PREFIX.length), data);
     } else {
@@ -117,10 +122,11 @@ export async function decodeCheckpoint(bytes: Uint8Array, source = "the checkpoi
 
 /** The weights under PyTorch's names, F32; the configuration and vocabulary ride along in the metadata. */
 export function encodeSafetensorsModel(lm: LanguageModel, vocab: Vocabulary | null = null): Uint8Array {
-  const shapes = lm.parameterShapes();
+  const q = quantizedTensors(lm.torchParams(), lm.parameterShapes(), storedWeightsOf(lm.quantizableModules()));
   const tensors: Record<string, NamedTensor> = {};
-  for (const [name, data] of Object.entries(lm.torchParams())) tensors[name] = { shape: shapes[name], data };
+  for (const [name, data] of Object.entries(q.tensors)) tensors[name] = { shape: q.shapes[name], data };
   const metadata: Record<string, string> = { format: "wasm-rnn", config: JSON.stringify(lm.options()) };
+  if (lm.weightType !== "f32") metadata.weights = lm.weightType;
   if (vocab) metadata.vocab = JSON.stringify(vocab.toJSON());
   return encodeSafetensors(tensors, metadata);
 }
@@ -134,9 +140,11 @@ export function decodeSafetensorsModel(
   bytes: Uint8Array, source = "the safetensors data",
   overrides: { config?: Partial<LanguageModelOptions>; vocab?: Vocabulary; allowNonFinite?: boolean } = {},
 ): TextModel {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  const decoded = decodeSafetensors(bytes, source), metadata = decoded.metadata;
   if (metadata.architecture === "sequential") throw new Error(`${source} holds a task model (a Sequential), not a language model: load it with decodeTaskSafetensors from "wasm-rnn/tasks"`);
-  const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
+  const type = weightsMetadata(metadata, source);
+  const q = readQuantizedTensors(Object.fromEntries(Object.entries(decoded.tensors).map(([k, t]) => [k, t.data])), Object.fromEntries(Object.entries(decoded.tensors).map(([k, t]) => [k, t.shape])), type === "int8" ? "int8" : undefined, source);
+  const shapes = q.shapes;
   const parse = (key: string): unknown => parseMetadataJson(metadata, key, source);
   let config: Record<string, unknown>;
   if (metadata.config) {
@@ -145,12 +153,12 @@ export function decodeSafetensorsModel(
     config = parsed as Record<string, unknown>;
   } else config = { ...inferConfig(shapes, source) };
   const resolved = checkModelTensors({ ...config, ...overrides.config }, shapes, source);
-  const weights = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.data]));
+  const weights = q.tensors;
   let vocab = overrides.vocab ?? null;
   if (vocab && vocab.size !== resolved.vocabSize) throw new Error(`the vocabulary has ${vocab.size} tokens but ${source} has ${resolved.vocabSize} outputs`);
   if (!vocab && metadata.vocab) vocab = buildVocab(parse("vocab"), resolved, source);
   checkFiniteTensors(weights, source, overrides.allowNonFinite ?? false);
-  return { lm: buildModel(resolved, weights, source), vocab };
+  return { lm: buildModel(resolved, weights, source, type, q.stored), vocab };
 }
 
 /** The LanguageModel options that PyTorch-named weight shapes imply (RNN cells default to tanh, GRU to reset-after). */
@@ -189,11 +197,28 @@ function refuseTaskModel(file: ModelFile, source: string): void {
 }
 
 function modelFile(lm: LanguageModel, vocab: Vocabulary | null, kind: ModelFile["kind"]): ModelFile {
-  return { kind, config: { ...lm.options() }, vocab: vocab ? { ...vocab.toJSON() } : null, tensors: lm.torchParams(), shapes: lm.parameterShapes() };
+  const { tensors, shapes } = quantizedTensors(lm.torchParams(), lm.parameterShapes(), storedWeightsOf(lm.quantizableModules()));
+  const file: ModelFile = { kind, config: { ...lm.options() }, vocab: vocab ? { ...vocab.toJSON() } : null, tensors, shapes };
+  if (lm.weightType !== "f32") file.weights = lm.weightType;
+  return file;
 }
 
-/** Builds the model of a checked configuration (see checkModelTensors) and loads its checked weights. */
-function buildModel(config: LanguageModelConfig, weights: Record<string, Float32Array>, source: string): LanguageModel {
+/** A safetensors file's "weights" metadata: "int8" or "f16" for a quantized wasm-rnn model, else undefined. */
+export function weightsMetadata(metadata: Record<string, string>, source: string): "int8" | "f16" | undefined {
+  const w = metadata.weights;
+  if (w === undefined) return undefined;
+  if (w !== "int8" && w !== "f16") throw new Error(`${source} has unreadable metadata: "weights" must be "int8" or "f16", got ${describe(w)}`);
+  return w;
+}
+
+/**
+ * Builds the model of a checked configuration (see checkModelTensors) and loads its checked weights; a
+ * quantized file's model is quantized as it was saved (int8: from the stored matrices, not re-quantized).
+ */
+function buildModel(
+  config: LanguageModelConfig, weights: Record<string, Float32Array>, source: string,
+  type?: "int8" | "f16", stored?: ReadonlyMap<string, StoredWeight> | null,
+): LanguageModel {
   let lm: LanguageModel;
   try {
     lm = new LanguageModel(configOptions(config));
@@ -202,6 +227,10 @@ function buildModel(config: LanguageModelConfig, weights: Record<string, Float32
   }
   try {
     lm.loadTorchParams(weights);
+    if (type) {
+      quantizeModules(lm.quantizableModules(), type, stored ?? undefined);
+      lm.eval();
+    }
   } catch (e) {
     lm.dispose();
     throw new Error(`${source} does not match its configuration: ${(e as Error).message}`, { cause: e });

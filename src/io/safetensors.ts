@@ -7,13 +7,25 @@
 // each tensor's data_offsets are [begin, end) relative to the buffer, and the tensors must tile it exactly.
 
 import { describe, product, shapeText } from "../errors.js";
+import { fromF16Bits } from "../quant/f16.js";
 
+/**
+ * A tensor by shape and values. Reading gives Float32Array for the float dtypes (F32, F64, F16, BF16 widened)
+ * and Int8Array for I8 (a quantized model's weights); writing takes Float32Array (F32), Int8Array (I8) or
+ * Uint16Array (F16 bits).
+ */
 export interface NamedTensor {
   shape: number[];
-  data: Float32Array;
+  data: Float32Array | Int8Array | Uint16Array;
 }
 
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2 };
+/** What decodeSafetensors gives: floats widened to f32, int8 as it is. */
+export interface DecodedTensor {
+  shape: number[];
+  data: Float32Array | Int8Array;
+}
+
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I8: 1 };
 // The reference implementation's limit; a larger size field means the bytes are not safetensors at all.
 const MAX_HEADER_BYTES = 100_000_000;
 const METADATA = "__metadata__";
@@ -37,17 +49,18 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
     if (Object.keys(metadata).length > 0) header[METADATA] = { ...metadata };
   }
   let offset = 0;
-  const entries: [number, Float32Array][] = [];
+  const entries: [number, Float32Array | Int8Array | Uint16Array][] = [];
   for (const [name, tensor] of Object.entries(tensors)) {
     const what = `encodeSafetensors: tensor "${name}"`;
     if (name === METADATA) throw new TypeError(`${what}: the name ${METADATA} is reserved for metadata`);
     checkRecord(what, tensor, "{ shape, data }");
     const shape = checkShape(what, tensor.shape);
-    if (!(tensor.data instanceof Float32Array)) throw new TypeError(`${what}: data must be a Float32Array, got ${describe(tensor.data)}`);
+    const dtype = tensor.data instanceof Float32Array ? "F32" : tensor.data instanceof Int8Array ? "I8" : tensor.data instanceof Uint16Array ? "F16" : null;
+    if (!dtype) throw new TypeError(`${what}: data must be a Float32Array (or Int8Array, Uint16Array of f16 bits), got ${describe(tensor.data)}`);
     if (tensor.data.length !== product(shape)) {
       throw new RangeError(`${what}: data must have ${product(shape)} elements (shape ${shapeText(shape)}), got ${tensor.data.length}`);
     }
-    setOwn(header, name, { dtype: "F32", shape, data_offsets: [offset, offset + tensor.data.byteLength] });
+    setOwn(header, name, { dtype, shape, data_offsets: [offset, offset + tensor.data.byteLength] });
     entries.push([offset, tensor.data]);
     offset += tensor.data.byteLength;
   }
@@ -60,14 +73,21 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
   view.setUint32(4, Math.floor(padded / 2 ** 32), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + padded);
-  for (const [at, data] of entries) writeFloat32LE(out, 8 + padded + at, data);
+  for (const [at, data] of entries) {
+    if (data instanceof Float32Array) writeFloat32LE(out, 8 + padded + at, data);
+    else if (data instanceof Int8Array) out.set(new Uint8Array(data.buffer, data.byteOffset, data.length), 8 + padded + at);
+    else {
+      const view = new DataView(out.buffer, 8 + padded + at, data.length * 2);
+      for (let i = 0; i < data.length; i++) view.setUint16(i * 2, data[i], true);
+    }
+  }
   return out;
 }
 
 export function decodeSafetensors(
   bytes: Uint8Array,
   source?: string,
-): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
+): { tensors: Record<string, DecodedTensor>; metadata: Record<string, string> } {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`decodeSafetensors: bytes must be a Uint8Array, got ${describe(bytes)}`);
   const name = source ?? "the safetensors data";
   const fail = (problem: string) => new Error(`${name} ${problem}`);
@@ -112,7 +132,7 @@ export function decodeSafetensors(
     const { dtype, shape, data_offsets: offsets } = info;
     if (typeof dtype !== "string") throw bad(`has no dtype`);
     if (!(dtype in DTYPE_BYTES)) {
-      throw fail(`has tensor "${tensor}" of dtype ${dtype}, which wasm-rnn cannot load (it reads F32, F64, F16 and BF16)`);
+      throw fail(`has tensor "${tensor}" of dtype ${dtype}, which wasm-rnn cannot load (it reads F32, F64, F16, BF16 and I8)`);
     }
     if (!isDims(shape)) throw bad(`has shape ${JSON.stringify(shape)}, not a list of non-negative integers`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !isDims(offsets) || offsets[0] > offsets[1]) {
@@ -139,9 +159,10 @@ export function decodeSafetensors(
   }
   if (covered !== dataBytes) throw fail(`is corrupt: ${dataBytes - covered} bytes follow the last tensor's data`);
 
-  const tensors: Record<string, NamedTensor> = {};
+  const tensors: Record<string, DecodedTensor> = {};
   for (const e of entries) {
-    const data = toFloat32(bytes, dataStart + e.begin, e.dtype, product(e.shape));
+    const at = dataStart + e.begin, count = product(e.shape);
+    const data = e.dtype === "I8" ? new Int8Array(bytes.slice(at, at + count).buffer) : toFloat32(bytes, at, e.dtype, count);
     setOwn(tensors, e.name, { shape: e.shape, data });
   }
   return { tensors, metadata };
@@ -185,19 +206,9 @@ function toFloat32(bytes: Uint8Array, start: number, dtype: string, count: numbe
       out[i] = scratchFloat[0];
     }
   } else {
-    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+    for (let i = 0; i < count; i++) out[i] = fromF16Bits(view.getUint16(i * 2, true));
   }
   return out;
-}
-
-/** IEEE 754 binary16 → number: 1 sign bit, 5 exponent bits (bias 15), 10 fraction bits. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  if (exponent === 0) return sign * fraction * 2 ** -24; // subnormal (and ±0)
-  return sign * (1024 + fraction) * 2 ** (exponent - 25);
 }
 
 function isWasmRnnModel(bytes: Uint8Array): boolean {

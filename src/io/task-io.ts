@@ -16,6 +16,10 @@ import { parseMetadataJson } from "./json.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
 import { formatBytes } from "../../bindings/index.js";
+import { quantizedTensors, readQuantizedTensors } from "./quantized.js";
+import { weightsMetadata } from "./model-io.js";
+import { quantizeModules, storedWeightsOf } from "../quant/quantize.js";
+import type { StoredWeight } from "../quant/weights.js";
 
 export interface TaskCheckpoint {
   model: TaskModel;
@@ -51,16 +55,17 @@ export async function decodeTaskModel(bytes: Uint8Array, source = "the task mode
   const allowNonFinite = checkOptions("decodeTaskModel", options, ["allowNonFinite"]).allowNonFinite;
   if (looksLikeSafetensors(bytes) && !looksLikeModelFile(bytes)) return decodeTaskSafetensors(bytes, source, { allowNonFinite });
   const file = await decodeModelFile(bytes, source);
-  const { weights, shapes } = splitTensors(file);
+  const { weights, shapes, stored } = splitTensors(file, source);
   const plan = checkTaskFile(file, shapes, source);
   checkFiniteTensors(weights, source, allowNonFinite);
-  return buildTaskModel(plan.modules, plan.seed, weights, infoOf(file.task!, file.vocab, source), source);
+  return buildTaskModel(plan.modules, plan.seed, weights, infoOf(file.task!, file.vocab, source), source, file.weights, stored);
 }
 
 // ---------------------------------------------------------------------------------------- checkpoint ----
 
 export async function encodeTaskCheckpoint(model: TaskModel, trainer: TaskTrainer, settings: Record<string, unknown> = {}): Promise<Uint8Array> {
   if (trainer.model !== model.model) throw new TypeError("encodeTaskCheckpoint: the trainer trains a different model");
+  if (model.weightType !== "f32") throw new Error(`encodeTaskCheckpoint: the model's weights are ${model.weightType}; a checkpoint resumes training, which quantized models do not (save it with encodeTaskModel)`);
   const state = trainer.saveState();
   const file = taskFile(model, "checkpoint");
   for (const [name, data] of Object.entries(state.optimizer)) {
@@ -84,7 +89,8 @@ export async function decodeTaskCheckpoint(bytes: Uint8Array, source = "the task
   const allowNonFinite = checkOptions("decodeTaskCheckpoint", options, ["allowNonFinite"]).allowNonFinite;
   const file = await decodeModelFile(bytes, source);
   if (file.kind !== "checkpoint" || !file.training) throw new Error(`${source} is a model file, not a checkpoint: it has no training state to resume from`);
-  const { weights, shapes, optimizer, best } = splitTensors(file);
+  if (file.weights !== undefined) throw new Error(`${source} is corrupt: a checkpoint cannot hold ${file.weights} weights (quantized models do not train)`);
+  const { weights, shapes, optimizer, best } = splitTensors(file, source);
   const plan = checkTaskFile(file, shapes, source);
   const t = file.training;
   const groupShapes = groupSizes(plan.plan);
@@ -134,13 +140,15 @@ export async function decodeTaskCheckpoint(bytes: Uint8Array, source = "the task
 
 /** The weights under their module paths, F32; modules, task information and vocabulary in the metadata. */
 export function encodeTaskSafetensors(model: TaskModel): Uint8Array {
-  const shapes = model.model.parameterShapes();
+  const m = model.model;
+  const q = quantizedTensors(m.torchParams(), m.parameterShapes(), storedWeightsOf(m.quantizableModules()));
   const tensors: Record<string, NamedTensor> = {};
-  for (const [name, data] of Object.entries(model.model.torchParams())) tensors[name] = { shape: shapes[name], data };
+  for (const [name, data] of Object.entries(q.tensors)) tensors[name] = { shape: q.shapes[name], data };
   const metadata: Record<string, string> = {
     format: "wasm-rnn", architecture: "sequential",
-    modules: JSON.stringify(model.model.modules), seed: String(model.model.seed), task: JSON.stringify(model.infoJSON()),
+    modules: JSON.stringify(m.modules), seed: String(m.seed), task: JSON.stringify(model.infoJSON()),
   };
+  if (m.weightType !== "f32") metadata.weights = m.weightType;
   if (model.vocab) metadata.vocab = JSON.stringify(model.vocab.toJSON());
   return encodeSafetensors(tensors, metadata);
 }
@@ -160,15 +168,17 @@ export function decodeTaskSafetensors(bytes: Uint8Array, source = "the safetenso
   const modules = o.modules ?? (metadata.modules !== undefined ? parse("modules") : undefined);
   if (modules === undefined) throw new Error(`${source} has no wasm-rnn metadata: pass { modules } (the Sequential's module list) to say what model the weights belong to`);
   const seed = metadata.seed !== undefined && /^\d+$/.test(metadata.seed) ? Number(metadata.seed) : 0;
-  const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
+  const type = weightsMetadata(metadata, source);
+  const q = readQuantizedTensors(Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.data])), Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape])), type === "int8" ? "int8" : undefined, source);
+  const shapes = q.shapes;
   const plan = checkModules(modules, seed, shapes, source);
-  const weights = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.data]));
+  const weights = q.tensors;
   checkFiniteTensors(weights, source, o.allowNonFinite);
   let info: TaskModelInfo;
   if (o.task !== undefined) info = o.task as TaskModelInfo;
   else if (metadata.task !== undefined) info = infoOf(parse("task"), metadata.vocab !== undefined ? parse("vocab") : null, source);
   else info = { task: plan.plan.outputKind === "pooled" ? "classify" : "tag" };
-  return buildTaskModel(plan.modules, seed, weights, info, source);
+  return buildTaskModel(plan.modules, seed, weights, info, source, type, q.stored);
 }
 
 // ---------------------------------------------------------------------------------------- internals ----
@@ -178,22 +188,26 @@ function taskFile(model: TaskModel, kind: ModelFile["kind"]): ModelFile {
   const m = model.model;
   return {
     kind, config: { architecture: "sequential", modules: JSON.parse(JSON.stringify(m.modules)), seed: m.seed },
-    vocab: model.vocab ? { ...model.vocab.toJSON() } : null, task: model.infoJSON(), tensors: m.torchParams(), shapes: m.parameterShapes(),
+    vocab: model.vocab ? { ...model.vocab.toJSON() } : null, task: model.infoJSON(),
+    ...quantizedTensors(m.torchParams(), m.parameterShapes(), storedWeightsOf(m.quantizableModules())),
+    ...(m.weightType !== "f32" ? { weights: m.weightType } : {}),
   };
 }
 
-function splitTensors(file: ModelFile) {
+/** A file's weights (dequantized, with the int8 matrices in `stored`), optimizer state and best weights. */
+function splitTensors(file: ModelFile, source: string) {
+  const q = readQuantizedTensors(file.tensors, file.shapes, file.weights, source);
   const weights: Record<string, Float32Array> = {}, shapes: Record<string, number[]> = {};
   const optimizer: Record<string, Float32Array> = {}, best: Record<string, Float32Array> = {};
-  for (const [name, data] of Object.entries(file.tensors)) {
+  for (const [name, data] of Object.entries(q.tensors)) {
     if (name.startsWith(OPTIMIZER_PREFIX)) setOwn(optimizer, name.slice(OPTIMIZER_PREFIX.length), data);
     else if (name.startsWith(BEST_PREFIX)) setOwn(best, name.slice(BEST_PREFIX.length), data);
     else {
       setOwn(weights, name, data);
-      setOwn(shapes, name, file.shapes[name]);
+      setOwn(shapes, name, q.shapes[name]);
     }
   }
-  return { weights, shapes, optimizer, best };
+  return { weights, shapes, optimizer, best, stored: q.stored };
 }
 
 /** A task file's configuration, checked against its tensors before anything is built. */
@@ -256,7 +270,10 @@ function infoOf(task: unknown, vocab: unknown, source: string): TaskModelInfo {
 }
 
 /** Builds the checked model, loads the weights, and attaches the task; any failure frees the model. */
-function buildTaskModel(modules: readonly ModuleConfig[], seed: number, weights: Record<string, Float32Array>, info: TaskModelInfo, source: string): TaskModel {
+function buildTaskModel(
+  modules: readonly ModuleConfig[], seed: number, weights: Record<string, Float32Array>, info: TaskModelInfo, source: string,
+  type?: "int8" | "f16", stored?: ReadonlyMap<string, StoredWeight> | null,
+): TaskModel {
   let model: Sequential;
   try {
     model = Sequential.fromConfig(modules, { seed });
@@ -265,6 +282,10 @@ function buildTaskModel(modules: readonly ModuleConfig[], seed: number, weights:
   }
   try {
     model.loadTorchParams(weights);
+    if (type) {
+      quantizeModules(model.quantizableModules(), type, stored ?? undefined);
+      model.eval();
+    }
     return new TaskModel(model, info);
   } catch (e) {
     model.dispose();

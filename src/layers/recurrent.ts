@@ -8,7 +8,9 @@ import type { Random } from "../random.js";
 import {
   checkFloats, checkKnownKeys, checkObject, checkPositiveInt, describe, shapeText, type FloatInput,
 } from "../errors.js";
-import { resolveConfig, sizesText, type CellType, type LayerConfig } from "../nn/recurrent-config.js";
+import { layerOptions, resolveConfig, sizesText, type CellType, type LayerConfig } from "../nn/recurrent-config.js";
+import { checkQuantizeOptions, quantizedCopy, type QuantizeOptions } from "../quant/quantize.js";
+import type { StoredWeight, WeightType } from "../quant/weights.js";
 import { Recurrent, type RecurrentActivations, type RecurrentGradBuffers } from "../nn/recurrent.js";
 import { ParamLayout } from "../nn/recurrent-params.js";
 import { readParameters, shapesOf, writeParameters, type HasParameters, type ParameterGroup, type ParameterValues } from "../nn/module.js";
@@ -130,6 +132,26 @@ export class RecurrentLayer implements HasParameters {
   /** Training mode: dropout between layers is active (PyTorch's module.train() / eval()). */
   get training(): boolean {
     return this.module.training;
+  }
+
+  /** How the weight matrices are stored: "f32", or "int8" / "f16" for a copy made by quantize(). */
+  get weightType(): WeightType {
+    return this.module.weights.type;
+  }
+
+  /**
+   * A copy for inference with int8 or f16 weight matrices (see docs/quantization.md); this layer is unchanged.
+   * The copy has the same forward() and stream(); backward() refuses.
+   */
+  quantize(options: QuantizeOptions): this {
+    this.assertAlive("quantize");
+    return this.quantizedCopy(checkQuantizeOptions(`${this.name}.quantize`, options, this.weightType), this.torchParams());
+  }
+
+  /** A copy of this layer's class and config with `params` and weights quantized to `type` (stored: a file's). */
+  quantizedCopy(type: "int8" | "f16", params: Record<string, Float32Array>, stored?: ReadonlyMap<string, StoredWeight>): this {
+    const Layer = this.constructor as new (options: unknown) => this;
+    return quantizedCopy(() => new Layer(layerOptions(this.config)), params, (copy) => [copy.module], type, stored);
   }
 
   set training(mode: boolean) {

@@ -15,6 +15,8 @@ import {
   count, readParameters, shapesOf, writeParameters, type HasParameters, type Parameter, type ParameterGroup, type ParameterValues,
 } from "../nn/module.js";
 import { Recurrent, type RecurrentActivations, type RecurrentGradBuffers } from "../nn/recurrent.js";
+import { checkQuantizeOptions, quantizedCopy, weightTypeOf, type QuantizableModule, type QuantizeOptions } from "../quant/quantize.js";
+import type { StoredWeight, WeightType } from "../quant/weights.js";
 import { configOptions, languageModelShapes, resolveLanguageModelConfig, type LanguageModelConfig, type LanguageModelOptions } from "./config.js";
 
 export type { ParameterGroup } from "../nn/module.js";
@@ -141,6 +143,31 @@ export class LanguageModel implements HasParameters {
     } finally {
       random.dispose();
     }
+  }
+
+  /** The modules whose weights quantize() stores: embedding (when there is one), rnn, fc. */
+  quantizableModules(): QuantizableModule[] {
+    return [...(this.embedding ? [this.embedding] : []), this.rnn, this.fc];
+  }
+
+  /** How the weight matrices are stored: "f32", or "int8" / "f16" for a copy made by quantize(). */
+  get weightType(): WeightType {
+    return weightTypeOf(this.quantizableModules());
+  }
+
+  /**
+   * A copy for inference with int8 or f16 weight matrices (embedding, recurrent and output layer; biases
+   * stay f32; see docs/quantization.md); this model is unchanged. forward(), stream() and generation work
+   * as before; backward() and training refuse.
+   */
+  quantize(options: QuantizeOptions): LanguageModel {
+    this.assertAlive("quantize");
+    return this.quantizedCopy(checkQuantizeOptions("LanguageModel.quantize", options, this.weightType), this.torchParams());
+  }
+
+  /** A model of this config with `params` and weights quantized to `type` (stored: a file's, by name). */
+  quantizedCopy(type: "int8" | "f16", params: Record<string, Float32Array>, stored?: ReadonlyMap<string, StoredWeight>): LanguageModel {
+    return quantizedCopy(() => new LanguageModel(this.options()), params, (copy) => copy.quantizableModules(), type, stored);
   }
 
   /** Options that rebuild this model: `new LanguageModel(lm.options())` (only the keys that apply to the cell). */

@@ -4,6 +4,7 @@
 import type { IntVec, Mat, PlanBuilder, Runtime } from "../../bindings/index.js";
 import type { Random } from "../random.js";
 import { ParameterBlock, type Module, type Parameter, type ParameterGroup } from "./module.js";
+import { ModuleWeights, weightMatrices, type StoredWeight } from "../quant/weights.js";
 
 /** The output rows of a pass [T·B, width], and the ids they came from (recorded for backward). */
 export interface LookupActivations {
@@ -13,6 +14,8 @@ export interface LookupActivations {
 
 export class Embedding implements Module<IntVec, LookupActivations, null> {
   readonly params: ParameterBlock;
+  /** f32, or the type quantizeWeights() stored the table as. */
+  readonly weights = new ModuleWeights();
 
   /** Allocates (call inside a heap scope). */
   constructor(private readonly rt: Runtime, readonly path: string, readonly numEmbeddings: number, readonly embeddingDim: number) {
@@ -48,9 +51,18 @@ export class Embedding implements Module<IntVec, LookupActivations, null> {
     return acts.out;
   }
 
+  /**
+   * Stores the table as int8 rows (one scale per token) or f16. A lookup reads one row per token, so the
+   * table stays f32 in memory (the values the stored form stands for): the saving is in files.
+   */
+  quantizeWeights(type: "int8" | "f16", stored?: ReadonlyMap<string, StoredWeight>): void {
+    this.weights.apply(type, weightMatrices(this.params.entries), stored);
+  }
+
   /** grad = Σ over positions of dOut rows into their ids' rows; rows of ids never seen stay 0. No ∂L/∂ids. */
   backward(dOut: Mat, acts: LookupActivations): null {
     if (!acts.ids) throw new Error(`${this.path || "Embedding"}.backward: no forward pass to differentiate`);
+    this.weights.assertTrainable(`${this.path || "Embedding"}.backward`);
     const grad = this.params.grad("weight");
     this.rt.ops.fill(grad, 0);
     this.rt.ops.scatterAddRows({ d: dOut, ids: acts.ids, grad });

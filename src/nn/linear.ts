@@ -4,6 +4,7 @@
 import type { Mat, Packed, PlanBuilder, Runtime } from "../../bindings/index.js";
 import type { Random } from "../random.js";
 import { ParameterBlock, type Module, type Parameter, type ParameterGroup } from "./module.js";
+import { ModuleWeights, weightMatrices, type StoredWeight } from "../quant/weights.js";
 
 /** The output rows of a pass [T·B, out], and the input rows (recorded for backward). */
 export interface LinearActivations {
@@ -19,7 +20,11 @@ export interface LinearGrads {
 
 export class Linear implements Module<Mat, LinearActivations, LinearGrads> {
   readonly params: ParameterBlock;
-  private readonly packs: { wT: Packed; wTdot: Packed; w: Packed };
+  private packs: { wT: Packed; wTdot: Packed; w: Packed } | null;
+  /** The int8 pack of Wᵀ once the weight is int8 (it replaces the three f32 packs). */
+  private i8: Packed | null = null;
+  /** f32, or the type quantizeWeights() stored the weight as. */
+  readonly weights = new ModuleWeights();
 
   /** Allocates (call inside a heap scope). */
   constructor(private readonly rt: Runtime, readonly path: string, readonly inFeatures: number, readonly outFeatures: number, readonly bias = true) {
@@ -65,7 +70,8 @@ export class Linear implements Module<Mat, LinearActivations, LinearGrads> {
     const ops = this.rt.ops, y = acts.y;
     this.ensurePacked();
     ops.fillRowsWithBias({ P: y, b1: this.bias ? this.params.value("bias") : null, b2: null });
-    ops.matmul({ C: y, A: x, B: x.rows === 1 ? this.packs.wTdot : this.packs.wT, accumulate: true });
+    if (this.i8) ops.matmul({ C: y, A: x, B: this.i8, accumulate: true });
+    else ops.matmul({ C: y, A: x, B: x.rows === 1 ? this.packs!.wTdot : this.packs!.wT, accumulate: true });
     acts.x = x;
     return y;
   }
@@ -74,26 +80,59 @@ export class Linear implements Module<Mat, LinearActivations, LinearGrads> {
   backward(dy: Mat, acts: LinearActivations, grads: LinearGrads): Mat {
     const ops = this.rt.ops, x = acts.x;
     if (!x) throw new Error(`${this.path || "Linear"}.backward: no forward pass to differentiate`);
+    this.weights.assertTrainable(`${this.path || "Linear"}.backward`);
     ops.pack({ B: x, into: grads.xPacked });
     ops.gemm({ C: this.params.grad("weight"), A: dy.t(), B: grads.xPacked, accumulate: false });
     if (this.bias) ops.columnSums({ A: dy, out: this.params.grad("bias"), accumulate: false });
-    ops.gemm({ C: grads.dx, A: dy, B: this.packs.w, accumulate: false });
+    ops.gemm({ C: grads.dx, A: dy, B: this.packs!.w, accumulate: false });
     return grads.dx;
   }
 
   dispose(): void {
     this.params.dispose();
-    for (const p of Object.values(this.packs)) p.dispose();
+    for (const p of Object.values(this.packs ?? {})) p.dispose();
+    this.i8?.dispose();
   }
 
-  /** Packs W (all three forms) when the parameters changed since the last packing. */
+  /**
+   * Stores the weight as int8 (the products in int8; its three f32 packs are given back) or f16 (rounded,
+   * computed in f32), from its f32 values or from `stored` (a file's).
+   */
+  quantizeWeights(type: "int8" | "f16", stored?: ReadonlyMap<string, StoredWeight>): void {
+    const weight = weightMatrices(this.params.entries);
+    if (type === "int8") {
+      // the pack is taken first: if memory fails, the module is unchanged
+      const i8 = this.rt.ops.packed(this.inFeatures, this.outFeatures, "i8");
+      try {
+        this.weights.apply(type, weight, stored);
+      } catch (e) {
+        i8.dispose();
+        throw e;
+      }
+      this.i8 = i8;
+      for (const p of Object.values(this.packs!)) p.dispose();
+      this.packs = null;
+    } else {
+      this.weights.apply(type, weight, stored);
+    }
+  }
+
+  /** Packs W (all three forms, or the int8 one) when the parameters changed since the last packing. */
   private ensurePacked(): void {
     const version = this.params.group.params.version;
-    if (this.packs.wT.version === version) return;
+    if (this.i8) {
+      if (this.i8.version === version) return;
+      const m = this.weights.int8Of(this.params.entries[0].name, version, this.path);
+      this.rt.ops.packInt8({ q: m.q, scales: m.scales, into: this.i8 });
+      this.i8.version = version;
+      return;
+    }
+    const packs = this.packs!;
+    if (packs.wT.version === version) return;
     const W = this.params.value("weight"), ops = this.rt.ops;
-    ops.pack({ B: W.t(), into: this.packs.wT });
-    ops.pack({ B: W.t(), into: this.packs.wTdot });
-    ops.pack({ B: W, into: this.packs.w });
-    for (const p of Object.values(this.packs)) p.version = version;
+    ops.pack({ B: W.t(), into: packs.wT });
+    ops.pack({ B: W.t(), into: packs.wTdot });
+    ops.pack({ B: W, into: packs.w });
+    for (const p of Object.values(packs)) p.version = version;
   }
 }

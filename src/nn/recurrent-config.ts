@@ -85,6 +85,17 @@ export function resolveConfig(cell: CellType, className: string, input: unknown)
   };
 }
 
+/** Options that rebuild a layer of `c` (only the keys its cell takes). */
+export function layerOptions(c: LayerConfig): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
+    bias: c.bias, batchFirst: c.batchFirst, seed: c.seed, dropout: c.dropout,
+  };
+  if (c.cell === "rnn") o.nonlinearity = c.nonlinearity;
+  if (c.cell === "gru") o.resetAfter = c.resetAfter;
+  return o;
+}
+
 /** "inputSize 64, hiddenSize 256, numLayers 2": the sizes that decide a layer's memory, for messages. */
 export function sizesText(c: Pick<LayerConfig, "inputSize" | "hiddenSize" | "numLayers" | "bidirectional">): string {
   return `inputSize ${c.inputSize}, hiddenSize ${c.hiddenSize}, numLayers ${c.numLayers}${c.bidirectional ? ", bidirectional" : ""}`;

@@ -7,13 +7,14 @@
 //   backward, reverse in time:         per step the cell's kernel turns dh_t into dG_t, dh_{t-1} += dG_t·W_hh
 //                                      then dW_ih = dGᵀ·X, dW_hh = dGᵀ·H_prev, db = Σ dG, dX = dG·W_ih
 
-import type { IntVec, Mat, Packed, PlanBuilder, Runtime } from "../../bindings/index.js";
+import type { IntVec, Mat, Packed, PackForm, PlanBuilder, Runtime } from "../../bindings/index.js";
 import { Random } from "../random.js";
 import { Dropout, type DropoutActivations } from "./dropout.js";
 import { ParameterBlock, type Module, type Parameter, type ParameterGroup, type Pass } from "./module.js";
 import { ParamLayout, type DirectionParams } from "./recurrent-params.js";
 import type { LayerConfig } from "./recurrent-config.js";
 import type { Cell, DirectionRun, PackSpec } from "./cells/cell.js";
+import { ModuleWeights, weightMatrices, type StoredWeight } from "../quant/weights.js";
 import { rnnCell } from "./cells/rnn.js";
 import { gruCell } from "./cells/gru.js";
 import { lstmCell } from "./cells/lstm.js";
@@ -52,10 +53,13 @@ interface DirectionRuns {
   backward: Run[] | null;
 }
 
-/** One layer-direction's views and its packed weights, each with the weight view it is packed from. */
+/**
+ * One layer-direction's views and its packed weights, each with the weight view it is packed from (for an
+ * int8 pack: the parameter and the rows of its int8 matrix).
+ */
 interface Run {
   view: DirectionRun;
-  packs: { pack: Packed; source: Mat }[];
+  packs: { pack: Packed; source: Mat; int8: { name: string; firstRow: number; rows: number } }[];
 }
 
 /** The scratch of one backward pass (what it adds to the forward activations it reads). */
@@ -116,6 +120,8 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
   /** The activations of the last forward: the only ones backward may use. */
   private lastActs: RecurrentActivations | null = null;
   private disposed = false;
+  /** f32, or the type quantizeWeights() stored the weight matrices as. */
+  readonly weights = new ModuleWeights();
 
   /** Allocates (call inside a heap scope: a failure part-way must give everything back). */
   constructor(private readonly rt: Runtime, readonly path: string, readonly config: Readonly<LayerConfig>) {
@@ -174,6 +180,16 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
       random.dispose();
     }
     this.params.group.params.markChanged();
+  }
+
+  /**
+   * Stores the weight matrices as int8 (products in int8, see assembly/quant.ts) or f16 (rounded, computed in
+   * f32), from the f32 values or from `stored` (a file's); a module quantizes once, before its first pass.
+   */
+  quantizeWeights(type: "int8" | "f16", stored?: ReadonlyMap<string, StoredWeight>): void {
+    this.assertAlive("quantizeWeights");
+    if (this.packs.size > 0) throw new Error(`${this.path || "Recurrent"}.quantizeWeights: quantize a fresh copy of the model (this one has run)`);
+    this.weights.apply(type, weightMatrices(this.parameters()), stored);
   }
 
   // ------------------------------------------------------------------------------------ plan ----
@@ -305,6 +321,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
    */
   backward(dOutput: Mat | null, acts: RecurrentActivations, grads: RecurrentGradBuffers, g: RecurrentGradInputs = NO_GRAD_INPUTS): Mat | null {
     this.assertAlive("backward");
+    this.weights.assertTrainable(`${this.path || "Recurrent"}.backward`);
     if (acts !== this.lastActs || !acts.input) throw new Error(`${this.path || "Recurrent"}.backward: no forward pass to differentiate (run forward first)`);
     if (acts.backwardDone) throw new Error(`${this.path || "Recurrent"}.backward: the activations of the last forward were used by a previous backward; run forward again`);
     const { T, B, lens } = acts;
@@ -417,8 +434,9 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
         pack = this.rt.ops.packed(shape.K, shape.N, shape.form);
         this.packs.set(shape.key, pack);
       }
-      const W = p.value(`${spec.source === "wih" ? "weight_ih" : "weight_hh"}${s}`).rowBlock(spec.firstRow, spec.rows);
-      packs.push({ pack, source: spec.layout === "T" ? W.t() : W });
+      const name = `${spec.source === "wih" ? "weight_ih" : "weight_hh"}${s}`;
+      const W = p.value(name).rowBlock(spec.firstRow, spec.rows);
+      packs.push({ pack, source: spec.layout === "T" ? W.t() : W, int8: { name: this.path ? `${this.path}.${name}` : name, firstRow: spec.firstRow, rows: spec.rows } });
       named[spec.name] = pack;
     }
     const view: DirectionRun = {
@@ -441,9 +459,15 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
    */
   private prepareRun(run: Run, X: Mat, lens: IntVec | null): DirectionRun {
     const version = this.params.group.params.version;
-    for (const { pack, source } of run.packs) {
+    for (const { pack, source, int8 } of run.packs) {
       if (pack.version === version) continue;
-      this.rt.ops.pack({ B: source, into: pack });
+      if (pack.form === "i8") {
+        const m = this.weights.int8Of(int8.name, version, this.path), cols = m.cols;
+        const q = m.q.subarray(int8.firstRow * cols, (int8.firstRow + int8.rows) * cols);
+        this.rt.ops.packInt8({ q, scales: m.scales.subarray(int8.firstRow, int8.firstRow + int8.rows), into: pack });
+      } else {
+        this.rt.ops.pack({ B: source, into: pack });
+      }
       pack.version = version;
     }
     run.view.X = X;
@@ -460,7 +484,9 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
   private packShape(dp: DirectionParams, spec: PackSpec, T: number, B: number) {
     const cols = spec.source === "wih" ? dp.inputSize : this.config.hiddenSize;
     const [K, N] = spec.layout === "T" ? [cols, spec.rows] : [spec.rows, cols];
-    const form: "panel" | "dot" = (spec.source === "whh" ? B === 1 : T * B === 1 && spec.layout === "T") ? "dot" : "panel";
+    // int8 weights take one form at every batch size: the int8 product serves one row as well as many
+    const form: PackForm = this.weights.type === "int8" && spec.layout === "T" ? "i8"
+      : (spec.source === "whh" ? B === 1 : T * B === 1 && spec.layout === "T") ? "dot" : "panel";
     return { key: `${spec.name}.${form}@${dp.layer}.${dp.dir}`, K, N, form };
   }
 

@@ -18,6 +18,8 @@ import {
   readParameters, shapesOf, writeParameters, type HasParameters, type Parameter, type ParameterGroup, type ParameterValues,
 } from "./module.js";
 import { Pool, type PoolActivations, type PoolGrads } from "./pool.js";
+import { checkQuantizeOptions, quantizedCopy, weightTypeOf, type QuantizableModule, type QuantizeOptions } from "../quant/quantize.js";
+import type { StoredWeight, WeightType } from "../quant/weights.js";
 import { Recurrent, type RecurrentActivations, type RecurrentGradBuffers } from "./recurrent.js";
 import { ParamLayout } from "./recurrent-params.js";
 import { resolveSequential, stageConfig, type ModuleConfig, type SequentialPlan, type Stage } from "./sequential-config.js";
@@ -163,6 +165,30 @@ export class Sequential implements HasParameters {
         }
       }
     });
+  }
+
+  /** The modules whose weights quantize() stores: every Embedding, recurrent layer and Linear. */
+  quantizableModules(): QuantizableModule[] {
+    return this.units.flatMap((u) => (u.module instanceof Embedding || u.module instanceof Recurrent || u.module instanceof Linear ? [u.module] : []));
+  }
+
+  /** How the weight matrices are stored: "f32", or "int8" / "f16" for a copy made by quantize(). */
+  get weightType(): WeightType {
+    return weightTypeOf(this.quantizableModules());
+  }
+
+  /**
+   * A copy for inference with int8 or f16 weight matrices (biases stay f32; see docs/quantization.md), in
+   * eval mode; this model is unchanged. forward() works as before; backward() refuses.
+   */
+  quantize(options: QuantizeOptions): Sequential {
+    this.assertAlive("quantize");
+    return this.quantizedCopy(checkQuantizeOptions("Sequential.quantize", options, this.weightType), this.torchParams());
+  }
+
+  /** A model of these modules with `params` and weights quantized to `type` (stored: a file's, by name). */
+  quantizedCopy(type: "int8" | "f16", params: Record<string, Float32Array>, stored?: ReadonlyMap<string, StoredWeight>): Sequential {
+    return quantizedCopy(() => Sequential.fromConfig(this.modules, { seed: this.seed }), params, (copy) => copy.quantizableModules(), type, stored);
   }
 
   /** Every parameter by full name ("embedding.weight", "rnn.weight_ih_l0", "fc.bias"), in module order. */

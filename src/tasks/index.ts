@@ -39,6 +39,8 @@ export { predictOutputs, predictProbabilities, type PredictOptions } from "./pre
 export {
   TaskModel, type TaskKind, type TaskInput, type TaskModelInfo, type Classification, type Tagging, type ForecastRequest,
 } from "./task-model.js";
+// quantized copies for inference
+export { quantize, type QuantizeOptions } from "../quant/quantize.js";
 // files
 export {
   encodeTaskModel, decodeTaskModel, encodeTaskCheckpoint, decodeTaskCheckpoint, encodeTaskSafetensors, decodeTaskSafetensors,

@@ -10,6 +10,8 @@ import { windowLayout, type TimeSeries, type WindowLayout, type WindowOptions } 
 import { forecastDirect, forecastRecursive, type ForecastResult } from "../data/forecast.js";
 import { argmaxRows } from "../train/metrics.js";
 import { predictOutputs, predictProbabilities, type PredictOptions } from "./predict.js";
+import type { QuantizeOptions } from "../quant/quantize.js";
+import type { WeightType } from "../quant/weights.js";
 
 export type TaskKind = "classify" | "tag" | "regress" | "forecast";
 
@@ -135,6 +137,33 @@ export class TaskModel {
     }
     const settings = o.settings ?? {};
     this.settings = checkObject("TaskModel settings", settings, "an object");
+  }
+
+  /** What this task model was built with (a TaskModel of another Sequential takes it as it is). */
+  info(): TaskModelInfo {
+    const info: TaskModelInfo = { task: this.task, vocab: this.vocab, maxLength: this.maxLength, normalizer: this.normalizer, targetNormalizer: this.targetNormalizer, settings: this.settings };
+    if (this.labels) info.labels = this.labels;
+    if (this.window) { info.window = this.window; info.features = this.features; }
+    return info;
+  }
+
+  /** How the weight matrices are stored: "f32", or "int8" / "f16" for a copy made by quantize(). */
+  get weightType(): WeightType {
+    return this.model.weightType;
+  }
+
+  /**
+   * A copy for inference with int8 or f16 weight matrices (see Sequential.quantize), with the same labels,
+   * vocabulary, normalizers and window; classify/tag/regress/forecast work as before. This one is unchanged.
+   */
+  quantize(options: QuantizeOptions): TaskModel {
+    const model = this.model.quantize(options);
+    try {
+      return new TaskModel(model, this.info());
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
   }
 
   /** Model inputs from raw ones: text through the vocabulary, features through the normalizer. */

@@ -8,8 +8,12 @@ import { Arena, F32Buffer, Heap, Mat, PlanBuilder, PlanCache, WasmMemoryError, a
 
 const PAGE = 65536;
 const smallHeap = () => new Heap(new WebAssembly.Memory({ initial: 1, maximum: 4 }), 0, 4 * PAGE);
-/** The kernels' packed sizes, as the real ones compute them (panels of 8 columns; dot packs of 4 × 8). */
-const sizes = { packedSize: (K: number, N: number) => Math.ceil(N / 8) * 8 * K, dotPackedSize: (K: number, N: number) => Math.ceil(N / 4) * 4 * Math.ceil(K / 8) * 8 };
+/** The kernels' packed sizes, as the real ones compute them (panels of 8 columns; dot packs of 4 × 8; int8 packs of 4 × 16 bytes + sums and scales). */
+const sizes = {
+  packedSize: (K: number, N: number) => Math.ceil(N / 8) * 8 * K,
+  dotPackedSize: (K: number, N: number) => Math.ceil(N / 4) * 4 * Math.ceil(K / 8) * 8,
+  i8PackedBytes: (K: number, N: number) => Math.ceil(N / 4) * 4 * (Math.ceil(K / 16) * 16 + 8),
+};
 
 test("views: offsets aligned to 64 bytes, row and column blocks, transposes, and addresses computed from the storage", () => {
   const heap = smallHeap();

@@ -1,7 +1,7 @@
 // The argument lists the CLI fuzzer draws (fast-check): the real commands and flags, each flag's value drawn
 // from small valid values (so a valid run stays short) or from hostile strings, file arguments from the
 // fixtures of cli-fixtures.ts, plus unknown flags, repeated flags, stray words and a value left missing.
-// Language models: train, generate, eval, convert; task models: fit (a data file with the flags its task
+// Language models: train, generate, eval, convert, quantize; task models: fit (a data file with the flags its task
 // needs), predict and eval (a task model with data of its kind, or anything), convert.
 
 import fc from "fast-check";
@@ -277,12 +277,16 @@ function command(name: string, args: (hostile: boolean) => fc.Arbitrary<string[]
 /** Any model for convert: a language model's, a task model's, or any file. */
 const CONVERTIBLE = fc.oneof({ weight: 2, arbitrary: MODEL }, { weight: 2, arbitrary: TASK_MODEL });
 
+/** quantize's --to and --out (both required), then convert's loading flags. */
+const QUANTIZE_WORK: Flag[] = [valued("--to", fc.constantFrom("int8", "f16"), ["int4", "f32", "INT8"]), valued("--out", outputOf("wrnn", "safetensors"))];
+
 /** One argv (without "node wasm-rnn"). */
 export const argv: fc.Arbitrary<string[]> = fc.oneof(
   { weight: 5, arbitrary: command("train", (h) => fc.oneof({ weight: 4, arbitrary: positionals([TEXT], h) }, { weight: 1, arbitrary: fc.constant([] as string[]) }), TRAIN_WORK, TRAIN_OPTIONAL, 5) },
   { weight: 3, arbitrary: command("generate", (h) => positionals([MODEL], h), [], GENERATE, 4) },
   { weight: 3, arbitrary: command("eval", (h) => positionals([MODEL, TEXT], h), [], EVAL, 3) },
   { weight: 2, arbitrary: command("convert", (h) => positionals([CONVERTIBLE, fc.oneof(output, file)], h), [], CONVERT, 2) },
+  { weight: 2, arbitrary: command("quantize", (h) => positionals([CONVERTIBLE], h), QUANTIZE_WORK, CONVERT, 2) },
   { weight: 3, arbitrary: command("fit", fitData, FIT_WORK, FIT_OPTIONAL, 5) },
   { weight: 2, arbitrary: command("predict", taskPair, [], PREDICT, 3) },
   { weight: 2, arbitrary: command("eval", taskPair, [], EVAL_TASK, 3) },

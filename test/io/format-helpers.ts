@@ -6,11 +6,12 @@ export { rejects, throwsWith } from "../helpers/errors.js";
 import { createHash } from "node:crypto";
 import { FORMAT_VERSION, type ModelFile } from "../../src/io/format.js";
 /** Bit-exact comparison, so NaN, -0 and denormals count. */
-export function sameBits(got: Float32Array, want: Float32Array, what: string): void {
-  assert.instance(got, Float32Array, `${what} is a Float32Array`);
+/** Same type, length and bits (f32 compared as bit patterns, so NaN payloads and −0 count). */
+export function sameBits(got: Float32Array | Int8Array | Uint16Array, want: Float32Array | Int8Array | Uint16Array, what: string): void {
+  assert.instance(got, want.constructor, `${what} is a ${want.constructor.name}`);
   assert.is(got.length, want.length, `${what} length`);
-  const a = new Uint32Array(got.buffer, got.byteOffset, got.length);
-  const b = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  const a = got instanceof Float32Array ? new Uint32Array(got.buffer, got.byteOffset, got.length) : got;
+  const b = want instanceof Float32Array ? new Uint32Array(want.buffer, want.byteOffset, want.length) : want;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.unreachable(`${what}[${i}]: got ${got[i]}, want ${want[i]}`);
 }
 

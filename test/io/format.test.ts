@@ -26,7 +26,7 @@ test("model file: round trip, and the bytes follow the documented layout", async
   assert.is(bytes.length, dataStart + header.dataBytes + 32);
   for (const entry of header.tensors) {
     assert.is((dataStart + entry.offset) % 16, 0, `${entry.name} is 16-byte aligned`);
-    const want = file.tensors[entry.name];
+    const want = file.tensors[entry.name] as Float32Array;
     assert.is(entry.length, want.byteLength);
     const got = new Float32Array(want.length).map((_, i) => view.getFloat32(dataStart + entry.offset + 4 * i, true));
     sameBits(got, want, `${entry.name} read as little-endian`);
@@ -151,8 +151,8 @@ test("model file: foreign bytes, safetensors and newer versions", async () => {
   const st = encodeSafetensors({ w: { shape: [2], data: new Float32Array([1, 2]) } });
   await rejects(() => decodeModelFile(st, "model.safetensors"), Error, /^model\.safetensors is a safetensors file/, /decodeSafetensors/);
 
-  const newer = assemble(validHeader(), f32le([1, 2, 3, 4]), 2);
-  await rejects(() => decodeModelFile(newer, "new.wrnn"), Error, /^new\.wrnn was written by a newer wasm-rnn: format version 2, this version reads 1$/);
+  const newer = assemble(validHeader(), f32le([1, 2, 3, 4]), 3);
+  await rejects(() => decodeModelFile(newer, "new.wrnn"), Error, /^new\.wrnn was written by a newer wasm-rnn: format version 3, this version reads 2$/);
   await rejects(() => decodeModelFile(assemble(validHeader(), f32le([1, 2, 3, 4]), 0)), Error, /unknown format version 0/);
   await rejects(() => decodeModelFile("WASMRNN" as never), TypeError, /bytes must be a Uint8Array/, /"WASMRNN"/);
 });

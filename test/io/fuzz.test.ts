@@ -37,6 +37,13 @@ async function seeds() {
   out.push({ name: "gru.wrnn", bytes: await encodeModel(gru, vocab) });
   out.push({ name: "lstm.wrnn", bytes: await encodeModel(lstm, null) });
   out.push({ name: "rnn.safetensors", bytes: encodeSafetensorsModel(rnn, vocab) });
+  // quantized models: I8 tensors with their scales, F16 tensors (format version 2)
+  const gru8 = gru.quantize({ weights: "int8" }), lstm16 = lstm.quantize({ weights: "f16" });
+  out.push({ name: "gru-int8.wrnn", bytes: await encodeModel(gru8, vocab) });
+  out.push({ name: "lstm-f16.wrnn", bytes: await encodeModel(lstm16, null) });
+  out.push({ name: "gru-int8.safetensors", bytes: encodeSafetensorsModel(gru8, vocab) });
+  gru8.dispose();
+  lstm16.dispose();
   // bare PyTorch-style safetensors: no metadata, the configuration is inferred from the shapes
   const { header, data } = parseSafetensors(encodeSafetensorsModel(gru, null));
   delete header.__metadata__;
@@ -65,12 +72,14 @@ async function check(bytes: Uint8Array, source: string, allowNonFinite: boolean)
     ["decodeSafetensorsModel", () => decodeSafetensorsModel(bytes, source, { allowNonFinite })],
   ];
   await checkDecoders(decoders, bytes, source, stats, canaries, (model, name) => {
-    // a loaded model works: a forward with targets, a backward, and two generated tokens
+    // a loaded model works: a forward with targets, a backward (f32 models), and two generated tokens
     const V = model.lm.config.vocabSize;
     const tokens = Int32Array.from({ length: 4 }, (_, i) => (i * 3) % V);
     const r = model.lm.forward(tokens, tokens, { seqLen: 2, batch: 2 });
     assert.is(r.logits.length, 4 * V);
-    model.lm.backward();
+    // a quantized model is for inference: backward refuses in one sentence
+    if (model.lm.weightType === "f32") model.lm.backward();
+    else assert.throws(() => model.lm.backward(), /quantized \((int8|f16)\), which is for inference only/);
     assert.is([...generateIds(model.lm, [0], 2)].length, 2);
     if (model.vocab) assert.is(model.vocab.size, V, "a loaded vocabulary fits its model");
     model.lm.dispose();

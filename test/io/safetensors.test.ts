@@ -104,7 +104,7 @@ test("safetensors: truncated, foreign and corrupt files are named and explained"
   const four = f32le([1, 2, 3, 4]);
   const t = (dtype: string, shape: number[], offsets: unknown) => ({ dtype, shape, data_offsets: offsets });
   const cases: [unknown, Uint8Array, RegExp][] = [
-    [{ ids: t("I64", [2], [0, 16]) }, new Uint8Array(16), /has tensor "ids" of dtype I64, which wasm-rnn cannot load \(it reads F32, F64, F16 and BF16\)/],
+    [{ ids: t("I64", [2], [0, 16]) }, new Uint8Array(16), /has tensor "ids" of dtype I64, which wasm-rnn cannot load \(it reads F32, F64, F16, BF16 and I8\)/],
     [{ m: t("BOOL", [4], [0, 4]) }, new Uint8Array(4), /tensor "m" of dtype BOOL/],
     [{ w: 5 }, four, /corrupt header: tensor "w" must be \{ dtype, shape, data_offsets \}, got 5/],
     [{ w: { shape: [4], data_offsets: [0, 16] } }, four, /tensor "w" has no dtype/],

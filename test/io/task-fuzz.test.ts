@@ -59,7 +59,12 @@ async function seeds() {
     { name: "fc", type: "Linear", inFeatures: 3, outFeatures: 1 },
   ], { seed: 3 }), { task: "regress", targetNormalizer: Normalizer.fit(Float32Array.of(1, 5), 1) });
   out.push({ name: "regress.safetensors", bytes: encodeTaskSafetensors(regress) });
-  for (const m of [classify, forecast, regress]) m.dispose();
+  // quantized task models (format version 2: I8 with scales, F16)
+  const classify8 = classify.quantize({ weights: "int8" }), forecast16 = forecast.quantize({ weights: "f16" });
+  out.push({ name: "classify-int8.wrnn", bytes: await encodeTaskModel(classify8) });
+  out.push({ name: "classify-int8.safetensors", bytes: encodeTaskSafetensors(classify8) });
+  out.push({ name: "forecast-f16.wrnn", bytes: await encodeTaskModel(forecast16) });
+  for (const m of [classify, forecast, regress, classify8, forecast16]) m.dispose();
   return out;
 }
 
@@ -67,7 +72,7 @@ async function seeds() {
 
 const stats = fuzzStats();
 
-/** A loaded task model must work: a forward with a target and loss, a backward, and its task on raw input. */
+/** A loaded task model must work: a forward with a target and loss, a backward (f32 models), and its task on raw input. */
 function exercise(m: TaskModel): void {
   const s = m.model, T = 3, B = 2;
   const input = s.inputKind === "tokens" ? Int32Array.from({ length: T * B }, (_, i) => i % s.inputSize) : Float32Array.from({ length: T * B * s.inputSize }, (_, i) => Math.sin(i));
@@ -76,7 +81,9 @@ function exercise(m: TaskModel): void {
   const target = classes ? Int32Array.from({ length: rows }, (_, i) => i % s.outFeatures) : new Float32Array(rows * s.outFeatures);
   const r = s.forward(input, { seqLen: T, batch: B, target, loss: classes ? { type: "crossEntropy" } : { type: "mse" } });
   assert.is(r.output.length, rows * s.outFeatures);
-  s.backward();
+  // a quantized model is for inference: backward refuses in one sentence
+  if (m.weightType === "f32") s.backward();
+  else assert.throws(() => s.backward(), /quantized \((int8|f16)\), which is for inference only/);
   if (m.vocab && m.task === "classify") assert.is(m.classify(["hi"])[0].probabilities.length, s.outFeatures);
   if (m.task === "forecast" && m.features) {
     const steps = m.window!.lookback + 2;

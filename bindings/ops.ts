@@ -76,10 +76,16 @@ export class Ops {
     this.k.oneHotWeightGrad(dG.ptr, dG.ld, ids.ptr, ids.length, G, V, out.ptr, scratch.ptr);
   }
 
-  /** C (+)= A·B for an i8-packed B: A [M, K] with contiguous rows (K ≤ QUANT_MAX_K), C row-major. */
+  /** The widest K an int8 product takes (its rows of A are quantized into a fixed scratch). */
+  get int8MaxK(): number {
+    return Number(this.k.QUANT_MAX_K.value);
+  }
+
+  /** C (+)= A·B for an i8-packed B: A [M, K] with contiguous rows (K ≤ int8MaxK), C row-major. */
   gemmI8(o: { C: Mat; A: Mat; B: Packed; accumulate: boolean }): void {
     const { C, A, B } = o;
     if (A.cs !== 1) throw new Error("Ops.gemmI8: A's rows must be contiguous (quantized products take no transposed A)");
+    if (B.K > this.int8MaxK || A.cols !== B.K) throw new Error(`Ops.gemmI8: A is ${A.rows}×${A.cols} for a ${B.K}×${B.N} int8 operand (K at most ${this.int8MaxK})`);
     this.k.gemmI8(A.rows, B.N, B.K, A.ptr, A.rs, B.ptr, C.ptr, C.ld, o.accumulate);
   }
 

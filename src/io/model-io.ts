@@ -12,7 +12,7 @@ import { parseMetadataJson } from "./json.js";
 import { checkModelTensors, groupSizes } from "./lm-checks.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
-import { quantizedTensors, readQuantizedTensors } from "./quantized.js";
+import { quantizedTensors, readQuantizedTensors, weightsMetadata } from "./quantized.js";
 import { quantizeModules, storedWeightsOf } from "../quant/quantize.js";
 import type { StoredWeight } from "../quant/weights.js";
 
@@ -201,14 +201,6 @@ function modelFile(lm: LanguageModel, vocab: Vocabulary | null, kind: ModelFile[
   const file: ModelFile = { kind, config: { ...lm.options() }, vocab: vocab ? { ...vocab.toJSON() } : null, tensors, shapes };
   if (lm.weightType !== "f32") file.weights = lm.weightType;
   return file;
-}
-
-/** A safetensors file's "weights" metadata: "int8" or "f16" for a quantized wasm-rnn model, else undefined. */
-export function weightsMetadata(metadata: Record<string, string>, source: string): "int8" | "f16" | undefined {
-  const w = metadata.weights;
-  if (w === undefined) return undefined;
-  if (w !== "int8" && w !== "f16") throw new Error(`${source} has unreadable metadata: "weights" must be "int8" or "f16", got ${describe(w)}`);
-  return w;
 }
 
 /**

@@ -5,6 +5,7 @@
 // the int8 weights that were saved.
 
 import type { FileTensor } from "./format.js";
+import { describe } from "../errors.js";
 import { dequantizeRowsInt8, type Int8Rows } from "../quant/int8.js";
 import { fromF16Array } from "../quant/f16.js";
 import type { StoredWeight } from "../quant/weights.js";
@@ -67,6 +68,14 @@ export function readQuantizedTensors(
     setOwn(outShapes, name, shape);
   }
   return { tensors: out, shapes: outShapes, stored };
+}
+
+/** A safetensors file's "weights" metadata: "int8" or "f16" for a quantized wasm-rnn model, else undefined. */
+export function weightsMetadata(metadata: Record<string, string>, source: string): "int8" | "f16" | undefined {
+  const w = metadata.weights;
+  if (w === undefined) return undefined;
+  if (w !== "int8" && w !== "f16") throw new Error(`${source} has unreadable metadata: "weights" must be "int8" or "f16", got ${describe(w)}`);
+  return w;
 }
 
 function setOwn<T>(target: Record<string, T>, key: string, value: T): void {

@@ -16,8 +16,7 @@ import { parseMetadataJson } from "./json.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
 import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
 import { formatBytes } from "../../bindings/index.js";
-import { quantizedTensors, readQuantizedTensors } from "./quantized.js";
-import { weightsMetadata } from "./model-io.js";
+import { quantizedTensors, readQuantizedTensors, weightsMetadata } from "./quantized.js";
 import { quantizeModules, storedWeightsOf } from "../quant/quantize.js";
 import type { StoredWeight } from "../quant/weights.js";
 

@@ -4,7 +4,7 @@
 import type { Mat, Packed, PlanBuilder, Runtime } from "../../bindings/index.js";
 import type { Random } from "../random.js";
 import { ParameterBlock, type Module, type Parameter, type ParameterGroup } from "./module.js";
-import { ModuleWeights, weightMatrices, type StoredWeight } from "../quant/weights.js";
+import { ModuleWeights, checkInt8Width, weightMatrices, type StoredWeight } from "../quant/weights.js";
 
 /** The output rows of a pass [T·B, out], and the input rows (recorded for backward). */
 export interface LinearActivations {
@@ -101,6 +101,7 @@ export class Linear implements Module<Mat, LinearActivations, LinearGrads> {
   quantizeWeights(type: "int8" | "f16", stored?: ReadonlyMap<string, StoredWeight>): void {
     const weight = weightMatrices(this.params.entries);
     if (type === "int8") {
+      checkInt8Width(weight, this.rt.ops.int8MaxK);
       // the pack is taken first: if memory fails, the module is unchanged
       const i8 = this.rt.ops.packed(this.inFeatures, this.outFeatures, "i8");
       try {

@@ -14,7 +14,7 @@ import { ParameterBlock, type Module, type Parameter, type ParameterGroup, type 
 import { ParamLayout, type DirectionParams } from "./recurrent-params.js";
 import type { LayerConfig } from "./recurrent-config.js";
 import type { Cell, DirectionRun, PackSpec } from "./cells/cell.js";
-import { ModuleWeights, weightMatrices, type StoredWeight } from "../quant/weights.js";
+import { ModuleWeights, checkInt8Width, weightMatrices, type StoredWeight } from "../quant/weights.js";
 import { rnnCell } from "./cells/rnn.js";
 import { gruCell } from "./cells/gru.js";
 import { lstmCell } from "./cells/lstm.js";
@@ -189,7 +189,9 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
   quantizeWeights(type: "int8" | "f16", stored?: ReadonlyMap<string, StoredWeight>): void {
     this.assertAlive("quantizeWeights");
     if (this.packs.size > 0) throw new Error(`${this.path || "Recurrent"}.quantizeWeights: quantize a fresh copy of the model (this one has run)`);
-    this.weights.apply(type, weightMatrices(this.parameters()), stored);
+    const weights = weightMatrices(this.parameters());
+    if (type === "int8") checkInt8Width(weights, this.rt.ops.int8MaxK);
+    this.weights.apply(type, weights, stored);
   }
 
   // ------------------------------------------------------------------------------------ plan ----

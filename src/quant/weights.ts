@@ -77,6 +77,12 @@ export class ModuleWeights {
   }
 }
 
+/** Throws unless every weight's rows (K of the int8 product) are at most `maxK` wide, naming the first that is not. */
+export function checkInt8Width(weights: readonly Parameter[], maxK: number): void {
+  const wide = weights.find((p) => matrixShape(p)[1] > maxK);
+  if (wide) throw new RangeError(`cannot quantize ${wide.name} to int8: its rows have ${matrixShape(wide)[1]} inputs, more than the ${maxK} the int8 products take (use f16)`);
+}
+
 /** [rows, cols] of a weight matrix (an embedding table, a Linear or recurrent weight). */
 export function matrixShape(p: Parameter): [number, number] {
   if (p.shape.length !== 2) throw new Error(`${p.name}: only matrices are quantized, this one is [${p.shape.join(", ")}]`);

@@ -6,6 +6,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runtime } from "../../src/init.js";
+import { loadModule } from "../../bindings/load.js";
+import { Heap } from "../../bindings/memory.js";
 import { quantizeRowsInt8, roundHalfEven } from "../../src/quant/int8.js";
 import { initForTests } from "../helpers/setup.js";
 import { SIZES, Rng, withArena, type Arena } from "../helpers/reference.js";
@@ -189,6 +191,35 @@ test("a constant row quantizes exactly (s = 0, x = m) and a zero weight row give
       assert.ok(Math.abs(got[n] - want) <= 1e-6 * Math.abs(want) + 1e-7, `col ${n}: ${got[n]} vs ${want}`);
     }
   });
+});
+
+// ----------------------------------------------------------------------------------------- scratch ----
+
+// A fresh instance, so the runtime's own scratch (set at init) is never pointed elsewhere
+const fresh = (await loadModule({ build: runtime().build })).kernels;
+const freshHeap = new Heap(fresh.memory, fresh.heapBase());
+
+test("QUANT_SCRATCH_BYTES holds two quantized rows of QUANT_MAX_K; gemmI8 quantizes A's rows there and only there", () => {
+  const maxK = fresh.QUANT_MAX_K.value, bytes = fresh.QUANT_SCRATCH_BYTES.value;
+  assert.is(maxK, 8192);
+  assert.is(bytes, 2 * (maxK + 16), "two rows of QUANT_MAX_K bytes, each followed by its (s, m)");
+  withArena((ar) => {
+    const rng = new Rng(77), M = 2, N = 5, K = maxK;
+    const scratch = ar.guarded(bytes / 4);
+    fresh.setQuantScratch(scratch);
+    const { q, scales } = quantizeRowsInt8(Float32Array.from(rng.array(N * K, -0.2, 0.2)), N, K);
+    const A = Float32Array.from(rng.array(M * K, -1, 1));
+    const Bq = ar.alloc(Math.ceil(fresh.i8PackedBytes(K, N) / 4)), qp = ar.alloc(q.length / 4);
+    new Int8Array(freshHeap.memory.buffer, qp, q.length).set(q);
+    fresh.packDotI8(qp, K, N, K, ar.put(scales), Bq);
+    const C = ar.guarded(M * N);
+    fresh.gemmI8(M, N, K, ar.put(A), K, Bq, C, N, false);
+    ar.checkGuards("the widest rows fill the scratch exactly");
+    assertSameBits(Float32Array.from(ar.read(C, M * N)), gemmI8Ref(M, N, K, A, q, scales, null), "K = QUANT_MAX_K through the scratch");
+    // the second row's bytes sit after the first row's QUANT_MAX_K bytes and 16 bytes of (s, m)
+    const row1 = new Uint8Array(freshHeap.memory.buffer, scratch + maxK + 16, K);
+    assert.equal(Array.from(row1.subarray(0, 64)), Array.from(quantizeRowRef(A.subarray(K, 2 * K)).q.subarray(0, 64)));
+  }, freshHeap);
 });
 
 test.run();

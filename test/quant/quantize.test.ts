@@ -68,6 +68,14 @@ test("quantize() checks its options and what it is given", () => {
   layer.dispose();
 });
 
+test("int8 refuses rows wider than the int8 products take (8192 inputs), before anything changes", () => {
+  const wide = new RNN({ inputSize: 8193, hiddenSize: 2 });
+  assert.throws(() => quantize(wide, { weights: "int8" }), /cannot quantize weight_ih_l0 to int8: its rows have 8193 inputs, more than the 8192 the int8 products take \(use f16\)/);
+  const f16 = quantize(wide, { weights: "f16" });
+  f16.dispose();
+  wide.dispose();
+});
+
 test("f16 refuses weights beyond its range, naming the parameter, and leaves nothing allocated", () => {
   const layer = new GRU({ inputSize: 3, hiddenSize: 4 });
   const p = layer.torchParams();

@@ -17,7 +17,10 @@
 // the median over its repeats of the time per call, with min and max. Single-threaded cells are pinned with
 // taskset to one CPU (the last by default), the threads = 2 cells get all CPUs. The PyTorch rows of W3, W5 and W6
 // are not measured here: they are read from bench/pytorch-w3.json (bench/pytorch_w3.py) and
-// bench/tasks/pytorch-tasks.json (bench/tasks/pytorch_tasks.py) when those files exist.
+// bench/tasks/pytorch-tasks.json (bench/tasks/pytorch_tasks.py) when those files exist; so are those of W1, W4
+// (float32) and W1-int8, W4-int8 (pytorch-q: torch.ao.quantization.quantize_dynamic) from bench/pytorch-quant.json
+// (bench/pytorch_quant.py). W1-int8 / W4-int8 (issue 13) run wasm-rnn and ONNX Runtime only (tfjs and brain.js
+// have no int8 inference); their max |Δ| column also shows each peer's distance to its own float32 outputs.
 //
 // The launcher part: bench/node_modules is installed on first use (npm ci --prefix bench --ignore-scripts: no
 // install script is needed, and onnxruntime-node's would try to download GPU binaries; its CPU binaries ship in
@@ -178,7 +181,10 @@ function cellsFor(id, args) {
     ...(id === "W2" && args.threads ? [{ peer: "ort-node", variant: "native", threads: 2, options: { flavor: "node", threads: 2 } }] : []),
     { peer: "brain.js", variant: "js", threads: 1, options: {} },
   ];
-  return cells.filter((c) => args.peers.includes(c.peer)).map((c) => ({ ...c, workload: id, label: cellLabel(c) }));
+  const quantizedPeers = ["wasm-rnn", "ort-web", "ort-node"]; // the others have no int8 inference
+  return cells
+    .filter((c) => args.peers.includes(c.peer) && (!w.quantized || quantizedPeers.includes(c.peer)))
+    .map((c) => ({ ...c, workload: id, label: cellLabel(c) }));
 }
 
 const cellLabel = (c) => `${c.peer} (${c.variant}${c.threads > 1 ? `, ${c.threads} threads` : ""})`;
@@ -225,6 +231,12 @@ class Worker {
 }
 
 // -------------------------------------------------------------------------------------------- measuring ----
+
+/** The note of a cell that threw: its first line; a cell that is "not implemented yet" is not a failure. */
+function failure(e) {
+  const line = String(e.message).split("\n")[0].slice(0, 200);
+  return /not implemented yet/i.test(line) ? line.replace(/^\w*Error: /, "") : `failed: ${line}`;
+}
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b), n = s.length, h = n >> 1;
@@ -276,7 +288,7 @@ async function runWorkload(id, args, settings, pin) {
       r.firstCallSeconds = (performance.now() - t0) / 1000;
       live.push({ cell: c, worker, r });
     } catch (e) {
-      r.na = `failed: ${String(e.message).split("\n")[0].slice(0, 200)}`;
+      r.na = failure(e);
       worker.close();
     }
   }
@@ -288,6 +300,8 @@ async function runWorkload(id, args, settings, pin) {
     r.agreement = compare(reference, r.check);
     if (r.form === "brain-lstm") r.agreementNote = "not comparable: brain.js's LSTM keeps no cell state";
   }
+  // quantized workloads: each cell against its own float32 outputs (check().f32), the reference cell included
+  for (const { r } of live) if (r.check?.f32) r.vsF32 = compare(r.check.f32, r.check);
   // warm-up and calibration
   for (const l of live) {
     try {
@@ -301,7 +315,7 @@ async function runWorkload(id, args, settings, pin) {
       l.times = [];
       progress(`  ${l.cell.label.padEnd(34)} ${fmtSeconds(wu.secondsPerCall).padStart(10)} per call after ${wu.calls} warm-up calls; ${l.iters} per repeat`);
     } catch (e) {
-      l.r.na = `failed: ${String(e.message).split("\n")[0].slice(0, 200)}`;
+      l.r.na = failure(e);
       l.dead = true;
     }
   }
@@ -316,7 +330,7 @@ async function runWorkload(id, args, settings, pin) {
         const rep = await l.worker.call("repeat", { iters: l.iters });
         l.times.push(rep.secondsPerCall);
       } catch (e) {
-        l.r.na = `failed: ${String(e.message).split("\n")[0].slice(0, 200)}`;
+        l.r.na = failure(e);
         l.dead = true;
       }
     }
@@ -357,6 +371,7 @@ function rowsOf(id, outcome, machine) {
       ...(o.stats?.wasmMemory ? { wasmMemory: o.stats.wasmMemory } : {}),
       ...(o.agreement ? { maxAbsDiffVsWasmRnn: o.agreement.maxAbsDiff, compared: o.agreement.compared } : {}),
       ...(o.agreementNote ? { agreementNote: o.agreementNote } : {}),
+      ...(o.vsF32 ? { maxAbsDiffVsF32: o.vsF32.maxAbsDiff } : {}),
       ...(o.check?.loss ? { firstLosses: o.check.loss } : {}),
       machine,
     };
@@ -377,16 +392,21 @@ function rowsOf(id, outcome, machine) {
 }
 
 function pytorchRows() {
-  // W3: bench/pytorch_w3.py; W5, W6: bench/tasks/pytorch_tasks.py
-  return ["pytorch-w3.json", "tasks/pytorch-tasks.json"].flatMap((name) => storedRows(path.join(BENCH_DIR, name)));
+  // W3: bench/pytorch_w3.py; W5, W6: bench/tasks/pytorch_tasks.py; W1, W4, W1-int8, W4-int8: bench/pytorch_quant.py
+  return ["pytorch-w3.json", "tasks/pytorch-tasks.json", "pytorch-quant.json"].flatMap((name) => storedRows(path.join(BENCH_DIR, name)));
 }
+
+/** The table's name of a stored PyTorch row. */
+const STORED_NAMES = { pytorch: "PyTorch (stored, 1 native core)", "pytorch-q": "pytorch-q (stored, quantize_dynamic, 1 native core)" };
+const isStored = (r) => Boolean(r.stored);
 
 function storedRows(file) {
   if (!existsSync(file)) return [];
   const stored = JSON.parse(readFileSync(file, "utf8"));
   const list = Array.isArray(stored) ? stored : stored.rows ?? [];
-  return list.filter((r) => r.workload && typeof r.median === "number").map((r) => ({
-    workload: r.workload, peer: "pytorch", variant: "stored, 1 native core", threads: r.threads ?? 1,
+  return list.filter((r) => r.workload && typeof r.median === "number" && !r.extra).map((r) => ({
+    workload: r.workload, peer: r.peer === "pytorch-q" ? "pytorch-q" : "pytorch", variant: "stored, 1 native core", threads: r.threads ?? 1,
+    ...(typeof r.maxAbsDiffVsF32 === "number" ? { maxAbsDiffVsF32: r.maxAbsDiffVsF32 } : {}),
     unit: r.unit === "ms/step" ? "ms" : r.unit, median: r.median, min: r.min ?? null, max: r.max ?? null, n: r.n ?? null,
     stored: { source: stored.source, machine: stored.machine, date: stored.date, variant: r.variant },
   }));
@@ -450,7 +470,8 @@ function printTable(rows, notes) {
       let agree = "";
       if (r.maxAbsDiffVsWasmRnn !== undefined) agree = `${r.maxAbsDiffVsWasmRnn.toExponential(1)} (${r.compared.join(", ")}${r.form ? `; vs ${r.form} GRU` : ""})`;
       else if (r.agreementNote) agree = r.agreementNote;
-      lines.push([id, r.peer === "pytorch" ? "PyTorch (stored, 1 native core)" : r.peer, r.peer === "pytorch" ? "" : r.variant, String(r.threads), med, range, spread, n, ratio, fmtBytes(r.peakRss), fmtBytes(r.wasmMemory), agree]);
+      if (r.maxAbsDiffVsF32 !== undefined) agree = `${agree ? `${agree}; ` : ""}vs own f32 ${r.maxAbsDiffVsF32.toExponential(1)}`;
+      lines.push([id, isStored(r) ? STORED_NAMES[r.peer] : r.peer, isStored(r) ? "" : r.variant, String(r.threads), med, range, spread, n, ratio, fmtBytes(r.peakRss), fmtBytes(r.wasmMemory), agree]);
     }
     lines.push(null);
   }
@@ -473,7 +494,7 @@ function ratioLines(rows) {
       const same = r.threads > 1 ? of.find((m) => m.peer === "wasm-rnn" && m.variant === "simd" && m.threads === r.threads) : null;
       const x = ratioTo(same ?? ref, r, u.higher);
       if (same) return `${x >= 1 ? `${x.toFixed(2)}× faster` : `${(1 / x).toFixed(2)}× slower`} than ${r.peer} with ${r.threads} threads each`;
-      const name = r.peer === "pytorch" ? "PyTorch (stored, 1 native core)" : `${r.peer}${r.threads > 1 ? ` (${r.threads} threads)` : ""}`;
+      const name = isStored(r) ? STORED_NAMES[r.peer] : `${r.peer}${r.threads > 1 ? ` (${r.threads} threads)` : ""}`;
       return x >= 1 ? `${x.toFixed(x >= 10 ? 1 : 2)}× faster than ${name}` : `${(1 / x).toFixed(2)}× slower than ${name}`;
     });
     if (parts.length) out.push(`${id}: wasm-rnn is ${parts.join(", ")}`);

@@ -44,6 +44,18 @@ export const WORKLOADS = {
     title: "GRU streaming inference (PyTorch form, reset after), I=64 H=256 B=1 T=256",
     cell: "gru", I: 64, H: 256, B: 1, T: 256, weights: "gru_i64_h256", primary: "µs/step", steps: 256,
   },
+  // issue 13's quantized inference: W1 / W4's shapes, weights and inputs (`base`), int8 weights, float32 in and out;
+  // each peer quantizes the float32 weights itself and its check() also returns its own float32 outputs (`f32`)
+  "W1-int8": {
+    title: "LSTM streaming inference, int8 weights (dynamic quantization), I=64 H=256 B=1 T=256",
+    cell: "lstm", I: 64, H: 256, B: 1, T: 256, weights: "lstm_i64_h256", onnx: "lstm_i64_h256_int8",
+    primary: "µs/step", steps: 256, quantized: "int8", base: "W1",
+  },
+  "W4-int8": {
+    title: "GRU streaming inference (reset after), int8 weights (dynamic quantization), I=64 H=256 B=1 T=256",
+    cell: "gru", I: 64, H: 256, B: 1, T: 256, weights: "gru_i64_h256", primary: "µs/step", steps: 256,
+    quantized: "int8", base: "W4",
+  },
   // the task models of bench/tasks/README.md at benchmark sizes (one training step per call, Adam)
   W5: {
     title: "training step, embedding 100→32 → bidirectional LSTM 128 → mean over valid steps → dense 2, B=32, lengths 8–64, Adam, clip 1",
@@ -63,7 +75,7 @@ export const WORKLOADS = {
 
 /** The weight sets make-onnx.mjs writes: wasm-rnn's seeded initialisation under PyTorch names and layouts. */
 export const WEIGHT_SETS = {
-  lstm_i64_h256: { kind: "layer", cell: "lstm", I: 64, H: 256, seed: 1 },
+  lstm_i64_h256: { kind: "layer", cell: "lstm", I: 64, H: 256, seed: 1, int8Onnx: "lstm_i64_h256_int8" },
   gru_i64_h256: { kind: "layer", cell: "gru", I: 64, H: 256, seed: 2 },
   lstm_i128_h512: { kind: "layer", cell: "lstm", I: 128, H: 512, seed: 3 },
   lm_lstm_h256: { kind: "lm", cell: "lstm", V: 28, H: 256, seed: 4 },
@@ -104,6 +116,7 @@ export function w5Lengths() {
 /** The inputs of a workload, identical in every peer. Time-major where it matters: x [T, B, I], ids [T, B]. */
 export function workloadInputs(id) {
   const w = WORKLOADS[id];
+  if (w.base) return workloadInputs(w.base);
   if (w.task === "classify") {
     // W5: ids 1..V−1 at valid steps, 0 (padding, tfjs's mask) after each sequence's length; class ids [B]
     const lengths = w5Lengths();

@@ -58,7 +58,7 @@ message GraphProto {
   repeated ValueInfoProto output = 12;
 }
 message TensorProto {
-  enum DataType { UNDEFINED = 0; FLOAT = 1; INT32 = 6; INT64 = 7; }
+  enum DataType { UNDEFINED = 0; FLOAT = 1; UINT8 = 2; INT8 = 3; INT32 = 6; INT64 = 7; }
   repeated int64 dims = 1;
   optional int32 data_type = 2;
   optional string name = 8;
@@ -89,6 +89,7 @@ message OperatorSetIdProto {
 `;
 
 const FLOAT = 1;
+const INT8 = 3;
 const IR_VERSION = 8; // ONNX 1.10+
 const OPSET = 17;
 
@@ -105,10 +106,14 @@ const valueInfo = (name, dims) => ({
 const intAttr = (name, i) => ({ name, type: 2, i });
 const stringAttr = (name, s) => ({ name, type: 3, s: new TextEncoder().encode(s) });
 
-function writeModel(file, graph) {
+const int8Tensor = (name, dims, data) => ({
+  name, dims, data_type: INT8, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+});
+
+function writeModel(file, graph, extraOpsets = []) {
   const message = ModelProto.fromObject({
     ir_version: IR_VERSION,
-    opset_import: [{ domain: "", version: OPSET }],
+    opset_import: [{ domain: "", version: OPSET }, ...extraOpsets],
     producer_name: "wasm-rnn bench/make-onnx.mjs",
     producer_version: "1",
     graph,
@@ -120,8 +125,8 @@ function writeModel(file, graph) {
   return bytes.length;
 }
 
-/** An ONNX LSTM or GRU over X [T, B, I] with explicit initial states, from PyTorch-named weights. */
-function recurrentModel(name, cell, I, H, p) {
+/** W, R, B of an ONNX LSTM / GRU (gate order, layout) from PyTorch-named weights. */
+function onnxGates(cell, I, H, p) {
   const G = GATES[cell];
   const order = cell === "lstm" ? [0, 3, 1, 2] : [1, 0, 2]; // PyTorch → ONNX gate order
   const W = reorderGates(p.weight_ih_l0, H, I, order);
@@ -129,6 +134,12 @@ function recurrentModel(name, cell, I, H, p) {
   const Bias = new Float32Array(2 * G * H);
   Bias.set(reorderGates(p.bias_ih_l0, H, 1, order), 0);
   Bias.set(reorderGates(p.bias_hh_l0, H, 1, order), G * H);
+  return { G, W, R, Bias };
+}
+
+/** An ONNX LSTM or GRU over X [T, B, I] with explicit initial states, from PyTorch-named weights. */
+function recurrentModel(name, cell, I, H, p) {
+  const { G, W, R, Bias } = onnxGates(cell, I, H, p);
   const lstm = cell === "lstm";
   const node = {
     op_type: lstm ? "LSTM" : "GRU",
@@ -144,6 +155,54 @@ function recurrentModel(name, cell, I, H, p) {
     input: [valueInfo("X", ["T", "batch", I]), valueInfo("initial_h", [1, "batch", H]), ...(lstm ? [valueInfo("initial_c", [1, "batch", H])] : [])],
     output: [valueInfo("Y", ["T", 1, "batch", H]), valueInfo("Y_h", [1, "batch", H]), ...(lstm ? [valueInfo("Y_c", [1, "batch", H])] : [])],
   });
+}
+
+/**
+ * Symmetric int8 quantization of a row-major [N, C] matrix, one scale per row (output channel):
+ * scale_n = max |row n| / 127, q = round(x / scale_n) ∈ [−127, 127], zero point 0. Returns q transposed to
+ * [C, N] (DynamicQuantizeLSTM's W / R layout) and the N scales.
+ */
+export function quantizeRowsInt8(data, N, C) {
+  const q = new Int8Array(C * N), scale = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    let m = 0;
+    for (let c = 0; c < C; c++) m = Math.max(m, Math.abs(data[n * C + c]));
+    const s = m > 0 ? m / 127 : 1;
+    scale[n] = s;
+    for (let c = 0; c < C; c++) q[c * N + n] = Math.max(-127, Math.min(127, Math.round(data[n * C + c] / s)));
+  }
+  return { q, scale };
+}
+
+/**
+ * W1-int8's ONNX model: one com.microsoft DynamicQuantizeLSTM (ONNX Runtime's contrib operator, the one its
+ * onnxruntime.quantization.quantize_dynamic puts in place of an LSTM) with int8 W [1, I, 4H] and R [1, H, 4H]
+ * (transposed, as quantize_dynamic writes them), per-output-channel scales [1, 4H] and zero points 0; bias,
+ * states and activations stay float32 and X / h are quantized to uint8 at run time by the operator. ONNX Runtime
+ * has no quantized GRU operator, so there is no W4-int8 model.
+ */
+function quantizedLstmModel(name, I, H, p) {
+  const { G, W, R, Bias } = onnxGates("lstm", I, H, p);
+  const w = quantizeRowsInt8(W, G * H, I), r = quantizeRowsInt8(R, G * H, H);
+  const node = {
+    op_type: "DynamicQuantizeLSTM",
+    domain: "com.microsoft",
+    name: `${name}_node`,
+    input: ["X", "W", "R", "B", "", "initial_h", "initial_c", "", "W_scale", "W_zero_point", "R_scale", "R_zero_point"],
+    output: ["Y", "Y_h", "Y_c"],
+    attribute: [intAttr("hidden_size", H), stringAttr("direction", "forward")],
+  };
+  return writeModel(`${name}.onnx`, {
+    name,
+    node: [node],
+    initializer: [
+      int8Tensor("W", [1, I, G * H], w.q), int8Tensor("R", [1, H, G * H], r.q), tensor("B", [1, 2 * G * H], Bias),
+      tensor("W_scale", [1, G * H], w.scale), int8Tensor("W_zero_point", [1, G * H], new Int8Array(G * H)),
+      tensor("R_scale", [1, G * H], r.scale), int8Tensor("R_zero_point", [1, G * H], new Int8Array(G * H)),
+    ],
+    input: [valueInfo("X", ["T", "batch", I]), valueInfo("initial_h", [1, "batch", H]), valueInfo("initial_c", [1, "batch", H])],
+    output: [valueInfo("Y", ["T", 1, "batch", H]), valueInfo("Y_h", [1, "batch", H]), valueInfo("Y_c", [1, "batch", H])],
+  }, [{ domain: "com.microsoft", version: 1 }]);
 }
 
 function matmulModel(name, K, N, Bmat) {
@@ -205,6 +264,11 @@ export async function makeModels({ quiet = false } = {}) {
     writeWeights(name, tensors, { spec });
     let onnxBytes = 0;
     if (spec.kind === "layer") onnxBytes = recurrentModel(name, spec.cell, spec.I, spec.H, params);
+    if (spec.kind === "layer" && spec.int8Onnx) {
+      const bytes = quantizedLstmModel(spec.int8Onnx, spec.I, spec.H, params);
+      manifest.files[spec.int8Onnx] = { onnxBytes: bytes };
+      log(`  ${spec.int8Onnx}.onnx ${(bytes / 1e6).toFixed(2)} MB (DynamicQuantizeLSTM, int8 per-channel)`);
+    }
     if (spec.kind === "matrix") onnxBytes = matmulModel(name, spec.K, spec.N, params.B);
     manifest.files[name] = { onnxBytes };
     log(`  ${name}: ${Object.keys(params).join(", ")}${onnxBytes ? `; ${name}.onnx ${(onnxBytes / 1e6).toFixed(2)} MB` : ""}`);

@@ -25,6 +25,10 @@
 // the others'; its rows say "same run". Otherwise (or with --no-pytorch, or --peers without pytorch) the
 // figures stored in bench/pytorch-w3.json are shown, labelled "stored" with their date. W5 and W6's PyTorch
 // rows are always the stored ones of bench/tasks/pytorch-tasks.json (bench/tasks/pytorch_tasks.py).
+// W1, W4 (float32) and W1-int8, W4-int8 (pytorch-q: torch.ao.quantization.quantize_dynamic) show the figures
+// stored in bench/pytorch-quant.json (bench/pytorch_quant.py). W1-int8 / W4-int8 (issue 13) run wasm-rnn and
+// ONNX Runtime only (tfjs and brain.js have no int8 inference); their max |Δ| column also shows each peer's
+// distance to its own float32 outputs.
 //
 // The launcher part: bench/node_modules is installed on first use (npm ci --prefix bench --ignore-scripts: no
 // install script is needed, and onnxruntime-node's would try to download GPU binaries; its CPU binaries ship in
@@ -196,7 +200,10 @@ function cellsFor(id, args) {
     { peer: "brain.js", variant: "js", threads: 1, options: {} },
     ...(w.train && w.cell && args.python ? [{ peer: "pytorch", variant: "native, same run", threads: 1, options: {}, python: args.python }] : []),
   ];
-  return cells.filter((c) => args.peers.includes(c.peer)).map((c) => ({ ...c, workload: id, label: cellLabel(c) }));
+  const quantizedPeers = ["wasm-rnn", "ort-web", "ort-node"]; // the others have no int8 inference
+  return cells
+    .filter((c) => args.peers.includes(c.peer) && (!w.quantized || quantizedPeers.includes(c.peer)))
+    .map((c) => ({ ...c, workload: id, label: cellLabel(c) }));
 }
 
 const cellLabel = (c) => `${c.peer} (${c.variant}${c.threads > 1 ? `, ${c.threads} threads` : ""})`;
@@ -302,6 +309,12 @@ function findTorchPython() {
 
 // -------------------------------------------------------------------------------------------- measuring ----
 
+/** The note of a cell that threw: its first line; a cell that is "not implemented yet" is not a failure. */
+function failure(e) {
+  const line = String(e.message).split("\n")[0].slice(0, 200);
+  return /not implemented yet/i.test(line) ? line.replace(/^\w*Error: /, "") : `failed: ${line}`;
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b), n = s.length, h = n >> 1;
   return n % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
@@ -352,7 +365,7 @@ async function runWorkload(id, args, settings, pin) {
       r.firstCallSeconds = (performance.now() - t0) / 1000;
       live.push({ cell: c, worker, r });
     } catch (e) {
-      r.na = `failed: ${String(e.message).split("\n")[0].slice(0, 200)}`;
+      r.na = failure(e);
       worker.close();
     }
   }
@@ -364,6 +377,8 @@ async function runWorkload(id, args, settings, pin) {
     r.agreement = compare(reference, r.check);
     if (r.form === "brain-lstm") r.agreementNote = "not comparable: brain.js's LSTM keeps no cell state";
   }
+  // quantized workloads: each cell against its own float32 outputs (check().f32), the reference cell included
+  for (const { r } of live) if (r.check?.f32) r.vsF32 = compare(r.check.f32, r.check);
   // warm-up and calibration
   for (const l of live) {
     try {
@@ -377,7 +392,7 @@ async function runWorkload(id, args, settings, pin) {
       l.times = [];
       progress(`  ${l.cell.label.padEnd(34)} ${fmtSeconds(wu.secondsPerCall).padStart(10)} per call after ${wu.calls} warm-up calls; ${l.iters} per repeat`);
     } catch (e) {
-      l.r.na = `failed: ${String(e.message).split("\n")[0].slice(0, 200)}`;
+      l.r.na = failure(e);
       l.dead = true;
     }
   }
@@ -392,7 +407,7 @@ async function runWorkload(id, args, settings, pin) {
         const rep = await l.worker.call("repeat", { iters: l.iters });
         l.times.push(rep.secondsPerCall);
       } catch (e) {
-        l.r.na = `failed: ${String(e.message).split("\n")[0].slice(0, 200)}`;
+        l.r.na = failure(e);
         l.dead = true;
       }
     }
@@ -433,6 +448,7 @@ function rowsOf(id, outcome, machine) {
       ...(o.stats?.wasmMemory ? { wasmMemory: o.stats.wasmMemory } : {}),
       ...(o.agreement ? { maxAbsDiffVsWasmRnn: o.agreement.maxAbsDiff, compared: o.agreement.compared } : {}),
       ...(o.agreementNote ? { agreementNote: o.agreementNote } : {}),
+      ...(o.vsF32 ? { maxAbsDiffVsF32: o.vsF32.maxAbsDiff } : {}),
       ...(o.check?.loss ? { firstLosses: o.check.loss } : {}),
       machine,
     };
@@ -453,16 +469,18 @@ function rowsOf(id, outcome, machine) {
 }
 
 function pytorchRows() {
-  // W3: bench/pytorch_w3.py; W5, W6: bench/tasks/pytorch_tasks.py
-  return ["pytorch-w3.json", "tasks/pytorch-tasks.json"].flatMap((name) => storedRows(path.join(BENCH_DIR, name)));
+  // W3: bench/pytorch_w3.py; W5, W6: bench/tasks/pytorch_tasks.py; W1, W4, W1-int8, W4-int8: bench/pytorch_quant.py
+  return ["pytorch-w3.json", "tasks/pytorch-tasks.json", "pytorch-quant.json"].flatMap((name) => storedRows(path.join(BENCH_DIR, name)));
 }
+
 
 function storedRows(file) {
   if (!existsSync(file)) return [];
   const stored = JSON.parse(readFileSync(file, "utf8"));
   const list = Array.isArray(stored) ? stored : stored.rows ?? [];
-  return list.filter((r) => r.workload && typeof r.median === "number").map((r) => ({
-    workload: r.workload, peer: "pytorch", variant: `stored ${String(stored.date ?? "").slice(0, 10)}`.trim(), threads: r.threads ?? 1,
+  return list.filter((r) => r.workload && typeof r.median === "number" && !r.extra).map((r) => ({
+    workload: r.workload, peer: r.peer === "pytorch-q" ? "pytorch-q" : "pytorch", variant: `stored ${String(stored.date ?? "").slice(0, 10)}`.trim(), threads: r.threads ?? 1,
+    ...(typeof r.maxAbsDiffVsF32 === "number" ? { maxAbsDiffVsF32: r.maxAbsDiffVsF32 } : {}),
     unit: r.unit === "ms/step" ? "ms" : r.unit, median: r.median, min: r.min ?? null, max: r.max ?? null, n: r.n ?? null,
     stored: { source: stored.source, machine: stored.machine, date: stored.date, variant: r.variant },
   }));
@@ -491,8 +509,10 @@ function ratioTo(ref, row, higher) {
   return higher ? ref.median / row.median : row.median / ref.median;
 }
 
-/** "PyTorch (same run, 1 native core)" or "PyTorch (stored 2026-11-28, 1 native core)". */
-const pytorchLabel = (r) => `PyTorch (${r.stored ? r.variant : "same run"}, 1 native core)`;
+/** "PyTorch (same run, 1 native core)", "PyTorch (stored 2026-11-28, 1 native core)", "pytorch-q (stored …, quantize_dynamic, …)". */
+const pytorchLabel = (r) => `${r.peer === "pytorch-q" ? "pytorch-q" : "PyTorch"} (${r.stored ? r.variant : "same run"}${r.peer === "pytorch-q" ? ", quantize_dynamic" : ""}, 1 native core)`;
+const isPyTorch = (r) => r.peer === "pytorch" || r.peer === "pytorch-q";
+const peerName = (r) => (isPyTorch(r) ? pytorchLabel(r) : r.peer);
 
 const fmtRatio = (r) => (r === null ? "" : r >= 1 ? `${r.toFixed(r >= 10 ? 1 : 2)}× faster` : `${(1 / r).toFixed(2)}× slower`);
 
@@ -529,7 +549,8 @@ function printTable(rows, notes) {
       let agree = "";
       if (r.maxAbsDiffVsWasmRnn !== undefined) agree = `${r.maxAbsDiffVsWasmRnn.toExponential(1)} (${r.compared.join(", ")}${r.form ? `; vs ${r.form} GRU` : ""})`;
       else if (r.agreementNote) agree = r.agreementNote;
-      lines.push([id, r.peer === "pytorch" ? pytorchLabel(r) : r.peer, r.peer === "pytorch" ? "" : r.variant, String(r.threads), med, range, spread, n, ratio, fmtBytes(r.peakRss), fmtBytes(r.wasmMemory), agree]);
+      if (r.maxAbsDiffVsF32 !== undefined) agree = `${agree ? `${agree}; ` : ""}vs own f32 ${r.maxAbsDiffVsF32.toExponential(1)}`;
+      lines.push([id, peerName(r), isPyTorch(r) ? "" : r.variant, String(r.threads), med, range, spread, n, ratio, fmtBytes(r.peakRss), fmtBytes(r.wasmMemory), agree]);
     }
     lines.push(null);
   }
@@ -552,7 +573,7 @@ function ratioLines(rows) {
       const same = r.threads > 1 ? of.find((m) => m.peer === "wasm-rnn" && m.variant === "simd" && m.threads === r.threads) : null;
       const x = ratioTo(same ?? ref, r, u.higher);
       if (same) return `${x >= 1 ? `${x.toFixed(2)}× faster` : `${(1 / x).toFixed(2)}× slower`} than ${r.peer} with ${r.threads} threads each`;
-      const name = r.peer === "pytorch" ? pytorchLabel(r) : `${r.peer}${r.threads > 1 ? ` (${r.threads} threads)` : ""}`;
+      const name = isPyTorch(r) ? peerName(r) : `${r.peer}${r.threads > 1 ? ` (${r.threads} threads)` : ""}`;
       return x >= 1 ? `${x.toFixed(x >= 10 ? 1 : 2)}× faster than ${name}` : `${(1 / x).toFixed(2)}× slower than ${name}`;
     });
     if (parts.length) out.push(`${id}: wasm-rnn is ${parts.join(", ")}`);

@@ -1,6 +1,8 @@
 // ONNX Runtime: onnxruntime-web (its wasm build, run in Node, one thread) or onnxruntime-node (native CPU,
 // intraOpNumThreads = threads). The models are bench/models/*.onnx, written by bench/make-onnx.mjs from the
 // same PyTorch weights wasm-rnn uses (ONNX LSTM / GRU with linear_before_reset = 1, MatMul).
+// W1-int8: com.microsoft DynamicQuantizeLSTM (int8 per-channel weights, make-onnx.mjs), checked against the f32
+// LSTM model in the same runtime. W4-int8: n/a, ONNX Runtime has no quantized GRU operator.
 
 import path from "node:path";
 import { WORKLOADS, MODELS_DIR, workloadInputs } from "../common.mjs";
@@ -11,6 +13,9 @@ export async function create(id, options = {}) {
   const w = WORKLOADS[id];
   if (w.train) {
     return { na: "inference only: onnxruntime-web / onnxruntime-node have no training API (onnxruntime-training is a separate build)" };
+  }
+  if (w.quantized && w.cell !== "lstm") {
+    return { na: `no quantized ${w.cell.toUpperCase()} in ONNX Runtime: com.microsoft has DynamicQuantizeLSTM only, and quantize_dynamic leaves a ${w.cell.toUpperCase()} node in float32` };
   }
   let ort, sessionOptions;
   if (flavor === "web") {
@@ -25,7 +30,7 @@ export async function create(id, options = {}) {
       intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential",
     };
   }
-  const session = await ort.InferenceSession.create(path.join(MODELS_DIR, `${w.weights}.onnx`), sessionOptions);
+  const session = await ort.InferenceSession.create(path.join(MODELS_DIR, `${w.onnx ?? w.weights}.onnx`), sessionOptions);
   const info = { ort: ort.env.versions?.[flavor] ?? ort.env.versions?.common, flavor, threads };
   if (flavor === "web") info.numThreads = ort.env.wasm.numThreads;
   const inputs = workloadInputs(id);
@@ -64,7 +69,17 @@ export async function create(id, options = {}) {
   }
   const check = async () => {
     const r = await run();
-    return { hN: r.hN.slice(), ...(r.output ? { output: r.output.slice() } : {}) };
+    const out = { hN: r.hN.slice(), ...(r.output ? { output: r.output.slice() } : {}) };
+    if (w.quantized) {
+      // the float32 model of the same weights in the same runtime, once, for max |Δ| vs float32
+      const f32 = await ort.InferenceSession.create(path.join(MODELS_DIR, `${w.weights}.onnx`), sessionOptions);
+      const feeds = { X: T32(inputs.x, [T, B, I]), initial_h: zeros() };
+      if (lstm) feeds.initial_c = zeros();
+      const r32 = await f32.run(feeds);
+      out.f32 = { hN: r32.Y_h.data.slice(), output: r32.Y.data.slice() };
+      await f32.release();
+    }
+    return out;
   };
   return { info, run, async: true, check };
 }

@@ -105,6 +105,22 @@ export async function create(id, options = {}) {
     return { info, memory, run: step, check };
   }
 
+  if (w.quantized) {
+    // W1-int8 / W4-int8: the float32 layer of W1 / W4, quantized (int8 weights, activations quantized per row)
+    if (typeof lib.quantize !== "function") return { na: "quantize() is not in this build of the library" };
+    const Layer = w.cell === "lstm" ? lib.LSTM : lib.GRU;
+    const f32 = new Layer({ inputSize: w.I, hiddenSize: w.H });
+    f32.loadTorchParams(torchDict(readWeights(w.weights)));
+    const layer = lib.quantize(f32, { weights: w.quantized });
+    const opts = { seqLen: w.T, batch: w.B };
+    const run = () => layer.forward(inputs.x, opts);
+    const check = () => {
+      const r = run(), r32 = f32.forward(inputs.x, opts);
+      return { hN: r.hN, output: r.output, f32: { hN: r32.hN, output: r32.output } };
+    };
+    return { info, memory, run, check };
+  }
+
   // W1, W1s, W2, W4: one layer, PyTorch weights
   //   options.api = "stream" (W1s only): layer.stream() instead of forward() with h0/c0
   const Layer = w.cell === "lstm" ? lib.LSTM : lib.GRU;

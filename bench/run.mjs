@@ -76,6 +76,13 @@ const TARGETS = [
   { workload: "W6", kind: "ratio", peer: "tfjs-wasm", min: 10, text: "W6 LSTM forecaster step ≥ 10× tfjs-wasm" },
   { workload: "GEMM512", kind: "abs", min: 30, text: "GEMM 512 ≥ 30 GFLOP/s (simd)" },
   { workload: "GEMM512", kind: "abs", min: 42, variant: "relaxed", text: "GEMM 512 ≥ 42 GFLOP/s (relaxed)" },
+  // issue 13: int8 against float32 of another workload of the same run (base), wasm-rnn's own or a peer's
+  { workload: "W1-int8", kind: "cross", base: "W1", peer: "wasm-rnn", variant: "relaxed", min: 2, text: "W1-int8 ≥ 2× wasm-rnn's f32 W1 (relaxed)" },
+  { workload: "W1-int8", kind: "cross", base: "W1", peer: "wasm-rnn", min: 1.5, text: "W1-int8 ≥ 1.5× wasm-rnn's f32 W1 (simd)" },
+  { workload: "W1-int8", kind: "cross", base: "W1", peer: "ort-node", variant: "relaxed", min: 1, text: "W1-int8 (relaxed) faster than ort-node's native f32 W1" },
+  { workload: "W4-int8", kind: "cross", base: "W4", peer: "wasm-rnn", variant: "relaxed", min: 2, text: "W4-int8 ≥ 2× wasm-rnn's f32 W4 (relaxed)" },
+  { workload: "W4-int8", kind: "cross", base: "W4", peer: "wasm-rnn", min: 1.5, text: "W4-int8 ≥ 1.5× wasm-rnn's f32 W4 (simd)" },
+  { workload: "W4-int8", kind: "cross", base: "W4", peer: "ort-node", variant: "relaxed", min: 1, text: "W4-int8 (relaxed) faster than ort-node's native f32 W4" },
 ];
 
 // ------------------------------------------------------------------------------------------------ args ----
@@ -595,8 +602,10 @@ function targetLines(rows) {
       out.push(`  ${ok ? "met   " : "MISSED"} ${t.text}: ${fmtValue(mine.median, unit)} ${unit}`);
       continue;
     }
-    const peer = of.find((r) => r.peer === t.peer && r.threads === 1 && r.unit === unit);
-    if (!peer) { out.push(`  ${t.text}: no ${t.peer} figure`); continue; }
+    const pool = t.kind === "cross" ? rows.filter((r) => r.workload === t.base && r.median !== null) : of;
+    // cross: the base workload's float32 row of the peer (wasm-rnn's in the same variant as `mine`)
+    const peer = pool.find((r) => r.peer === t.peer && r.threads === 1 && r.unit === unit && (t.kind !== "cross" || r.peer !== "wasm-rnn" || r.variant === mine.variant));
+    if (!peer) { out.push(`  ${t.text}: no ${t.peer} ${t.kind === "cross" ? `${t.base} ` : ""}figure`); continue; }
     const x = ratioTo(mine, peer, higher);
     const ok = x >= t.min;
     const vs = t.peer === "pytorch" ? ` [${peer.stored ? peer.variant : "same run"}]` : "";

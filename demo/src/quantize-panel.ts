@@ -101,7 +101,8 @@ export function quantizePanel(send: (message: ToTrainer) => void, changed: () =>
       render(state.rows, !m.done);
       el.note.textContent = `The model after step ${fmt(m.step)}. File: the .wrnn file (encodeModel, vocabulary included). `
         + `Speed: ${fmt(m.tokens)} tokens generated at batch 1 in the worker, the same prompt and seed for each (temperature 0.8, top-k 10), the fastest of ${m.runs} runs; `
-        + "the samples are their first characters. Perplexity: on the held-out tenth of the corpus, as in the Training panel.";
+        + "the samples are their first characters (f16 computes in f32: its speed differs from f32's by noise alone). "
+        + "Perplexity: on the held-out tenth of the corpus, as in the Training panel.";
       if (m.done) changed();
     },
     failed() {

@@ -1,6 +1,7 @@
 // The demo page: the language-model tab (reads the form, talks to the training worker and the gradient-flow
-// worker, draws the charts), the page's error list, and the tab bar, whose Classify and Forecast tabs live in
-// classify-tab.ts and forecast-tab.ts. Keeps window.__demo (test-hooks.ts) up to date. No numeric work happens here.
+// worker, draws the charts; its Quantize panel is quantize-panel.ts), the page's error list, and the tab bar,
+// whose Classify and Forecast tabs live in classify-tab.ts and forecast-tab.ts. Keeps window.__demo
+// (test-hooks.ts) up to date. No numeric work happens here.
 
 import { hooks } from "./test-hooks";
 import { BUILTIN_CORPORA, CUSTOM_CORPUS } from "./corpora";
@@ -9,6 +10,7 @@ import { $, floatField, fmt, intField, numberField } from "./form";
 import { setupTabs } from "./tabs";
 import { classifyTab } from "./classify-tab";
 import { forecastTab } from "./forecast-tab";
+import { quantizePanel } from "./quantize-panel";
 import type {
   CellFlow, CellName, CorpusMessage, FromGradientFlow, FromTrainer, GradientFlowRequest, ModelInfo, ModelSettings, ToTrainer, TrainSettings,
 } from "./protocol";
@@ -208,6 +210,7 @@ const trainer = new Worker(new URL("./worker.ts", import.meta.url), { type: "mod
 const send = (message: ToTrainer, transfer: Transferable[] = []) => trainer.postMessage(message, transfer);
 let model: ModelInfo | null = null;
 let generation = { id: 0, busy: false };
+const quant = quantizePanel(send, () => syncButtons());
 
 trainer.onerror = (event) => {
   event.preventDefault();
@@ -223,12 +226,14 @@ function setEngine(kind: "ok" | "wait" | "error", text: string): void {
 
 function syncButtons(): void {
   const ready = hooks.ready, training = hooks.training;
-  el.start.disabled = !ready || training;
+  // while the Quantize panel measures, the worker's time is its own and the model stays as it is
+  el.start.disabled = !ready || training || quant.busy;
   el.stop.disabled = !training;
-  el.reset.disabled = !ready || training || model === null;
+  el.reset.disabled = !ready || training || model === null || quant.busy;
   el.saveModel.disabled = !ready || model === null;
   el.saveCheckpoint.disabled = !ready || model === null || model.corpusLabel === null;
-  el.generate.disabled = !ready || model === null || generation.busy;
+  el.generate.disabled = !ready || model === null || generation.busy || quant.busy;
+  quant.sync(ready && !training && model !== null);
   el.start.textContent = training ? "Training…" : model === null ? "Train" : startWouldRebuild() ? "Train new model" : "Resume";
   el.trainingStatus.textContent = training ? "training" : model ? "stopped" : "idle";
   el.trainingStatus.className = `pill ${training ? "pill-live" : ""}`;
@@ -281,6 +286,7 @@ trainer.onmessage = (event: MessageEvent<FromTrainer>) => {
     case "model": {
       const previous = model;
       model = m.info;
+      if (m.info?.id !== previous?.id) quant.clear();
       if (m.info && m.info.id !== previous?.id) {
         resetTrainingView();
         if (m.info.step > 0) el.step.textContent = fmt(m.info.step);
@@ -322,11 +328,15 @@ trainer.onmessage = (event: MessageEvent<FromTrainer>) => {
         syncButtons();
       }
       break;
+    case "quantized":
+      quant.show(m);
+      break;
     case "saved":
       download(m.bytes, m.fileName);
       break;
     case "error":
       showError(m.message);
+      quant.failed();
       if (generation.busy) {
         generation.busy = false;
         syncButtons();

@@ -58,13 +58,27 @@ export interface ProgressPoint {
   tokensPerSecond: number;
 }
 
+/** One row of the Quantize panel: the current model with its weights stored as `weights` (f32: the model itself). */
+export interface QuantizedRow {
+  weights: "f32" | "int8" | "f16";
+  /** Bytes of its .wrnn file (encodeModel, vocabulary included). */
+  bytes: number;
+  /** Generation at batch 1: the same tokens, prompt and seed for every row; the best of a few runs. */
+  tokensPerSecond: number;
+  /** Perplexity on the held-out tenth of the corpus; null without one (a loaded model, a short text). */
+  validationPerplexity: number | null;
+  /** The start of that generation, shown like the training samples. */
+  sample: string;
+}
+
 export type ToTrainer =
   | { type: "start"; corpus: CorpusMessage; model: ModelSettings; train: TrainSettings }
   | { type: "stop" }
   | { type: "reset" }
   | { type: "generate"; id: number; prompt: string; length: number; temperature: number; topK: number; seed: number }
   | { type: "save"; kind: "model" | "checkpoint" }
-  | { type: "load"; name: string; bytes: ArrayBuffer };
+  | { type: "load"; name: string; bytes: ArrayBuffer }
+  | { type: "quantize"; id: number };
 
 export type FromTrainer =
   | { type: "ready"; build: string }
@@ -73,6 +87,7 @@ export type FromTrainer =
   | { type: "progress"; points: ProgressPoint[]; epoch: number; batch: number; batches: number; lr: number; gradNorm: number }
   | { type: "sample"; text: string; step: number; validationPerplexity: number | null; invented?: { invented: number; total: number } }
   | { type: "generated"; id: number; text: string; done: boolean }
+  | { type: "quantized"; id: number; step: number; tokens: number; runs: number; row: QuantizedRow; done: boolean }
   | { type: "saved"; kind: "model" | "checkpoint"; fileName: string; bytes: ArrayBuffer }
   | { type: "error"; message: string };
 

@@ -11,6 +11,11 @@
  *   gradientFlow: null | { rendered, cells: { rnn | gru | lstm: { before: number[], after: number[] } } }
  *                             ‖∂L/∂h‖ at index i = distance i from the loss (i = 0 is the last state, = 1),
  *                             "after" = before · min(1, θ / (‖g‖ + 1e-6)); rendered = drawn in the chart
+ *   quantize: { busy, step, rows }
+ *                             the Quantize panel: busy while the worker measures; step: the model's step when it
+ *                             was asked (null before); rows: { weights: "f32" | "int8" | "f16", bytes (encodeModel),
+ *                             tokensPerSecond (2,000 tokens at batch 1, same prompt and seed), validationPerplexity
+ *                             (null without held-out text), sample }, in that order, appended as measured
  *   errors: string[]          every worker / page error, as shown to the user (all tabs)
  *   tab: "lm" | "classify" | "forecast"   the tab shown (also the URL's #hash: #classify, #forecast)
  *   classify, forecast        the task tabs (below); their workers start when the tab is first shown
@@ -24,7 +29,8 @@
  *   models or checkpoints; decodeCheckpoint, else decodeModel),
  *   prompt-input, temperature-input, topk-input, generate-button, generate-output,
  *   loss-chart (holds the uPlot canvas), tokens-per-second (a plain integer), sample-output,
- *   gradient-flow-run, gradient-flow-chart.
+ *   gradient-flow-run, gradient-flow-chart, quantize-button (enabled when there is a model and no training),
+ *   quantize-table (a row per entry of quantize.rows, its first cell the weight type), quantize-samples.
  * Extras (not required by the tests): embed-input, lr-input, clip-input, batch-input, seqlen-input,
  *   train-reset, save-checkpoint (<…>.wrnn.ckpt via encodeCheckpoint), length-input, flow-scale, flow-theta,
  *   flow-steps, flow-hidden, flow-gate-bias, flow-nonlinearity, error-list.
@@ -89,6 +95,12 @@ export interface ForecastHooks {
   plotted: null | { horizon: number; step: number; dates: string[]; actual: number[]; forecast: number[] | null; naive: number[]; rendered: boolean };
 }
 
+export interface QuantizeHooks {
+  busy: boolean;
+  step: number | null;
+  rows: Array<{ weights: "f32" | "int8" | "f16"; bytes: number; tokensPerSecond: number; validationPerplexity: number | null; sample: string }>;
+}
+
 export interface DemoHooks {
   ready: boolean;
   build: string;
@@ -96,6 +108,7 @@ export interface DemoHooks {
   history: Array<{ step: number; loss: number; perplexity: number; tokensPerSecond: number }>;
   lastSample: string;
   gradientFlow: null | { rendered: boolean; cells: Record<CellName, { before: number[]; after: number[] }> };
+  quantize: QuantizeHooks;
   errors: string[];
   tab: TabName;
   classify: ClassifyHooks;
@@ -115,6 +128,7 @@ export const hooks: DemoHooks = {
   history: [],
   lastSample: "",
   gradientFlow: null,
+  quantize: { busy: false, step: null, rows: [] },
   errors: [],
   tab: "lm",
   classify: { ready: false, build: "", training: false, history: [], evaluations: [], prediction: null },

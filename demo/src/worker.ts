@@ -12,6 +12,7 @@ import {
 } from "wasm-rnn";
 import type { CorpusMessage, FromTrainer, ModelInfo, ModelSettings, ProgressPoint, ToTrainer, TrainSettings } from "./protocol";
 import { errorText, serveMessages, yieldToEvents } from "./worker-util";
+import { TIMED_RUNS, TIMED_TOKENS, compareQuantized } from "./quantize-compare";
 
 const SLICE_MS = 100;
 const SAMPLE_EVERY_MS = 2000;
@@ -59,6 +60,9 @@ let training = false;
 /** A start() between its checks and the loop's start (it awaits the previous loop). */
 let starting = false;
 let loopDone: Promise<void> = Promise.resolve();
+/** The Quantize panel's measurements in progress: start, reset and load wait for them (they read the model). */
+let comparing: Promise<void> = Promise.resolve();
+let quantizing = false;
 
 const ready = init().then(({ build }) => post({ type: "ready", build }));
 
@@ -80,6 +84,8 @@ serveMessages(ready, async (message: ToTrainer) => {
       return await save(message.kind);
     case "load":
       return await load(message.name, message.bytes);
+    case "quantize":
+      return await quantizeAndCompare(message.id);
   }
 }, post);
 
@@ -158,6 +164,7 @@ async function start(corpus: CorpusMessage, settings: ModelSettings, train: Trai
   starting = true;
   try {
     await loopDone;
+    await comparing;
     begin(corpus, settings, train);
   } finally {
     starting = false;
@@ -275,33 +282,41 @@ async function loop(s: Session): Promise<void> {
   if (session === s) post({ type: "model", info: info(s) });
 }
 
-/** Stops the loop and waits until it has finished its slice. */
+/** Stops the loop and waits until it has finished its slice (and the Quantize panel's measurements). */
 async function halt(): Promise<void> {
   training = false;
   await loopDone;
+  await comparing;
 }
 
 function sample(s: Session): void {
   const c = s.corpus!;
   const text = generateText(s.lm, s.vocab, c.prefix, SAMPLE_LENGTH, { temperature: SAMPLE_TEMPERATURE, topK: Math.min(SAMPLE_TOP_K, s.vocab.size), seed: stepOf(s) });
   const validationPerplexity = c.valIds ? evaluatePerplexity(s.lm, c.valIds, { batchSize: 16, seqLen: 64 }).perplexity : null;
-  if (c.names) {
-    const parts = (c.prefix + text).split("\n");
-    if (parts.length > 1 && !text.endsWith("\n")) parts.pop(); // the last name was cut off
-    const names = parts.map((p) => p.trim()).filter((p) => p !== "");
-    const invented = names.filter((n) => !c.names!.has(n)).length;
-    post({ type: "sample", text: names.join(", "), step: stepOf(s), validationPerplexity, invented: { invented, total: names.length } });
-  } else {
-    post({ type: "sample", text: (c.prefix + text).trim(), step: stepOf(s), validationPerplexity });
-  }
+  post({ type: "sample", ...shownSample(c, c.prefix, text), step: stepOf(s), validationPerplexity });
+}
+
+/** Generated text as the page shows it: a names corpus as a list of names (and how many are invented). */
+function shownSample(c: BoundCorpus | null, prompt: string, text: string): { text: string; invented?: { invented: number; total: number } } {
+  if (!c?.names) return { text: (prompt + text).trim() };
+  const parts = (prompt + text).split("\n");
+  if (parts.length > 1 && !text.endsWith("\n")) parts.pop(); // the last name was cut off
+  const names = parts.map((p) => p.trim()).filter((p) => p !== "");
+  const invented = names.filter((n) => !c.names!.has(n)).length;
+  return { text: names.join(", "), invented: { invented, total: names.length } };
 }
 
 // ------------------------------------------------------------------------------------------ generation ----
 
+/** What generation starts from without a prompt: the corpus's usual start, else a new line. */
+function defaultPrompt(s: Session): string {
+  return s.corpus?.prefix ?? (s.vocab.tokens.includes("\n") ? "\n" : s.vocab.tokens[s.vocab.size - 1]);
+}
+
 function runGeneration(m: Extract<ToTrainer, { type: "generate" }>): void {
   const s = session;
   if (!s) throw new Error("there is no model yet: train one or load a model file first");
-  const prompt = m.prompt === "" ? (s.corpus?.prefix ?? (s.vocab.tokens.includes("\n") ? "\n" : s.vocab.tokens[s.vocab.size - 1])) : m.prompt;
+  const prompt = m.prompt === "" ? defaultPrompt(s) : m.prompt;
   const options = { temperature: m.temperature, seed: m.seed, ...(m.topK > 0 ? { topK: Math.min(m.topK, s.vocab.size) } : {}) };
   let chunk = "", n = 0;
   for (const piece of generate(s.lm, s.vocab, prompt, m.length, options)) {
@@ -312,6 +327,32 @@ function runGeneration(m: Extract<ToTrainer, { type: "generate" }>): void {
     }
   }
   post({ type: "generated", id: m.id, text: chunk, done: true });
+}
+
+// ------------------------------------------------------------------------------------------- quantize ----
+
+/** The Quantize panel: f32, int8 and f16 side by side, a "quantized" message per row (see quantize-compare.ts). */
+async function quantizeAndCompare(id: number): Promise<void> {
+  const s = session;
+  if (!s) throw new Error("there is no model to quantize yet: train one or load a model file first");
+  if (training || starting) throw new Error("stop training first: the panel compares the model as it is at one step");
+  if (quantizing) throw new Error("the model is being quantized already; wait for the table");
+  // a quantized file's model would fill the f32 row
+  if (s.lm.weightType !== "f32") throw new Error(`the model is already ${s.lm.weightType} (from a quantized file); the panel compares an f32 model with its copies`);
+  const prompt = defaultPrompt(s), step = stepOf(s);
+  // the table shows as many characters as a training sample (the timed generation is longer)
+  const shown = (text: string) => shownSample(s.corpus, prompt, text.slice(0, SAMPLE_LENGTH)).text;
+  let rows = 0;
+  quantizing = true;
+  try {
+    const run = compareQuantized({ lm: s.lm, vocab: s.vocab, prompt, valIds: s.corpus?.valIds ?? null, shown }, (row) => {
+      post({ type: "quantized", id, step, tokens: TIMED_TOKENS, runs: TIMED_RUNS, row, done: ++rows === 3 });
+    });
+    comparing = run.then(() => undefined, () => undefined); // what waits for it goes on whatever the outcome
+    await run; // a failure reaches the page as an error message
+  } finally {
+    quantizing = false;
+  }
 }
 
 // ------------------------------------------------------------------------------------------ save / load ----

@@ -4,7 +4,7 @@
 export { gemm, gemmPanels, setGemmScratch, GEMM_SCRATCH_FLOATS } from "./gemm";
 export { packedSize, packTransposed, packRows } from "./pack";
 export { gemv, packDot, dotPackedSize } from "./gemv";
-export { gemmI8, packDotI8, i8PackedBytes, quantizeRow, setQuantScratch, QUANT_SCRATCH_BYTES, QUANT_MAX_K } from "./quant";
+export { gemmI8, gemmI8Groups, packDotI8, i8PackedBytes, quantizeRow, setQuantScratch, QUANT_SCRATCH_BYTES, QUANT_MAX_K } from "./quant";
 export {
   tanhArray, sigmoidArray, reluArray, tanhBackward, sigmoidBackward, reluBackward,
 } from "./activations";

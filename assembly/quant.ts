@@ -141,15 +141,15 @@ export function quantizeRow(x: usize, K: i32, dst: usize): void {
   return hsum(a0, a1, a2, a3);
 }
 
-/** C[i, 0..N) (+)= the int8 product for rows i0 (and i0 + 1 when two) quantized at qa0 / qa1. */
-function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c0: usize, c1: usize, accumulate: bool): void {
+/** Columns of groups [g0, g1) of C's rows i0 (and i0 + 1 when two) (+)= the int8 product, A's rows quantized at qa0 / qa1. */
+function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c0: usize, c1: usize, accumulate: bool, g0: i32, g1: i32): void {
   const Np = (N + 3) & ~3;
   const sums = Bq + <usize>Np * <usize>Kp, sw = sums + (<usize>Np << 2);
   const s0 = load<f32>(qa0 + <usize>Kp), m0 = load<f32>(qa0 + <usize>Kp + 4);
   const s1 = two ? load<f32>(qa1 + <usize>Kp) : 0, m1 = two ? load<f32>(qa1 + <usize>Kp + 4) : 0;
   const chunks = Kp >> 4;
-  let p = Bq;
-  for (let g = 0; g < (N + 3) >> 2; g++) {
+  let p = Bq + <usize>g0 * (<usize>chunks << 6);
+  for (let g = g0; g < g1; g++) {
     const n = min(4, N - g * 4);
     const off = <usize>g << 4;
     if (ASC_FEATURE_SIMD) {
@@ -218,12 +218,20 @@ function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c
  * QUANT_MAX_K), C row-major with `ldc`. Rows are quantized two at a time; each sweeps a group of weights in turn.
  */
 export function gemmI8(M: i32, N: i32, K: i32, A: usize, lda: i32, Bq: usize, C: usize, ldc: i32, accumulate: bool): void {
+  gemmI8Groups(M, N, K, A, lda, Bq, C, ldc, accumulate, 0, (N + 3) >> 2);
+}
+
+/**
+ * gemmI8 for the columns of groups [g0, g1) only (group g: columns 4g … 4g + 3): how threads split a product,
+ * each quantizing A's rows into its own scratch. Each column is computed as by gemmI8, so the bits are the same.
+ */
+export function gemmI8Groups(M: i32, N: i32, K: i32, A: usize, lda: i32, Bq: usize, C: usize, ldc: i32, accumulate: bool, g0: i32, g1: i32): void {
   const Kp = roundK(K);
   const qa0 = scratch, qa1 = scratch + <usize>QUANT_MAX_K + 16;
   for (let i = 0; i < M; i += 2) {
     const two = i + 1 < M;
     quantizeRow(A + ((<usize>i * <usize>lda) << 2), K, qa0);
     if (two) quantizeRow(A + ((<usize>(i + 1) * <usize>lda) << 2), K, qa1);
-    rowsI8(N, Kp, qa0, qa1, two, Bq, C + ((<usize>i * <usize>ldc) << 2), C + ((<usize>(i + 1) * <usize>ldc) << 2), accumulate);
+    rowsI8(N, Kp, qa0, qa1, two, Bq, C + ((<usize>i * <usize>ldc) << 2), C + ((<usize>(i + 1) * <usize>ldc) << 2), accumulate, g0, g1);
   }
 }

@@ -30,7 +30,8 @@ const FAULT_TEXT_BYTES = CONTROL_BYTES - FAULT_TEXT_OFFSET;
 /**
  * One product split into `parts` slices. A GEMM C (+)= A·B is cut by rows (multiples of 4) or by 8-column
  * panels of the packed B. A batch-1 GEMV (`gemv`: M = 1, A = x, Bp = the dot-packed B, C = y) is cut by groups
- * of 4 output columns.
+ * of 4 output columns, and so is an int8 product (`i8`: any M, Bp = the i8-packed B, each part quantizing A's rows
+ * into its own scratch).
  */
 export interface GemmJob {
   M: number; N: number; K: number;
@@ -39,11 +40,12 @@ export interface GemmJob {
   accumulate: boolean;
   byRows: boolean;
   gemv: boolean;
+  i8: boolean;
   parts: number;
 }
 
-const FIELDS = ["M", "N", "K", "A", "rsA", "csA", "Bp", "C", "ldc", "accumulate", "byRows", "gemv", "parts"] as const;
-const FLAGS: readonly string[] = ["accumulate", "byRows", "gemv"];
+const FIELDS = ["M", "N", "K", "A", "rsA", "csA", "Bp", "C", "ldc", "accumulate", "byRows", "gemv", "i8", "parts"] as const;
+const FLAGS: readonly string[] = ["accumulate", "byRows", "gemv", "i8"];
 
 export function writeJob(buffer: ArrayBufferLike, control: number, job: GemmJob): void {
   const f = new Float64Array(buffer, control + JOB_OFFSET, FIELDS.length);
@@ -95,8 +97,14 @@ export function takeFault(buffer: ArrayBufferLike, control: number, ctrl: Int32A
 }
 
 /** The part `p` of a job, computed with this thread's own kernel instance. */
-export function runPart(k: Pick<Kernels, "gemmPanels" | "gemv">, job: GemmJob, p: number): void {
+export function runPart(k: Pick<Kernels, "gemmPanels" | "gemv" | "gemmI8Groups">, job: GemmJob, p: number): void {
   const { M, N, K, A, rsA, csA, Bp, C, ldc, accumulate, byRows, parts } = job;
+  if (job.i8) {
+    const groups = Math.ceil(N / 4);
+    const g0 = Math.floor((groups * p) / parts), g1 = Math.floor((groups * (p + 1)) / parts);
+    if (g1 > g0) k.gemmI8Groups(M, N, K, A, rsA, Bp, C, ldc, accumulate, g0, g1);
+    return;
+  }
   if (job.gemv) {
     // groups of 4 columns, each 4·Kp floats of the dot-packed B (Kp = K rounded up to 8)
     const groups = Math.ceil(N / 4), groupBytes = ((K + 7) & ~7) * 16;

@@ -46,6 +46,7 @@ export class ThreadPool {
   private readonly canBlock = blockingAllowed();
   private readonly single: Kernels["gemm"];
   private readonly singleGemv: Kernels["gemv"];
+  private readonly singleI8: Kernels["gemmI8"];
   private crew: Crew | null = null;
   private parts = 1;
   /** Set when the pool lost a worker: the message every call throws until resize(). */
@@ -58,6 +59,7 @@ export class ThreadPool {
   ) {
     this.single = k.gemm;
     this.singleGemv = k.gemv;
+    this.singleI8 = k.gemmI8;
   }
 
   /** A pool on the shared memory, with threads − 1 workers started and waiting for work. */
@@ -88,7 +90,7 @@ export class ThreadPool {
       this.single(M, N, K, A, rsA, csA, Bp, C, ldc, accumulate);
       return;
     }
-    this.run({ M, N, K, A, rsA, csA, Bp, C, ldc, accumulate: Boolean(accumulate), byRows, gemv: false, parts });
+    this.run({ M, N, K, A, rsA, csA, Bp, C, ldc, accumulate: Boolean(accumulate), byRows, gemv: false, i8: false, parts });
   };
 
   /** Drop-in for kernels.gemv (batch 1, dot-packed B): splits large products by groups of 4 columns. */
@@ -99,7 +101,18 @@ export class ThreadPool {
       this.singleGemv(N, K, x, Bd, y, accumulate);
       return;
     }
-    this.run({ M: 1, N, K, A: x, rsA: K, csA: 1, Bp: Bd, C: y, ldc: N, accumulate: Boolean(accumulate), byRows: false, gemv: true, parts });
+    this.run({ M: 1, N, K, A: x, rsA: K, csA: 1, Bp: Bd, C: y, ldc: N, accumulate: Boolean(accumulate), byRows: false, gemv: true, i8: false, parts });
+  };
+
+  /** Drop-in for kernels.gemmI8 (int8 products, any M): splits large products by groups of 4 columns. */
+  readonly gemmI8: Kernels["gemmI8"] = (M, N, K, A, lda, Bq, C, ldc, accumulate) => {
+    const parts = this.parts;
+    if (parts === 1 || M * N * K < MIN_SPLIT_GEMV || N < 8 * parts) {
+      if (this.failure !== null) throw new Error(this.failure);
+      this.singleI8(M, N, K, A, lda, Bq, C, ldc, accumulate);
+      return;
+    }
+    this.run({ M, N, K, A, rsA: lda, csA: 1, Bp: Bq, C, ldc, accumulate: Boolean(accumulate), byRows: false, gemv: false, i8: true, parts });
   };
 
   /**
@@ -171,7 +184,7 @@ export class ThreadPool {
   private workerFault(job: GemmJob): Error {
     const { control, ctrl } = this.crew!;
     const fault = takeFault(this.memory.buffer, control, ctrl);
-    const what = job.gemv ? `a 1×${job.N}×${job.K} GEMV` : `a ${job.M}×${job.N}×${job.K} GEMM`;
+    const what = job.gemv ? `a 1×${job.N}×${job.K} GEMV` : `a ${job.M}×${job.N}×${job.K} ${job.i8 ? "int8 product" : "GEMM"}`;
     const message = `${fault.message} (in ${this.workerNames([fault.part])}, computing its part of ${what}; the threads stay usable)`;
     return fault.wasm ? new WebAssembly.RuntimeError(message) : new Error(message);
   }
@@ -200,7 +213,8 @@ export class ThreadPool {
   }
 
   private async startCrew(threads: number): Promise<Crew> {
-    const scratchBytes = Number(this.k.GEMM_SCRATCH_FLOATS.value) * 4;
+    // each worker's scratch: the GEMM's packed A block, then the int8 products' quantized rows (see worker.ts)
+    const scratchBytes = Number(this.k.GEMM_SCRATCH_FLOATS.value) * 4 + Number(this.k.QUANT_SCRATCH_BYTES.value);
     const scratch = Array.from({ length: threads - 1 }, () => this.heap.alloc(scratchBytes));
     const control = this.heap.alloc(CONTROL_BYTES);
     new Uint8Array(this.memory.buffer, control, CONTROL_BYTES).fill(0);

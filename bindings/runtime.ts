@@ -9,7 +9,7 @@ import { Ops } from "./ops.js";
 export class Runtime {
   readonly heap: Heap;
   /**
-   * The kernels; with a shared-memory build `gemm` and `gemv` are the pool's, which split large products
+   * The kernels; with a shared-memory build `gemm`, `gemv` and `gemmI8` are the pool's, which split large products
    * across its threads and switch with setThreads() (layers keep this object, so it never changes).
    */
   readonly k: Kernels;
@@ -20,7 +20,7 @@ export class Runtime {
     kernels: Kernels, readonly build: BuildName, readonly source: WasmSource, readonly pool: ThreadPool | null, heap: Heap,
   ) {
     this.heap = heap;
-    this.k = pool ? { ...kernels, gemm: pool.gemm, gemv: pool.gemv } : kernels;
+    this.k = pool ? { ...kernels, gemm: pool.gemm, gemv: pool.gemv, gemmI8: pool.gemmI8 } : kernels;
     this.ops = new Ops(this.k, heap);
   }
 

@@ -20,7 +20,9 @@ const SPIN_CHECKS = 20000;
 async function serve(setup: Setup, ready: () => void): Promise<void> {
   const { exports } = await instantiateWasm(setup.module, { env: { memory: setup.memory } });
   const k = exports as unknown as Kernels;
+  // one block (pool.ts): the GEMM's scratch, then the int8 products'
   k.setGemmScratch(setup.scratch);
+  k.setQuantScratch(setup.scratch + Number(k.GEMM_SCRATCH_FLOATS.value) * 4);
   const buffer = setup.memory.buffer;
   const ctrl = new Int32Array(buffer, setup.control, CONTROL_INTS);
   let seen = Atomics.load(ctrl, GEN);

@@ -13,7 +13,7 @@ const run = (threads: number) => runHelper("threads-probe", [String(threads)]);
   assert.is(two.build, one.build);
   assert.is(one.threads, 1);
   assert.is(two.threads, 2);
-  for (const key of ["lstm", "gru", "batch1", "lm"]) assert.equal(two[key], one[key], key);
+  for (const key of ["lstm", "gru", "batch1", "int8", "lm"]) assert.equal(two[key], one[key], key);
 });
 
 test("threads are refused clearly where they cannot work, and a runtime loaded on one thread cannot start them later", async () => {

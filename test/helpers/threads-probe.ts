@@ -1,9 +1,9 @@
 // Run as a child process by threads.test.ts: computes large-enough products that the pool splits them (GEMMs,
-// and the GEMVs of batch-1 steps) on `threads` threads, and prints hashes of everything (outputs, gradients,
+// the GEMVs of batch-1 steps and int8 products) on `threads` threads, and prints hashes of everything (outputs, gradients,
 // trained weights) as JSON.
 
 import { createHash } from "node:crypto";
-import { init, LSTM, GRU, LanguageModel, Trainer, type BuildName } from "../../src/index.js";
+import { init, LSTM, GRU, LanguageModel, Trainer, quantize, type BuildName } from "../../src/index.js";
 
 const threads = Number(process.argv[2] ?? "1");
 const build = process.env.WASM_RNN_BUILD as BuildName | undefined;
@@ -29,6 +29,13 @@ for (const [name, layer] of [["lstm", new LSTM({ inputSize: 40, hiddenSize: 96, 
   let y: Float32Array = new Float32Array(0);
   for (let t = 0; t < T; t++) y = stream.step(wave(64, 0.05 * (t + 1)));
   result.batch1 = { output: hash(r.output), hN: hash(r.hN), cN: hash(r.cN!), dx: hash(g.dx), stream: hash(y), ...Object.fromEntries(Object.entries(g.grads).map(([k, v]) => [k, hash(v)])) };
+}
+// int8 products, split by groups of columns at batch 1 (262k multiply-adds per step) and batched
+{
+  const layer = quantize(new GRU({ inputSize: 64, hiddenSize: 256, seed: 6 }), { weights: "int8" });
+  const one = layer.forward(wave(12 * 64, 0.29), { seqLen: 12, batch: 1 });
+  const many = layer.forward(wave(10 * 6 * 64, 0.31), { seqLen: 10, batch: 6 });
+  result.int8 = { one: hash(one.output), hN: hash(one.hN), many: hash(many.output) };
 }
 const lm = new LanguageModel({ vocabSize: 28, cell: "lstm", hiddenSize: 128, embedSize: 16 });
 const ids = Int32Array.from({ length: 6000 }, (_, i) => (i * 7 + (i >> 3)) % 28);

@@ -92,6 +92,32 @@ test("gemmI8 matches the arithmetic it documents bit for bit, at every tail of M
   }
 });
 
+test("gemmI8Groups computes exactly gemmI8's columns of its groups and leaves the others alone (how threads split)", () => {
+  withArena((ar) => {
+    const rng = new Rng(55), M = 3, N = 37, K = 70;
+    const { q, scales } = quantizeRowsInt8(Float32Array.from(rng.array(N * K)), N, K);
+    const A = Float32Array.from(rng.array(M * K));
+    const whole = runGemmI8(ar, M, N, K, A, K, q, scales, null);
+    const Bq = ar.alloc(Math.ceil(k().i8PackedBytes(K, N) / 4)), qp = ar.alloc(Math.ceil(q.length / 4));
+    new Int8Array(ar.heap.memory.buffer, qp, q.length).set(q);
+    k().packDotI8(qp, K, N, K, ar.put(scales), Bq);
+    const Ap = ar.put(A), groups = Math.ceil(N / 4);
+    for (const [g0, g1] of [[0, 1], [3, 7], [9, groups], [0, groups], [4, 4]]) {
+      const C = ar.guarded(M * N, new Float32Array(M * N).fill(-7));
+      k().gemmI8Groups(M, N, K, Ap, K, Bq, C, N, false, g0, g1);
+      const got = ar.read(C, M * N);
+      for (let i = 0; i < M; i++) {
+        for (let n = 0; n < N; n++) {
+          const inside = n >= 4 * g0 && n < 4 * g1;
+          const want = inside ? whole[i * N + n] : -7;
+          if (!Object.is(Math.fround(got[i * N + n]), want)) assert.unreachable(`groups [${g0}, ${g1}) row ${i} col ${n}: ${got[i * N + n]} vs ${want}`);
+        }
+      }
+      ar.checkGuards(`groups [${g0}, ${g1})`);
+    }
+  });
+});
+
 test("quantizeRow keeps every activation byte in [0, 127] (the relaxed dot's deterministic range) and pads with zeros", () => {
   withArena((ar) => {
     const rng = new Rng(7);

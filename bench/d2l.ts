@@ -45,21 +45,14 @@
 // numbers (e.g. GRU scratch "perplexity 1.1, 26805.4 tokens/sec"), since every run is random.
 
 import os from "node:os";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { existsSync, writeFileSync } from "node:fs";
 import { parseArgs as parseCommandLine } from "node:util";
-import { generateText, init, LanguageModel, Trainer, Vocabulary, type CellType, type EpochResult } from "../src/index.js";
+import { generateText, init, LanguageModel, Trainer, type CellType, type EpochResult, type Vocabulary } from "../src/index.js";
+import { BATCH, CLIP, DEFAULT_DATA, LR, NUM_STEPS, d2lTrainerOptions, loadTimeMachine } from "./d2l-data.js";
 
-const BATCH = 32;
-const NUM_STEPS = 35;
-const LR = 1;
-const CLIP = 1;
-const MAX_TOKENS = 10_000;
 const PREDICT_CHARS = 50;
 const DEFAULT_EPOCHS = 500;
 const DEFAULT_PREFIXES = ["time traveller ", "traveller "];
-// bench/data/timemachine.txt in the repository (this file runs as dist/bench/d2l.js)
-const DEFAULT_DATA = new URL("../../bench/data/timemachine.txt", import.meta.url);
 
 // ---------------------------------------------------------------- the chapter's figures ----
 
@@ -170,7 +163,7 @@ function parseArgs(argv: string[]): Args {
   const prefixes = values.prefix ?? DEFAULT_PREFIXES;
   if (prefixes.some((p) => p.length === 0)) usage("--prefix must not be empty");
   return {
-    data: values.data ?? fileURLToPath(DEFAULT_DATA),
+    data: values.data ?? DEFAULT_DATA,
     epochs: int("epochs", values.epochs, DEFAULT_EPOCHS, 1),
     runs,
     seed: int("seed", values.seed, 0, 0),
@@ -191,14 +184,8 @@ interface Corpus {
 }
 
 function loadCorpus(path: string): Corpus {
-  const raw = readFileSync(path, "utf8");
-  const rawLines = raw.split("\n");
-  if (rawLines.at(-1) === "") rawLines.pop(); // readlines() gives no empty line after the final newline
-  const lines = rawLines.map((line) => line.replace(/[^A-Za-z]+/g, " ").trim().toLowerCase());
-  const text = lines.join(""); // the lines' characters back to back, no separator (d2l's flattening)
-  const vocab = Vocabulary.build(text, { level: "char" });
-  const all = vocab.encode(text);
-  return { vocab, ids: all.slice(0, MAX_TOKENS), fullLength: all.length, lines: lines.length };
+  const { vocab, all, ids, lines } = loadTimeMachine(path);
+  return { vocab, ids, fullLength: all.length, lines };
 }
 
 // ---------------------------------------------------------------- one run ----
@@ -235,9 +222,7 @@ function median(values: number[]): number {
 
 function run(spec: RunSpec, corpus: Corpus, args: Args): Row {
   const lm = new LanguageModel({ vocabSize: corpus.vocab.size, cell: spec.cell, hiddenSize: spec.hiddenSize, seed: args.seed });
-  const trainer = new Trainer(lm, corpus.ids, {
-    batchSize: BATCH, seqLen: NUM_STEPS, partition: "sequential", optimizer: { name: "sgd", lr: LR }, clip: CLIP, seed: args.seed,
-  });
+  const trainer = new Trainer(lm, corpus.ids, d2lTrainerOptions(args.seed));
   const every = Math.min(50, Math.max(1, Math.ceil(args.epochs / 10)));
   const tokensPerSecond: number[] = [], msPerStep: number[] = [], curve: [number, number][] = [];
   let last: EpochResult | null = null;

@@ -45,7 +45,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_machine import blas_summary, machine, require_torch  # noqa: E402
+from torch_machine import blas_summary, require_torch, stored_header  # noqa: E402
 
 require_torch()
 import torch  # noqa: E402
@@ -218,10 +218,7 @@ def main():
             print(f"{wl_q}: {r['variant']}: {ratio:.2f}x the float32 speed ({'faster' if ratio > 1 else 'slower'})")
 
     out = {
-        "source": source,
-        "machine": machine(),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": COMMAND,
+        **stored_header(source, COMMAND),
         "loadAverageAtStart": load_start,
         "loadAverageAtEnd": [round(v, 2) for v in os.getloadavg()],
         "timing": f"warmup {args.warmup}; {args.rounds} rounds x {args.rewarm} untimed + {args.block} timed calls per model, models in turn",

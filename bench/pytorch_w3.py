@@ -40,7 +40,7 @@ import statistics
 import sys
 import time
 
-from torch_machine import blas_summary, machine, require_torch
+from torch_machine import blas_summary, require_torch, stored_header
 
 require_torch()
 import torch
@@ -306,10 +306,7 @@ def main():
                      "min": round(tokens / hi * 1e3, 1), "max": round(tokens / lo * 1e3, 1), "n": len(times)})
 
     out = {
-        "source": source,
-        "machine": machine(),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": COMMAND,
+        **stored_header(source, COMMAND),
         "rows": rows,
     }
     with open(args.out, "w") as f:

@@ -79,3 +79,9 @@ def machine():
     affinity = sorted(os.sched_getaffinity(0))
     return (f"{cpu}, {os.cpu_count()} vCPUs (shared), {os_name}, Linux {platform.release()}, "
             f"{platform.machine()}, process affinity CPUs {affinity}")
+
+
+def stored_header(source, command):
+    """The fields every stored figures file starts with: what ran, on which machine, when, and how to rerun it."""
+    import time
+    return {"source": source, "machine": machine(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "command": command}

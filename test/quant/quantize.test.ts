@@ -76,6 +76,17 @@ test("int8 refuses rows wider than the int8 products take (8192 inputs), before 
   wide.dispose();
 });
 
+test("an int8 copy whose weights are then overwritten refuses to run rather than use stale int8 weights", () => {
+  const lm = new LanguageModel({ vocabSize: 12, cell: "gru", hiddenSize: 16, embedSize: 4, seed: 1 });
+  const q = lm.quantize({ weights: "int8" });
+  const ids = Int32Array.from([1, 2, 3, 4]);
+  q.forward(ids, null, { seqLen: 2, batch: 2 });
+  q.loadTorchParams(lm.torchParams());
+  assert.throws(() => q.forward(ids, null, { seqLen: 2, batch: 2 }), /weights were changed after it was quantized to int8; quantize the f32 model again/);
+  q.dispose();
+  lm.dispose();
+});
+
 test("f16 refuses weights beyond its range, naming the parameter, and leaves nothing allocated", () => {
   const layer = new GRU({ inputSize: 3, hiddenSize: 4 });
   const p = layer.torchParams();

@@ -171,7 +171,7 @@ export async function runSpam(options = {}) {
   line(`naive Bayes, first ${maxTokens} tokens (4,837 train)`, nb.sameTokens);
   line("naive Bayes, all tokens (reference)", nb.allTokens);
   line(refit ? `wasm-rnn BiLSTM, refit (${spam.train.length} train)` : `wasm-rnn BiLSTM (${spam.fit.length} train)`, test, `  trained in ${fmtSeconds(trainSeconds)} (${epochsRun} epochs, ${fmtSeconds(trainSeconds / epochsRun)}/epoch; epoch ${best.epoch} kept)${refit ? ` + refit ${fmtSeconds(refit.seconds)} (${refit.epochs} epochs)` : ""}`);
-  if (pt) line("PyTorch BiLSTM (stored)", pt.test, `  trained in ${fmtSeconds(pt.trainSeconds)} (${pt.epochs.length} epochs, ${fmtSeconds(pt.secondsPerEpoch)}/epoch${pt.bestEpoch ? `; epoch ${pt.bestEpoch} kept` : ""})`);
+  if (pt) line(`PyTorch BiLSTM (stored${pt.refit ? ", refit" : ""})`, pt.test, `  trained in ${fmtSeconds(pt.trainSeconds)} (${pt.epochs.length} epochs, ${fmtSeconds(pt.secondsPerEpoch)}/epoch${pt.bestEpoch ? `; epoch ${pt.bestEpoch} kept` : ""})${pt.refit ? ` + refit ${fmtSeconds(pt.refit.seconds)} (${pt.refit.epochs} epochs)` : ""}`);
   if (pt && (pt.settings.maxTokens ?? 256) !== maxTokens) log(`  (the stored PyTorch figures are for ${pt.settings.maxTokens ?? 256} tokens, not ${maxTokens}: rerun bench/tasks/pytorch_tasks.py --only spam)`);
   const beats = test.f1 > nb.sameTokens.f1;
   log(`  wasm-rnn ${beats ? "beats" : "does NOT beat"} naive Bayes on F1: ${test.f1.toFixed(4)} vs ${nb.sameTokens.f1.toFixed(4)}`);

@@ -208,14 +208,33 @@ def spam_predict(model, ids, labels, idx_all):
     return preds, loss_sum / len(idx_all)
 
 
-def run_spam(spam, epochs, dropout, embed_dropout, class_weights, patience):
+def spam_epoch(model, opt, ids, labels, indices, epoch, weight_t):
+    """One epoch over `indices` in the seeded order of `epoch`; returns (mean loss, seconds, tokens)."""
+    model.train()
+    order = [indices[k] for k in permutation(len(indices), SPAM["shuffle_seed"] + epoch)]
+    t0 = time.perf_counter()
+    loss_sum, n_tok = 0.0, 0
+    for s in range(0, len(order), SPAM["batch"]):
+        idx = order[s: s + SPAM["batch"]]
+        x, lengths, y = spam_batch(ids, labels, idx)
+        loss = F.cross_entropy(model(x, lengths), y, weight=weight_t)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), SPAM["clip"])
+        opt.step()
+        loss_sum += loss.item() * len(idx)
+        n_tok += int(lengths.sum())
+    return loss_sum / len(order), time.perf_counter() - t0, n_tok
+
+
+def run_spam(spam, epochs, dropout, embed_dropout, class_weights, patience, refit):
     """Trains on the training part minus the validation part, keeps the epoch with the best validation F1
-    (the earliest on ties), stops after `patience` epochs without improvement; evaluates the test part once."""
+    (the earliest on ties), stops after `patience` epochs without improvement; with `refit`, trains a fresh
+    model (same seed) on the whole training part for that many epochs; evaluates the test part once."""
     torch.manual_seed(0)
     ids, labels, fit, val, test = spam["ids"], spam["labels"], spam["fit"], spam["val"], spam["test"]
     model = SpamClassifier(spam["vocabSize"], dropout=dropout, embed_dropout=embed_dropout)
     opt = torch.optim.Adam(model.parameters(), lr=SPAM["lr"], betas=(0.9, 0.999), eps=1e-8)
-    B = SPAM["batch"]
     n_spam = sum(labels[i] for i in fit)
     weights = [len(fit) / (2 * (len(fit) - n_spam)), len(fit) / (2 * n_spam)] if class_weights else None
     weight_t = torch.tensor(weights, dtype=torch.float32) if weights else None
@@ -223,21 +242,7 @@ def run_spam(spam, epochs, dropout, embed_dropout, class_weights, patience):
     total = 0.0
     best, since = None, 0
     for epoch in range(epochs):
-        model.train()
-        order = [fit[k] for k in permutation(len(fit), SPAM["shuffle_seed"] + epoch)]
-        t0 = time.perf_counter()
-        loss_sum, n_tok = 0.0, 0
-        for s in range(0, len(order), B):
-            idx = order[s: s + B]
-            x, lengths, y = spam_batch(ids, labels, idx)
-            loss = F.cross_entropy(model(x, lengths), y, weight=weight_t)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), SPAM["clip"])
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-            n_tok += int(lengths.sum())
-        secs = time.perf_counter() - t0
+        train_loss, secs, n_tok = spam_epoch(model, opt, ids, labels, fit, epoch, weight_t)
         total += secs
         model.eval()
         vp, vloss = spam_predict(model, ids, labels, val)
@@ -247,13 +252,26 @@ def run_spam(spam, epochs, dropout, embed_dropout, class_weights, patience):
             best, since = (vm["f1"], epoch + 1, {k: v.detach().clone() for k, v in model.state_dict().items()}), 0
         else:
             since += 1
-        epoch_rows.append(dict(epoch=epoch + 1, trainLoss=loss_sum / len(order), seconds=round(secs, 2),
+        epoch_rows.append(dict(epoch=epoch + 1, trainLoss=train_loss, seconds=round(secs, 2),
                                tokensPerSecond=round(n_tok / secs), valLoss=vloss, val=vm))
-        print(f"  spam epoch {epoch + 1}: train loss {loss_sum / len(order):.4f}, {secs:.1f} s ({n_tok / secs:,.0f} tokens/s); "
+        print(f"  spam epoch {epoch + 1}: train loss {train_loss:.4f}, {secs:.1f} s ({n_tok / secs:,.0f} tokens/s); "
               f"validation loss {vloss:.4f}, accuracy {vm['accuracy'] * 100:.2f} %, F1 {vm['f1']:.4f}{' *' if improved else ''}", flush=True)
         if since >= patience:
             break
-    model.load_state_dict(best[2])
+    refit_row = None
+    if refit:
+        # a fresh model (same seed) on all the training messages, those naive Bayes sees, for the chosen epochs
+        torch.manual_seed(0)
+        model = SpamClassifier(spam["vocabSize"], dropout=dropout, embed_dropout=embed_dropout)
+        opt = torch.optim.Adam(model.parameters(), lr=SPAM["lr"], betas=(0.9, 0.999), eps=1e-8)
+        refit_row = dict(epochs=best[1], train=len(spam["train"]), rows=[], seconds=0.0)
+        for epoch in range(best[1]):
+            train_loss, secs, n_tok = spam_epoch(model, opt, ids, labels, spam["train"], epoch, weight_t)
+            refit_row["rows"].append(dict(epoch=epoch + 1, trainLoss=train_loss, seconds=round(secs, 2), tokensPerSecond=round(n_tok / secs)))
+            refit_row["seconds"] = round(refit_row["seconds"] + secs, 2)
+            print(f"  spam refit epoch {epoch + 1}/{best[1]} on all {len(spam['train'])} training messages: train loss {train_loss:.4f}, {secs:.1f} s", flush=True)
+    else:
+        model.load_state_dict(best[2])
     model.eval()
     t0 = time.perf_counter()
     preds, _ = spam_predict(model, ids, labels, test)
@@ -267,7 +285,7 @@ def run_spam(spam, epochs, dropout, embed_dropout, class_weights, patience):
     settings.pop("max_tokens", None)
     settings.pop("embed_dropout", None)
     settings.pop("class_weights", None)
-    return dict(settings=settings, bestEpoch=best[1], validation=epoch_rows[best[1] - 1]["val"], test=m, epochs=epoch_rows,
+    return dict(settings=settings, bestEpoch=best[1], validation=epoch_rows[best[1] - 1]["val"], test=m, epochs=epoch_rows, refit=refit_row,
                 trainSeconds=round(total, 2), secondsPerEpoch=round(total / n, 2), evalSeconds=round(eval_secs, 2),
                 params=sum(p.numel() for p in model.parameters()))
 
@@ -469,6 +487,8 @@ def main():
     ap.add_argument("--class-weights", action=argparse.BooleanOptionalAction, default=SPAM["class_weights"],
                     help="spam: balanced class weights in the loss")
     ap.add_argument("--patience", type=int, default=SPAM["patience"], help="spam: early-stopping patience (epochs)")
+    ap.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True,
+                    help="spam: after early stopping, train a fresh model on the whole training part for the chosen epochs")
     ap.add_argument("--out", default=os.path.join(HERE, "pytorch-tasks.json"))
     args = ap.parse_args()
     only = set(args.only.split(","))
@@ -490,7 +510,7 @@ def main():
     if only >= {"spam", "births", "steps"}:
         out.update(run)  # a partial run (--only) records its own source, date and command inside its part
     if "spam" in only:
-        out["spam"] = run_spam(spam, args.epochs_spam, args.dropout, args.embed_dropout, args.class_weights, args.patience)
+        out["spam"] = run_spam(spam, args.epochs_spam, args.dropout, args.embed_dropout, args.class_weights, args.patience, args.refit)
         if not only >= {"spam", "births", "steps"}:
             out["spam"]["run"] = {**run, "loadAverageAtEnd": [round(x, 2) for x in os.getloadavg()]}
     if "births" in only:

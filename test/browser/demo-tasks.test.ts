@@ -244,7 +244,9 @@ browserTest(test, missing, "demo task tabs (Vite build): Classify trains and ans
 
     // while training: resume for a longer run, type, and get the answer of the weights of the moment
     const stepBefore = c.history.length;
-    await setValue(page, "classify-epochs", "20");
+    // long enough that the run cannot end before Stop is clicked, however fast the machine (20 epochs could,
+    // ~12 s here, while a loaded machine typed and waited: Stop was then disabled)
+    await setValue(page, "classify-epochs", "500");
     assert.is((await page.locator(byId("classify-start")).innerText()).trim(), "Resume", "unchanged model settings resume");
     await page.locator(byId("classify-start")).click();
     await waitFor(page, problems, "training resumes", `d.classify.training && d.classify.history.length > ${stepBefore + 20}`, 10_000);

@@ -3,6 +3,7 @@
 
 import type { OnnxGraph, OnnxNode, ValueInfo } from "./model.js";
 import { OPS, nodeError, type OpInputs } from "./ops.js";
+import { constantProduct, type ConstantProduct } from "./product.js";
 import { buildRecurrent, RECURRENT_OPS, runRecurrent, type RecurrentNode } from "./recurrent.js";
 import { shapeText, sizeOf, tensor, type Tensor } from "./tensor.js";
 
@@ -33,6 +34,8 @@ export class OnnxModel {
   private readonly order: OnnxNode[];
   private readonly constants: Map<string, Tensor>;
   private readonly recurrent = new Map<OnnxNode, RecurrentNode>();
+  /** MatMul / Gemm nodes by a constant weight, on the kernels. */
+  private readonly products = new Map<OnnxNode, ConstantProduct>();
   private disposed = false;
 
   constructor(private readonly graph: OnnxGraph) {
@@ -50,6 +53,10 @@ export class OnnxModel {
     }
     try {
       for (const node of this.order) {
+        if (node.opType === "MatMul" || node.opType === "Gemm") {
+          const product = constantProduct(node, (name) => this.constants.get(name));
+          if (product) this.products.set(node, product);
+        }
         if (!RECURRENT_OPS.has(node.opType)) continue;
         const weight = (i: number) => (node.inputs[i] ? this.constants.get(node.inputs[i]) : undefined);
         this.recurrent.set(node, buildRecurrent(node, weight));
@@ -77,8 +84,8 @@ export class OnnxModel {
         if (!v) throw nodeError(node, `has no value for input "${name}"`);
         return v;
       });
-      const rec = this.recurrent.get(node);
-      const outputs = rec ? runRecurrent(rec, inputs) : OPS[node.opType](node, inputs, this.opset);
+      const rec = this.recurrent.get(node), product = this.products.get(node);
+      const outputs = rec ? runRecurrent(rec, inputs) : product && inputs[0] ? [product.run(inputs[0])] : OPS[node.opType](node, inputs, this.opset);
       node.outputs.forEach((name, i) => {
         if (name !== "" && outputs[i]) values.set(name, outputs[i]);
       });
@@ -97,11 +104,18 @@ export class OnnxModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const r of this.recurrent.values()) r.layer.dispose();
+    for (const p of this.products.values()) p.dispose();
     this.recurrent.clear();
+    this.products.clear();
   }
 
   get isDisposed(): boolean {
     return this.disposed;
+  }
+
+  /** The nodes that run on the wasm kernels (recurrent nodes, products by a constant weight), as "name (op)". */
+  kernelNodes(): string[] {
+    return [...this.recurrent.keys(), ...this.products.keys()].map((n) => `${n.name} (${n.opType})`);
   }
 
   /** The operators of the graph, with how many nodes of each (for messages and reports). */

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initForTests } from "../helpers/setup.js";
 import { loadOnnx, type OnnxInput } from "../../src/onnx/index.js";
+import { runtime } from "../../src/init.js";
 
 const build = await initForTests();
 console.log(`  wasm build: ${build}`);
@@ -30,7 +31,11 @@ test("the fixtures are all there", () => {
 for (const name of names) {
   test(`${name}: loads and reproduces its expected outputs`, async () => {
     const ref = JSON.parse(readFileSync(join(DIR, `${name}.json`), "utf8")) as { inputs: Record<string, Stored>; outputs: Record<string, Stored> };
+    const inUse = runtime().heap.bytesInUse;
     const model = await loadOnnx(new Uint8Array(readFileSync(join(DIR, `${name}.onnx`))));
+    // the recurrent nodes, and the products by a constant weight (nn.Linear), run on the kernels
+    const onKernels = model.kernelNodes().map((n) => n.replace(/.*\((\w+)\)$/, "$1"));
+    for (const op of ["LSTM", "GRU", "RNN", "MatMul", "Gemm"]) assert.is(onKernels.filter((o) => o === op).length, model.operators()[op] ?? 0, `${name}: ${op} nodes on the kernels`);
     try {
       const feeds = Object.fromEntries(Object.entries(ref.inputs).map(([k, v]) => [k, feed(v)]));
       const got = model.run(feeds);
@@ -50,6 +55,7 @@ for (const name of names) {
     } finally {
       model.dispose();
     }
+    assert.is(runtime().heap.bytesInUse, inUse, `${name}: dispose() gives all wasm memory back`);
   });
 }
 

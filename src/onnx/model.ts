@@ -4,7 +4,7 @@
 
 import { decodeMessage, type Message } from "./proto.js";
 import { BOOL, DATA_TYPES, DOUBLE, FLOAT, INT32, INT64 } from "./schema.js";
-import { sizeOf, tensor, type DType, type Tensor } from "./tensor.js";
+import { bare, q, sizeOf, tensor, type DType, type Tensor } from "./tensor.js";
 
 export const MIN_OPSET = 9, MAX_OPSET = 20;
 
@@ -72,7 +72,7 @@ export function decodeOnnx(bytes: Uint8Array): OnnxGraph {
 
 function defaultOpset(imports: Message[]): number {
   const own = imports.filter((o) => (o.domain ?? "") === "" || o.domain === "ai.onnx");
-  if (own.length === 0) throw new RangeError(`${PREFIX}: the model imports no version of the default ONNX operator set (opset_import lists ${imports.map((o) => `"${String(o.domain)}"`).join(", ") || "nothing"})`);
+  if (own.length === 0) throw new RangeError(`${PREFIX}: the model imports no version of the default ONNX operator set (opset_import lists ${imports.map((o) => `${q(String(o.domain))}`).join(", ") || "nothing"})`);
   const version = own[0].version;
   if (typeof version !== "number" || version < MIN_OPSET || version > MAX_OPSET) {
     throw new RangeError(`${PREFIX}: opset ${String(version)} is not supported: expected ${MIN_OPSET} to ${MAX_OPSET}`);
@@ -89,13 +89,14 @@ function decodeNode(n: Message, index: number): OnnxNode {
 }
 
 function attributeValue(a: Message, node: string, op: string): AttributeValue {
-  const where = `${PREFIX}: node "${node}" (${op}) attribute "${String(a.name)}"`;
+  const where = `${PREFIX}: node ${q(node)} (${bare(op)}) attribute ${q(String(a.name))}`;
   if (a.ref_attr_name) throw new RangeError(`${where} refers to a function attribute, which is not supported`);
+  const missing = (field: string) => new RangeError(`${where} has type ${String(a.type)} but no ${field} value`);
   switch (a.type) {
-    case 1: return a.f as number;
-    case 2: return a.i as number | bigint;
-    case 3: return new TextDecoder().decode(a.s as Uint8Array);
-    case 4: return decodeTensor(a.t as Message, where);
+    case 1: if (a.f === undefined) throw missing("f"); return a.f as number;
+    case 2: if (a.i === undefined) throw missing("i"); return a.i as number | bigint;
+    case 3: if (a.s === undefined) throw missing("s"); return new TextDecoder().decode(a.s as Uint8Array);
+    case 4: if (a.t === undefined) throw missing("t"); return decodeTensor(a.t as Message, where);
     case 6: return (a.floats as number[]).slice();
     case 7: return (a.ints as (number | bigint)[]).map((v) => safeInt(v, where));
     case 8: return (a.strings as Uint8Array[]).map((s) => new TextDecoder().decode(s));
@@ -127,7 +128,7 @@ function decodeInitializers(graph: Message): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const t of graph.initializer as Message[]) {
     const name = String(t.name ?? "");
-    out.set(name, decodeTensor(t, `${PREFIX}: initializer "${name}"`));
+    out.set(name, decodeTensor(t, `${PREFIX}: initializer ${q(name)}`));
   }
   return out;
 }

@@ -4,31 +4,40 @@
 // its outputs; anything it does not implement is refused naming the node, the operator and the attribute.
 
 import type { AttributeValue, OnnxNode } from "./model.js";
-import { shapeText, sizeOf, strides, tensor, type DType, type Tensor } from "./tensor.js";
+import { bare, q, shapeText, sizeOf, strides, tensor, type DType, type Tensor } from "./tensor.js";
 
 export type OpInputs = (Tensor | undefined)[];
 export type Op = (node: OnnxNode, inputs: OpInputs, opset: number) => Tensor[];
 
+/** An error about a node: `node "name" (Op) …`; the phase that meets it (loadOnnx, OnnxModel.run) prefixes itself. */
 export function nodeError(node: OnnxNode, what: string): RangeError {
-  return new RangeError(`loadOnnx: node "${node.name}" (${node.opType}) ${what}`);
+  return new RangeError(`node ${q(node.name)} (${bare(node.opType)}) ${what}`);
+}
+
+/** `e` with its message prefixed by the phase, once (the class kept); a non-Error becomes an Error. */
+export function prefixed(prefix: string, e: unknown): Error {
+  if (!(e instanceof Error)) return new Error(`${prefix}: ${String(e)}`);
+  if (e.message.startsWith(prefix)) return e;
+  const Class = e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error;
+  return new Class(`${prefix}: ${e.message}`);
 }
 
 export function attr<T extends AttributeValue>(node: OnnxNode, name: string, fallback: T): T {
   const v = node.attributes.get(name);
   if (v === undefined) return fallback;
-  if (typeof v === "bigint") throw nodeError(node, `attribute "${name}" is ${v}, out of range`);
+  if (typeof v === "bigint") throw nodeError(node, `attribute ${q(name)} is ${v}, out of range`);
   return v as T;
 }
 
 /** Refuses an attribute this implementation does not honour when it is set to anything but `allowed`. */
 export function refuseAttr(node: OnnxNode, name: string, allowed: (v: AttributeValue) => boolean, why: string): void {
   const v = node.attributes.get(name);
-  if (v !== undefined && !allowed(v)) throw nodeError(node, `attribute "${name}" = ${JSON.stringify(typeof v === "bigint" ? String(v) : v)} is not supported: ${why}`);
+  if (v !== undefined && !allowed(v)) throw nodeError(node, `attribute ${q(name)} = ${JSON.stringify(typeof v === "bigint" ? String(v) : v)} is not supported: ${why}`);
 }
 
 function need(node: OnnxNode, inputs: OpInputs, i: number): Tensor {
   const t = inputs[i];
-  if (!t) throw nodeError(node, `needs input ${i}${node.inputs[i] ? ` ("${node.inputs[i]}")` : ""}`);
+  if (!t) throw nodeError(node, `needs input ${i}${node.inputs[i] ? ` (${q(node.inputs[i])})` : ""}`);
   return t;
 }
 
@@ -160,7 +169,7 @@ export const OPS: Record<string, Op> = {
       case "value_int": return [tensor("int64", [], Float64Array.of(Number(v)))];
       case "value_ints": return [tensor("int64", [(v as number[]).length], Float64Array.from(v as number[]))];
     }
-    throw nodeError(node, `attribute "${keys[0]}" is not supported: expected value, value_float(s) or value_int(s)`);
+    throw nodeError(node, `attribute ${q(keys[0])} is not supported: expected value, value_float(s) or value_int(s)`);
   },
   Shape: (node, inputs) => {
     const s = need(node, inputs, 0).shape;

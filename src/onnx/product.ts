@@ -9,7 +9,7 @@ import { Linear, type LinearActivations } from "../nn/linear.js";
 import { writeParameters } from "../nn/module.js";
 import type { OnnxNode } from "./model.js";
 import { attr, nodeError } from "./ops.js";
-import { shapeText, tensor, type Tensor } from "./tensor.js";
+import { bare, q, shapeText, tensor, type Tensor } from "./tensor.js";
 
 interface ProductPlan extends PlanRecord {
   x: Mat;
@@ -25,13 +25,13 @@ export class ConstantProduct {
   constructor(private readonly node: OnnxNode, readonly K: number, readonly N: number, W: Float32Array, bias: Float32Array | null) {
     this.rt = runtime();
     const rt = this.rt;
-    rt.heap.checkFits(Linear.packBytes(K, N) + 4 * (2 * K * N + 2 * N), `loadOnnx: node "${node.name}" (${node.opType}), a ${K}×${N} weight`, "the model is too large for this memory");
+    rt.heap.checkFits(Linear.packBytes(K, N) + 4 * (2 * K * N + 2 * N), `loadOnnx: node ${q(node.name)} (${bare(node.opType)}) with a ${K}×${N} weight`, "the model is too large for this memory");
     this.linear = rt.heap.scope(() => new Linear(rt, "", K, N, bias !== null));
     this.plans = rt.ops.planCache<ProductPlan>();
     try {
       const weight = new Float32Array(N * K);
       for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) weight[n * K + k] = W[k * N + n];
-      writeParameters(`loadOnnx: node "${node.name}"`, this.linear.parameters(), bias ? { weight, bias } : { weight });
+      writeParameters(`loadOnnx: node ${q(node.name)}`, this.linear.parameters(), bias ? { weight, bias } : { weight });
     } catch (e) {
       this.dispose();
       throw e;
@@ -47,7 +47,7 @@ export class ConstantProduct {
     const shape = [...x.shape.slice(0, -1), this.N];
     if (rows === 0) return tensor("float32", shape);
     const plan = this.plans.get(String(rows), (p) => ({ x: p.mat(rows, this.K), acts: this.linear.declare(p, rows, 1) }));
-    this.plans.take(plan, () => 0, () => {}, () => `loadOnnx: node "${this.node.name}" (${this.node.opType}) on ${rows} rows`, "run fewer rows at a time");
+    this.plans.take(plan, () => 0, () => {}, () => `OnnxModel.run: node ${q(this.node.name)} (${bare(this.node.opType)}) on ${rows} rows`, "run fewer rows at a time");
     const ops = this.rt.ops;
     ops.write(plan.x, x.data as Float32Array);
     return tensor("float32", shape, ops.read(this.linear.forward(plan.x, plan.acts)));

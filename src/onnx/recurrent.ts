@@ -10,7 +10,7 @@ import { RNN } from "../layers/rnn.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { OnnxNode } from "./model.js";
 import { attr, nodeError, refuseAttr, type OpInputs } from "./ops.js";
-import { shapeText, tensor, type Tensor } from "./tensor.js";
+import { q, shapeText, tensor, type Tensor } from "./tensor.js";
 
 export const RECURRENT_OPS = new Set(["LSTM", "GRU", "RNN"]);
 
@@ -34,9 +34,9 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
   refuseAttr(node, "layout", (v) => v === 0, "only layout 0 (time-major X [T, B, I]) is implemented");
   refuseAttr(node, "activation_alpha", () => false, "only the default activations are supported");
   refuseAttr(node, "activation_beta", () => false, "only the default activations are supported");
-  if (op === "LSTM" && node.inputs[7]) throw nodeError(node, `input "P" (peepholes, "${node.inputs[7]}") is not supported`);
+  if (op === "LSTM" && node.inputs[7]) throw nodeError(node, `input "P" (peepholes, ${q(node.inputs[7])}) is not supported`);
   const direction = attr(node, "direction", "forward") as string;
-  if (direction !== "forward" && direction !== "reverse" && direction !== "bidirectional") throw nodeError(node, `attribute "direction" = "${direction}" is not one of forward, reverse, bidirectional`);
+  if (direction !== "forward" && direction !== "reverse" && direction !== "bidirectional") throw nodeError(node, `attribute "direction" = ${q(direction)} is not one of forward, reverse, bidirectional`);
   const D = direction === "bidirectional" ? 2 : 1;
   let nonlinearity: "tanh" | "relu" = "tanh";
   const acts = node.attributes.get("activations") as string[] | undefined;

@@ -2,10 +2,10 @@
 // the glue interpreted per call. loadOnnx() is the public way in (index.ts).
 
 import type { OnnxGraph, OnnxNode, ValueInfo } from "./model.js";
-import { OPS, nodeError, type OpInputs } from "./ops.js";
+import { OPS, nodeError, prefixed, type OpInputs } from "./ops.js";
 import { constantProduct, type ConstantProduct } from "./product.js";
 import { buildRecurrent, RECURRENT_OPS, runRecurrent, type RecurrentNode } from "./recurrent.js";
-import { shapeText, sizeOf, tensor, type Tensor } from "./tensor.js";
+import { q, shapeText, sizeOf, tensor, type Tensor } from "./tensor.js";
 
 export interface OnnxInput {
   data: Float32Array | Int32Array | BigInt64Array;
@@ -31,7 +31,7 @@ export class OnnxModel {
   readonly producer: string;
   readonly inputs: readonly OnnxInfo[];
   readonly outputs: readonly OnnxInfo[];
-  private readonly order: OnnxNode[];
+  private readonly order: OnnxNode[] = [];
   private readonly constants: Map<string, Tensor>;
   private readonly recurrent = new Map<OnnxNode, RecurrentNode>();
   /** MatMul / Gemm nodes by a constant weight, on the kernels. */
@@ -44,26 +44,31 @@ export class OnnxModel {
     this.constants = new Map(graph.initializers);
     this.inputs = graph.inputs.filter((i) => !graph.initializers.has(i.name)).map(info);
     this.outputs = graph.outputs.map(info);
-    this.order = topologicalOrder(graph, new Set(this.inputs.map((i) => i.name)));
-    for (const node of this.order) {
-      if (node.domain !== "" && node.domain !== "ai.onnx") throw nodeError(node, `is in domain "${node.domain}", which is not supported: only the default ONNX domain is`);
-      if (!RECURRENT_OPS.has(node.opType) && !OPS[node.opType]) throw nodeError(node, "is not a supported operator");
-      // constants are evaluated once, so the recurrent nodes can take their weights from them
-      if (node.opType === "Constant") this.constants.set(node.outputs[0], OPS.Constant(node, [], this.opset)[0]);
-    }
     try {
-      for (const node of this.order) {
-        if (node.opType === "MatMul" || node.opType === "Gemm") {
-          const product = constantProduct(node, (name) => this.constants.get(name));
-          if (product) this.products.set(node, product);
-        }
-        if (!RECURRENT_OPS.has(node.opType)) continue;
-        const weight = (i: number) => (node.inputs[i] ? this.constants.get(node.inputs[i]) : undefined);
-        this.recurrent.set(node, buildRecurrent(node, weight));
-      }
+      this.order = topologicalOrder(graph, new Set(this.inputs.map((i) => i.name)));
+      this.build();
     } catch (e) {
       this.dispose();
-      throw e;
+      throw prefixed("loadOnnx", e);
+    }
+  }
+
+  /** Checks every node, evaluates the constants, and builds the recurrent layers and the constant products. */
+  private build(): void {
+    for (const node of this.order) {
+      if (node.domain !== "" && node.domain !== "ai.onnx") throw nodeError(node, `is in domain ${q(node.domain)}, which is not supported: only the default ONNX domain is`);
+      if (!RECURRENT_OPS.has(node.opType) && !OPS[node.opType]) throw nodeError(node, "is not a supported operator");
+      // constants are evaluated once, so the recurrent nodes and products can take their weights from them
+      if (node.opType === "Constant") this.constants.set(node.outputs[0], OPS.Constant(node, [], this.opset)[0]);
+    }
+    for (const node of this.order) {
+      if (node.opType === "MatMul" || node.opType === "Gemm") {
+        const product = constantProduct(node, (name) => this.constants.get(name));
+        if (product) this.products.set(node, product);
+      }
+      if (!RECURRENT_OPS.has(node.opType)) continue;
+      const weight = (i: number) => (node.inputs[i] ? this.constants.get(node.inputs[i]) : undefined);
+      this.recurrent.set(node, buildRecurrent(node, weight));
     }
   }
 
@@ -73,7 +78,7 @@ export class OnnxModel {
     if (typeof feeds !== "object" || feeds === null) throw new TypeError(`OnnxModel.run: expected an object of inputs by name, got ${feeds === null ? "null" : typeof feeds}`);
     const values = new Map(this.constants);
     for (const key of Object.keys(feeds)) {
-      if (!this.inputs.some((i) => i.name === key)) throw new TypeError(`OnnxModel.run: the model has no input "${key}"; its inputs are ${this.inputs.map((i) => `"${i.name}"`).join(", ")}`);
+      if (!this.inputs.some((i) => i.name === key)) throw new TypeError(`OnnxModel.run: the model has no input ${q(key)}; its inputs are ${this.inputs.map((i) => `${q(i.name)}`).join(", ")}`);
     }
     for (const input of this.inputs) values.set(input.name, feedTensor(input, feeds[input.name]));
     for (const node of this.order) {
@@ -81,11 +86,17 @@ export class OnnxModel {
       const inputs: OpInputs = node.inputs.map((name) => {
         if (name === "") return undefined;
         const v = values.get(name);
-        if (!v) throw nodeError(node, `has no value for input "${name}"`);
+        if (!v) throw prefixed("OnnxModel.run", nodeError(node, `has no value for input ${q(name)}`));
         return v;
       });
       const rec = this.recurrent.get(node), product = this.products.get(node);
-      const outputs = rec ? runRecurrent(rec, inputs) : product && inputs[0] ? [product.run(inputs[0])] : OPS[node.opType](node, inputs, this.opset);
+      let outputs: Tensor[];
+      try {
+        outputs = rec ? runRecurrent(rec, inputs) : product && inputs[0] ? [product.run(inputs[0])] : OPS[node.opType](node, inputs, this.opset);
+      } catch (e) {
+        const m = e instanceof Error ? e.message : String(e);
+        throw prefixed("OnnxModel.run", m.startsWith("node \"") || m.startsWith("OnnxModel.run") ? e : nodeError(node, `failed on inputs ${inputs.map((t) => (t ? shapeText(t.shape) : "none")).join(", ")}: ${m}`));
+      }
       node.outputs.forEach((name, i) => {
         if (name !== "" && outputs[i]) values.set(name, outputs[i]);
       });
@@ -93,7 +104,7 @@ export class OnnxModel {
     const result: Record<string, OnnxOutput> = {};
     for (const out of this.outputs) {
       const v = values.get(out.name);
-      if (!v) throw new Error(`OnnxModel.run: no node produced the graph output "${out.name}"`);
+      if (!v) throw new Error(`OnnxModel.run: no node produced the graph output ${q(out.name)}`);
       result[out.name] = { data: v.data instanceof Float32Array ? v.data.slice() : Float32Array.from(v.data), shape: v.shape.slice() };
     }
     return result;
@@ -149,13 +160,13 @@ function topologicalOrder(graph: OnnxGraph, inputs: Set<string>): OnnxNode[] {
   }
   if (pending.length > 0) {
     const n = pending[0], missing = n.inputs.find((x) => !available.has(x));
-    throw nodeError(n, `needs "${missing}", which no node, input or initializer provides (or the graph has a cycle)`);
+    throw nodeError(n, `needs ${q(missing ?? "")}, which no node, input or initializer provides (or the graph has a cycle)`);
   }
   return order;
 }
 
 function feedTensor(input: OnnxInfo, feed: OnnxInput | undefined): Tensor {
-  const where = `OnnxModel.run: input "${input.name}"`;
+  const where = `OnnxModel.run: input ${q(input.name)}`;
   if (feed === undefined) throw new TypeError(`${where} is missing`);
   if (typeof feed !== "object" || feed === null || !Array.isArray(feed.shape)) throw new TypeError(`${where} must be { data, shape }, got ${feed === null ? "null" : typeof feed}`);
   const shape = feed.shape.map((d) => {

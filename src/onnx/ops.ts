@@ -61,6 +61,16 @@ function gatherFlat(src: Tensor, shape: number[], index: (out: number[]) => numb
   return out;
 }
 
+/** out = x with its axes in the order `perm` (a valid permutation of x's rank). */
+export function permute(x: Tensor, perm: readonly number[]): Tensor {
+  const st = strides(x.shape), rank = perm.length;
+  return gatherFlat(x, perm.map((p) => x.shape[p]), (pos) => {
+    let k = 0;
+    for (let d = 0; d < rank; d++) k += pos[d] * st[perm[d]];
+    return k;
+  });
+}
+
 function broadcastShape(node: OnnxNode, a: number[], b: number[]): number[] {
   const rank = Math.max(a.length, b.length), out: number[] = [];
   for (let i = 0; i < rank; i++) {
@@ -215,12 +225,7 @@ export const OPS: Record<string, Op> = {
     const x = need(node, inputs, 0), rank = x.shape.length;
     const perm = attr(node, "perm", [...Array(rank).keys()].reverse()) as number[];
     if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => p < 0 || p >= rank)) throw nodeError(node, `attribute "perm" = [${perm.join(", ")}] is not a permutation of rank ${rank}`);
-    const st = strides(x.shape);
-    return [gatherFlat(x, perm.map((p) => x.shape[p]), (pos) => {
-      let k = 0;
-      for (let d = 0; d < rank; d++) k += pos[d] * st[perm[d]];
-      return k;
-    })];
+    return [permute(x, perm)];
   },
   Reshape: (node, inputs) => {
     const x = need(node, inputs, 0), spec = ints(need(node, inputs, 1));

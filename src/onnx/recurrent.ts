@@ -2,14 +2,15 @@
 // B [D, 2·G·H] arrive in ONNX's gate order and are loaded in PyTorch's (LSTM i,o,f,c → i,f,g,o; GRU z,r,h →
 // r,z,n); linear_before_reset 1 is PyTorch's reset-after GRU, 0 the textbook resetAfter: false. Directions
 // forward and bidirectional are one layer; reverse is a forward layer over each sequence reversed in time.
-// Outputs Y [T, D, B, H], Y_h and Y_c [D, B, H] (layout 0).
+// Outputs Y [T, D, B, H], Y_h and Y_c [D, B, H] (layout 0); layout 1 (batch-major X [B, T, I], Y [B, T, D, H],
+// states [B, D, H]) is transposed to and from layout 0 around the layer.
 
 import { GRU } from "../layers/gru.js";
 import { LSTM } from "../layers/lstm.js";
 import { RNN } from "../layers/rnn.js";
 import type { RecurrentLayer } from "../layers/recurrent.js";
 import type { OnnxNode } from "./model.js";
-import { attr, nodeError, refuseAttr, type OpInputs } from "./ops.js";
+import { attr, nodeError, permute, refuseAttr, type OpInputs } from "./ops.js";
 import { q, shapeText, tensor, type Tensor } from "./tensor.js";
 
 export const RECURRENT_OPS = new Set(["LSTM", "GRU", "RNN"]);
@@ -24,6 +25,8 @@ export interface RecurrentNode {
   direction: "forward" | "reverse" | "bidirectional";
   hidden: number;
   inputSize: number;
+  /** layout 1: X [B, T, I], Y [B, T, D, H], states [B, D, H]. */
+  batchMajor: boolean;
 }
 
 /** Checks the node's attributes and builds its layer from the constant weights. */
@@ -31,7 +34,7 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
   const op = node.opType;
   refuseAttr(node, "clip", () => false, "cell clipping has no equivalent here");
   refuseAttr(node, "input_forget", (v) => v === 0, "coupled input and forget gates have no equivalent here");
-  refuseAttr(node, "layout", (v) => v === 0, "only layout 0 (time-major X [T, B, I]) is implemented");
+  refuseAttr(node, "layout", (v) => v === 0 || v === 1, "layout is 0 (time-major) or 1 (batch-major)");
   refuseAttr(node, "activation_alpha", () => false, "only the default activations are supported");
   refuseAttr(node, "activation_beta", () => false, "only the default activations are supported");
   if (op === "LSTM" && node.inputs[7]) throw nodeError(node, `input "P" (peepholes, ${q(node.inputs[7])}) is not supported`);
@@ -86,11 +89,19 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
     layer.dispose();
     throw e;
   }
-  return { node, layer, direction, hidden: H, inputSize: I };
+  return { node, layer, direction, hidden: H, inputSize: I, batchMajor: (attr(node, "layout", 0) as number) === 1 };
 }
 
 /** Runs the node: inputs X, W, R, B, sequence_lens, initial_h, initial_c (by position). */
 export function runRecurrent(r: RecurrentNode, inputs: OpInputs): Tensor[] {
+  if (!r.batchMajor) return runTimeMajor(r, inputs);
+  // layout 1: swap the first two axes of X and the states in, of Y ([T, D, B, H] → [B, T, D, H]) and the states out
+  const swap = (t: Tensor | undefined) => (t && t.shape.length === 3 ? permute(t, [1, 0, 2]) : t);
+  const outputs = runTimeMajor(r, inputs.map((t, i) => (i === 0 || i === 5 || i === 6 ? swap(t) : t)));
+  return outputs.map((t, i) => (i === 0 ? permute(t, [2, 0, 1, 3]) : swap(t)!));
+}
+
+function runTimeMajor(r: RecurrentNode, inputs: OpInputs): Tensor[] {
   const { node, layer, hidden: H } = r;
   const X = inputs[0];
   if (!X || X.shape.length !== 3 || X.shape[2] !== r.inputSize) throw nodeError(node, `needs X of shape [seq_length, batch_size, ${r.inputSize}], got ${X ? shapeText(X.shape) : "none"}`);

@@ -94,11 +94,44 @@ test("GRU: linear_before_reset 0 and 1 are different forms", async () => {
   assert.ok(a.Y.data.some((v, i) => Math.abs(v - b.Y.data[i]) > 1e-4));
 });
 
-test("refuses clip, non-default activations, input_forget, layout 1, peepholes, naming node, operator and attribute", async () => {
+test("layout 1 (batch-major X, Y, states) is layout 0 with the first axes swapped", async () => {
+  const swap = (a: Float32Array, n0: number, n1: number, w: number) => {
+    const out = new Float32Array(a.length);
+    for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) out.set(a.subarray((i * n1 + j) * w, (i * n1 + j + 1) * w), (j * n0 + i) * w);
+    return out;
+  };
+  const D = 2, h0 = values(D * B * H, 41), c0 = values(D * B * H, 42);
+  const feeds0 = { initial_h: { data: h0, shape: [D, B, H] }, initial_c: { data: c0, shape: [D, B, H] } };
+  const extra = ["", "initial_h", "initial_c"];
+  const withStates = (bytes: Uint8Array, dims: number[]) => {
+    const m = decodeMessage("ModelProto", bytes);
+    ((m.graph as Message).input as Message[]).push(valueInfo("initial_h", 1, dims), valueInfo("initial_c", 1, dims));
+    return encodeMessage("ModelProto", m);
+  };
+  const a = await run(withStates(recurrentModel("LSTM", { T, B, I, H, D, seed: 8, attrs: { direction: "bidirectional" }, extraInputs: extra }), [D, B, H]), feeds0);
+  const mB = await loadOnnx(withStates(recurrentModel("LSTM", { T, B, I, H, D, seed: 8, attrs: { direction: "bidirectional", layout: 1 }, extraInputs: extra }), [B, D, H]));
+  try {
+    const b = mB.run({ X: { data: swap(X, T, B, I), shape: [B, T, I] }, initial_h: { data: swap(h0, D, B, H), shape: [B, D, H] }, initial_c: { data: swap(c0, D, B, H), shape: [B, D, H] } });
+    assert.equal(b.Y.shape, [B, T, D, H]);
+    assert.equal(b.Y_h.shape, [B, D, H]);
+    close(b.Y.data, yBatchMajor(a.Y.data), "Y");
+    close(b.Y_h.data, swap(a.Y_h.data, D, B, H), "Y_h");
+    close(b.Y_c.data, swap(a.Y_c.data, D, B, H), "Y_c");
+  } finally {
+    mB.dispose();
+  }
+  function yBatchMajor(y: Float32Array): Float32Array {
+    const out = new Float32Array(y.length);
+    for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) out.set(y.subarray(((t * D + d) * B + b) * H, ((t * D + d) * B + b + 1) * H), ((b * T + t) * D + d) * H);
+    return out;
+  }
+});
+
+test("refuses clip, non-default activations, input_forget, layout 2, peepholes, naming node, operator and attribute", async () => {
   await refuses(recurrentModel("LSTM", { T, B, I, H, attrs: { clip: { float: 3 } } }), /node "rec" \(LSTM\) attribute "clip" = 3 is not supported/);
   await refuses(recurrentModel("GRU", { T, B, I, H, attrs: { activations: ["HardSigmoid", "Tanh"] } }), /node "rec" \(GRU\) attribute "activations" = \["HardSigmoid","Tanh"\] is not supported/);
   await refuses(recurrentModel("LSTM", { T, B, I, H, attrs: { input_forget: 1 } }), /node "rec" \(LSTM\) attribute "input_forget" = 1 is not supported/);
-  await refuses(recurrentModel("RNN", { T, B, I, H, attrs: { layout: 1 } }), /node "rec" \(RNN\) attribute "layout" = 1 is not supported/);
+  await refuses(recurrentModel("RNN", { T, B, I, H, attrs: { layout: 2 } }), /node "rec" \(RNN\) attribute "layout" = 2 is not supported/);
   await refuses(recurrentModel("RNN", { T, B, I, H, attrs: { activations: ["Sigmoid"] } }), /node "rec" \(RNN\) attribute "activations" = \["Sigmoid"\] is not supported: expected Tanh or Relu/);
   await refuses(recurrentModel("LSTM", { T, B, I, H, attrs: { activation_alpha: { floats: [0.1] } } }), /attribute "activation_alpha"/);
   await refuses(recurrentModel("LSTM", { T, B, I, H, extraInputs: ["", "", "", "P"], extraInitializers: [floats("P", [1, 3 * H], new Float32Array(3 * H))] }), /node "rec" \(LSTM\) input "P" \(peepholes/);

@@ -17,7 +17,8 @@ export function nodeError(node: OnnxNode, what: string): RangeError {
 /** `e` with its message prefixed by the phase, once (the class kept); a non-Error becomes an Error. */
 export function prefixed(prefix: string, e: unknown): Error {
   if (!(e instanceof Error)) return new Error(`${prefix}: ${String(e)}`);
-  if (e.message.startsWith(prefix)) return e;
+  // the library's own error classes (a WasmMemoryError, …) are kept as they are: callers may test for them
+  if (e.message.startsWith(prefix) || ![Error, TypeError, RangeError].includes(e.constructor as ErrorConstructor)) return e;
   const Class = e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error;
   return new Class(`${prefix}: ${e.message}`);
 }

@@ -94,4 +94,11 @@ test("the tasks entry, with what it loads of the main one, is at most 105 KB gzi
   console.log(`  both entries on one page: ${scripts.size} JS modules + one wasm = ${kb(both)} gzip`);
 });
 
+test("the ONNX importer (wasm-rnn/onnx, with its protobuf reader) is in neither the browser nor the tasks entry", () => {
+  for (const entry of [BROWSER_ENTRY, TASKS_ENTRY]) {
+    const onnx = browserGraph(entry).scripts.filter((f) => f.includes(`${join("dist", "src", "onnx")}`));
+    assert.equal(onnx, [], `${entry.slice(ROOT.length + 1)} loads the ONNX importer`);
+  }
+});
+
 test.run();

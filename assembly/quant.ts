@@ -153,7 +153,7 @@ function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c
     const n = min(4, N - g * 4);
     const off = <usize>g << 4;
     if (ASC_FEATURE_SIMD) {
-      const ws = v128.load(sum4(sums, off)), wsc = v128.load(sum4(sw, off));
+      const ws = v128.load(sums + off), wsc = v128.load(sw + off);
       epilogue(dotGroup(p, qa0, chunks), s0, m0, ws, wsc, c0 + off, n, accumulate);
       if (two) epilogue(dotGroup(p, qa1, chunks), s1, m1, ws, wsc, c1 + off, n, accumulate);
     } else {
@@ -175,11 +175,6 @@ function rowsI8(N: i32, Kp: i32, qa0: usize, qa1: usize, two: bool, Bq: usize, c
     }
     p += <usize>chunks << 6;
   }
-}
-
-// @ts-ignore: decorator
-@inline function sum4(base: usize, off: usize): usize {
-  return base + off;
 }
 
 /** Lane r of the result = the sum of the four lanes of a_r. */

@@ -76,10 +76,12 @@ export class Ops {
     this.k.oneHotWeightGrad(dG.ptr, dG.ld, ids.ptr, ids.length, G, V, out.ptr, scratch.ptr);
   }
 
-  /** The widest K an int8 product takes (its rows of A are quantized into a fixed scratch). */
+  /** The widest K an int8 product takes (its rows of A are quantized into a fixed scratch): a constant of the module. */
   get int8MaxK(): number {
-    return Number(this.k.QUANT_MAX_K.value);
+    return (this.maxK ??= Number(this.k.QUANT_MAX_K.value));
   }
+
+  private maxK: number | undefined;
 
   /** C (+)= A·B for an i8-packed B: A [M, K] with contiguous rows (K ≤ int8MaxK), C row-major. */
   gemmI8(o: { C: Mat; A: Mat; B: Packed; accumulate: boolean }): void {

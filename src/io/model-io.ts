@@ -11,9 +11,9 @@ import { checkFiniteTensors, checkOptimizerState } from "./checks.js";
 import { parseMetadataJson } from "./json.js";
 import { checkModelTensors, groupSizes } from "./lm-checks.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
-import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
-import { quantizedTensors, readQuantizedTensors, weightsMetadata } from "./quantized.js";
-import { quantizeModules, storedWeightsOf } from "../quant/quantize.js";
+import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors } from "./safetensors.js";
+import { modelNamedTensors, modelTensors, readQuantizedTensors, readSafetensorsWeights } from "./quantized.js";
+import { quantizeModules } from "../quant/quantize.js";
 import type { StoredWeight } from "../quant/weights.js";
 
 export interface TextModel {
@@ -122,9 +122,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, source = "the checkpoi
 
 /** The weights under PyTorch's names, F32; the configuration and vocabulary ride along in the metadata. */
 export function encodeSafetensorsModel(lm: LanguageModel, vocab: Vocabulary | null = null): Uint8Array {
-  const q = quantizedTensors(lm.torchParams(), lm.parameterShapes(), storedWeightsOf(lm.quantizableModules()));
-  const tensors: Record<string, NamedTensor> = {};
-  for (const [name, data] of Object.entries(q.tensors)) tensors[name] = { shape: q.shapes[name], data };
+  const tensors = modelNamedTensors(lm);
   const metadata: Record<string, string> = { format: "wasm-rnn", config: JSON.stringify(lm.options()) };
   if (lm.weightType !== "f32") metadata.weights = lm.weightType;
   if (vocab) metadata.vocab = JSON.stringify(vocab.toJSON());
@@ -142,8 +140,7 @@ export function decodeSafetensorsModel(
 ): TextModel {
   const decoded = decodeSafetensors(bytes, source), metadata = decoded.metadata;
   if (metadata.architecture === "sequential") throw new Error(`${source} holds a task model (a Sequential), not a language model: load it with decodeTaskSafetensors from "wasm-rnn/tasks"`);
-  const type = weightsMetadata(metadata, source);
-  const q = readQuantizedTensors(Object.fromEntries(Object.entries(decoded.tensors).map(([k, t]) => [k, t.data])), Object.fromEntries(Object.entries(decoded.tensors).map(([k, t]) => [k, t.shape])), type === "int8" ? "int8" : undefined, source);
+  const q = readSafetensorsWeights(decoded.tensors, metadata, source), type = q.type;
   const shapes = q.shapes;
   const parse = (key: string): unknown => parseMetadataJson(metadata, key, source);
   let config: Record<string, unknown>;
@@ -197,7 +194,7 @@ function refuseTaskModel(file: ModelFile, source: string): void {
 }
 
 function modelFile(lm: LanguageModel, vocab: Vocabulary | null, kind: ModelFile["kind"]): ModelFile {
-  const { tensors, shapes } = quantizedTensors(lm.torchParams(), lm.parameterShapes(), storedWeightsOf(lm.quantizableModules()));
+  const { tensors, shapes } = modelTensors(lm);
   const file: ModelFile = { kind, config: { ...lm.options() }, vocab: vocab ? { ...vocab.toJSON() } : null, tensors, shapes };
   if (lm.weightType !== "f32") file.weights = lm.weightType;
   return file;

@@ -5,15 +5,45 @@
 // the int8 weights that were saved.
 
 import type { FileTensor } from "./format.js";
+import type { DecodedTensor, NamedTensor } from "./safetensors.js";
 import { describe } from "../errors.js";
+import { storedWeightsOf, type QuantizableModule } from "../quant/quantize.js";
 import { dequantizeRowsInt8, type Int8Rows } from "../quant/int8.js";
 import { fromF16Array } from "../quant/f16.js";
 import type { StoredWeight } from "../quant/weights.js";
 
 export const SCALE_SUFFIX = "_scale";
 
-/** The tensors (and shapes) a file holds for `params`, with the quantized weights (`stored`) in their own dtype. */
-export function quantizedTensors(
+/** A model as its files see it: its parameters and, when quantized, its modules' stored weights. */
+export interface SavedModel {
+  torchParams(): Record<string, Float32Array>;
+  parameterShapes(): Record<string, number[]>;
+  quantizableModules(): QuantizableModule[];
+}
+
+/** The tensors (and shapes) a file holds for `model`, its quantized weights in their own dtype. */
+export function modelTensors(model: SavedModel): { tensors: Record<string, FileTensor>; shapes: Record<string, number[]> } {
+  return quantizedTensors(model.torchParams(), model.parameterShapes(), storedWeightsOf(model.quantizableModules()));
+}
+
+/** modelTensors as safetensors' named tensors. */
+export function modelNamedTensors(model: SavedModel): Record<string, NamedTensor> {
+  const { tensors, shapes } = modelTensors(model);
+  return Object.fromEntries(Object.entries(tensors).map(([name, data]) => [name, { shape: shapes[name], data }]));
+}
+
+/**
+ * A safetensors file's weights back (see readQuantizedTensors) with its "weights" metadata; F16 tensors arrive
+ * widened already, so only int8 matrices are stored.
+ */
+export function readSafetensorsWeights(tensors: Record<string, DecodedTensor>, metadata: Record<string, string>, source: string) {
+  const type = weightsMetadata(metadata, source);
+  const data = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.data]));
+  const shapes = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape]));
+  return { ...readQuantizedTensors(data, shapes, type === "int8" ? "int8" : undefined, source), type };
+}
+
+function quantizedTensors(
   params: Record<string, Float32Array>, shapes: Record<string, number[]>, stored: ReadonlyMap<string, StoredWeight> | null,
 ): { tensors: Record<string, FileTensor>; shapes: Record<string, number[]> } {
   if (!stored) return { tensors: params, shapes };

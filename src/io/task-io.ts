@@ -14,10 +14,10 @@ import type { TaskTrainer, TaskTrainerState } from "../train/task-trainer.js";
 import { checkFiniteTensors, checkOptimizerState, checkTensorShapes } from "./checks.js";
 import { parseMetadataJson } from "./json.js";
 import { decodeModelFile, encodeModelFile, looksLikeModelFile, type ModelFile } from "./format.js";
-import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors, type NamedTensor } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors, looksLikeSafetensors } from "./safetensors.js";
 import { formatBytes } from "../../bindings/index.js";
-import { quantizedTensors, readQuantizedTensors, weightsMetadata } from "./quantized.js";
-import { quantizeModules, storedWeightsOf } from "../quant/quantize.js";
+import { modelNamedTensors, modelTensors, readQuantizedTensors, readSafetensorsWeights } from "./quantized.js";
+import { quantizeModules } from "../quant/quantize.js";
 import type { StoredWeight } from "../quant/weights.js";
 
 export interface TaskCheckpoint {
@@ -140,9 +140,7 @@ export async function decodeTaskCheckpoint(bytes: Uint8Array, source = "the task
 /** The weights under their module paths, F32; modules, task information and vocabulary in the metadata. */
 export function encodeTaskSafetensors(model: TaskModel): Uint8Array {
   const m = model.model;
-  const q = quantizedTensors(m.torchParams(), m.parameterShapes(), storedWeightsOf(m.quantizableModules()));
-  const tensors: Record<string, NamedTensor> = {};
-  for (const [name, data] of Object.entries(q.tensors)) tensors[name] = { shape: q.shapes[name], data };
+  const tensors = modelNamedTensors(m);
   const metadata: Record<string, string> = {
     format: "wasm-rnn", architecture: "sequential",
     modules: JSON.stringify(m.modules), seed: String(m.seed), task: JSON.stringify(model.infoJSON()),
@@ -167,8 +165,7 @@ export function decodeTaskSafetensors(bytes: Uint8Array, source = "the safetenso
   const modules = o.modules ?? (metadata.modules !== undefined ? parse("modules") : undefined);
   if (modules === undefined) throw new Error(`${source} has no wasm-rnn metadata: pass { modules } (the Sequential's module list) to say what model the weights belong to`);
   const seed = metadata.seed !== undefined && /^\d+$/.test(metadata.seed) ? Number(metadata.seed) : 0;
-  const type = weightsMetadata(metadata, source);
-  const q = readQuantizedTensors(Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.data])), Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.shape])), type === "int8" ? "int8" : undefined, source);
+  const q = readSafetensorsWeights(tensors, metadata, source), type = q.type;
   const shapes = q.shapes;
   const plan = checkModules(modules, seed, shapes, source);
   const weights = q.tensors;
@@ -188,7 +185,7 @@ function taskFile(model: TaskModel, kind: ModelFile["kind"]): ModelFile {
   return {
     kind, config: { architecture: "sequential", modules: JSON.parse(JSON.stringify(m.modules)), seed: m.seed },
     vocab: model.vocab ? { ...model.vocab.toJSON() } : null, task: model.infoJSON(),
-    ...quantizedTensors(m.torchParams(), m.parameterShapes(), storedWeightsOf(m.quantizableModules())),
+    ...modelTensors(m),
     ...(m.weightType !== "f32" ? { weights: m.weightType } : {}),
   };
 }

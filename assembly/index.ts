@@ -9,7 +9,7 @@ export {
   tanhArray, sigmoidArray, reluArray, tanhBackward, sigmoidBackward, reluBackward,
 } from "./activations";
 export { rnnForward, rnnBackward } from "./cells/rnn";
-export { lstmForward, lstmBackward, lstmForwardHard, lstmBackwardHard } from "./cells/lstm";
+export { lstmForward, lstmBackward, lstmForwardHard, lstmBackwardHard, lstmPeepForward } from "./cells/lstm";
 export {
   gruForward, gruBackward, gruRbGates, gruRbForward, gruRbBackwardN, gruRbBackwardR,
   gruForwardHard, gruBackwardHard, gruRbGatesHard, gruRbBackwardNHard, gruRbBackwardRHard,

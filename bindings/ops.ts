@@ -141,6 +141,11 @@ export class Ops {
     (o.hard ? this.k.lstmForwardHard : this.k.lstmForward)(o.gates.ptr, o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
   }
 
+  /** lstmForward with peepholes peep [1, 3H] (p_i, p_f, p_o): i, f see c_{t-1}, o sees c_t. */
+  lstmPeepForward(o: { gates: Mat; peep: Mat; hPrev: Mat; cPrev: Mat; hNext: Mat; cNext: Mat; out: Mat; lens: Lengths; t: number; hard: boolean }): void {
+    this.k.lstmPeepForward(o.gates.ptr, o.peep.ptr, o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t, o.hard);
+  }
+
   lstmBackward(o: { gates: Mat; cPrev: Mat; cNext: Mat; dh: Mat; dc: Mat; dOut: Mat | null; lens: Lengths; t: number; hard: boolean }): void {
     (o.hard ? this.k.lstmBackwardHard : this.k.lstmBackward)(o.gates.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
   }

@@ -1,5 +1,7 @@
 // LSTM step, gate blocks in PyTorch's order i, f, g, o:
 //   i, f, o = σ(a_i, a_f, a_o)   g = tanh(a_g)   c_t = f⊙c_{t-1} + i⊙g   h_t = o⊙tanh(c_t)
+// With peepholes p = [p_i, p_f, p_o] (ONNX's P, Gers & Schmidhuber): i = σ(a_i + p_i⊙c_{t-1}),
+// f = σ(a_f + p_f⊙c_{t-1}), o = σ(a_o + p_o⊙c_t).
 // Step functions over a lane type T, called four units at a time and then one by one (see rnn.ts). σ is the
 // logistic function, or the hard sigmoid in the *Hard kernels (`hard`: a constant in each exported kernel).
 
@@ -8,13 +10,23 @@ import { ld, st, add, sub, mul, splat } from "../lanes";
 import { isActive, row } from "../simd";
 
 // @ts-ignore: decorator
-@inline function forwardAt<T>(hard: bool, gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize): void {
+@inline function forwardAt<T>(
+  hard: bool, peeps: bool, pp: usize, gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize,
+): void {
   const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H; // H in bytes here
-  const i = gate<T>(hard, ld<T>(pi));
-  const f = gate<T>(hard, ld<T>(pf));
+  let ai = ld<T>(pi), af = ld<T>(pf);
+  if (peeps) {
+    const cprev = ld<T>(cp + off);
+    ai = add<T>(ai, mul<T>(ld<T>(pp + off), cprev));
+    af = add<T>(af, mul<T>(ld<T>(pp + H + off), cprev));
+  }
+  const i = gate<T>(hard, ai);
+  const f = gate<T>(hard, af);
   const g = tanh<T>(ld<T>(pg));
-  const og = gate<T>(hard, ld<T>(po));
   const c = add<T>(mul<T>(f, ld<T>(cp + off)), mul<T>(i, g));
+  let ao = ld<T>(po);
+  if (peeps) ao = add<T>(ao, mul<T>(ld<T>(pp + 2 * H + off), c));
+  const og = gate<T>(hard, ao);
   const h = mul<T>(og, tanh<T>(c));
   st<T>(pi, i); st<T>(pf, f); st<T>(pg, g); st<T>(po, og);
   st<T>(cn + off, c);
@@ -27,7 +39,7 @@ export function lstmForward(
   gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32,
 ): void {
-  forwardRows(false, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
+  forwardRows(false, false, 0, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
 }
 
 /** lstmForward with hard-sigmoid gates i, f, o. */
@@ -35,12 +47,21 @@ export function lstmForwardHard(
   gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32,
 ): void {
-  forwardRows(true, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
+  forwardRows(true, false, 0, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
+}
+
+/** lstmForward with peepholes [3H] (p_i, p_f, p_o); hard: hard-sigmoid gates. */
+export function lstmPeepForward(
+  gates: usize, peep: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
+  B: i32, H: i32, lens: usize, t: i32, hard: bool,
+): void {
+  if (hard) forwardRows(true, true, peep, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
+  else forwardRows(false, true, peep, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
 }
 
 // @ts-ignore: decorator
 @inline function forwardRows(
-  hard: bool, gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
+  hard: bool, peeps: bool, peep: usize, gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32,
 ): void {
   const bytes = <usize>H << 2;
@@ -54,8 +75,8 @@ export function lstmForwardHard(
     }
     const gi = row(gates, b, 4 * H);
     let j = 0;
-    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(hard, gi, bytes, cp, cn, hn, o, <usize>j << 2);
-    for (; j < H; j++) forwardAt<f32>(hard, gi, bytes, cp, cn, hn, o, <usize>j << 2);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(hard, peeps, peep, gi, bytes, cp, cn, hn, o, <usize>j << 2);
+    for (; j < H; j++) forwardAt<f32>(hard, peeps, peep, gi, bytes, cp, cn, hn, o, <usize>j << 2);
   }
 }
 

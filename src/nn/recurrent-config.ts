@@ -36,6 +36,11 @@ export interface GRUOptions extends RecurrentOptions {
 
 export interface LSTMOptions extends RecurrentOptions {
   recurrentActivation?: RecurrentActivation;
+  /**
+   * Peephole connections (default false): i = σ(a_i + p_i⊙c_{t-1}), f = σ(a_f + p_f⊙c_{t-1}), o = σ(a_o + p_o⊙c_t),
+   * parameters weight_ph_l{k}[_reverse] [3·H] (p_i, p_f, p_o). Forward only: backward refuses them.
+   */
+  peepholes?: boolean;
 }
 
 export interface LayerConfig {
@@ -52,11 +57,13 @@ export interface LayerConfig {
   resetAfter: boolean;
   /** GRU and LSTM: the σ gates' activation ("sigmoid" for RNN). */
   recurrentActivation: RecurrentActivation;
+  /** LSTM: peephole connections (false for RNN, GRU). */
+  peepholes: boolean;
 }
 
 const COMMON = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "batchFirst", "seed", "dropout"] as const;
 const EXTRA: Record<CellType, readonly string[]> = {
-  rnn: ["nonlinearity"], gru: ["resetAfter", "recurrentActivation"], lstm: ["recurrentActivation"],
+  rnn: ["nonlinearity"], gru: ["resetAfter", "recurrentActivation"], lstm: ["recurrentActivation", "peepholes"],
 };
 
 /** Number of gate blocks G: rows of W_ih / W_hh are G·H. */
@@ -100,6 +107,7 @@ export function resolveConfig(cell: CellType, className: string, input: unknown)
     nonlinearity,
     resetAfter: checkBoolean(where("resetAfter"), o.resetAfter ?? true),
     recurrentActivation,
+    peepholes: checkBoolean(where("peepholes"), o.peepholes ?? false),
   };
 }
 
@@ -113,6 +121,7 @@ export function layerOptions(c: LayerConfig): Record<string, unknown> {
   if (c.cell === "gru") o.resetAfter = c.resetAfter;
   // only when not the default, so that configurations (and files) of σ-gated layers read as they always did
   if (c.recurrentActivation !== "sigmoid") o.recurrentActivation = c.recurrentActivation;
+  if (c.peepholes) o.peepholes = true;
   return o;
 }
 

@@ -1,8 +1,12 @@
 // Where each PyTorch parameter lives in the flat parameter buffer. Order and names are PyTorch's:
 // for layer l and direction suffix s ("" or "_reverse"): weight_ih_l{l}{s} [G·H, I_l], weight_hh_l{l}{s} [G·H, H],
-// bias_ih_l{l}{s} [G·H], bias_hh_l{l}{s} [G·H]; I_0 = inputSize, I_l = D·H above.
+// bias_ih_l{l}{s} [G·H], bias_hh_l{l}{s} [G·H]; I_0 = inputSize, I_l = D·H above. An LSTM with peepholes adds
+// weight_ph_l{l}{s} [3·H] (p_i, p_f, p_o) after the biases (not a PyTorch parameter: ONNX's P, Keras-less).
 
 import { gateCount, type LayerConfig } from "./recurrent-config.js";
+
+/** What decides the layout: a LayerConfig, or the fields of one (peepholes absent: none). */
+export type LayoutConfig = Omit<LayerConfig, "peepholes"> & { peepholes?: boolean };
 
 export interface ParamEntry {
   name: string;
@@ -31,7 +35,7 @@ export class ParamLayout {
   readonly G: number;
   readonly D: number;
 
-  constructor(cfg: LayerConfig) {
+  constructor(cfg: LayoutConfig) {
     const H = cfg.hiddenSize;
     this.G = gateCount(cfg.cell);
     this.D = cfg.bidirectional ? 2 : 1;
@@ -53,6 +57,7 @@ export class ParamLayout {
         const whh = add(`weight_hh${s}`, [GH, H]);
         const bih = cfg.bias ? add(`bias_ih${s}`, [GH]) : -1;
         const bhh = cfg.bias ? add(`bias_hh${s}`, [GH]) : -1;
+        if (cfg.cell === "lstm" && cfg.peepholes) add(`weight_ph${s}`, [3 * H]);
         this.directions.push({ layer, dir, inputSize, wih, whh, bih, bhh });
       }
     }

@@ -325,6 +325,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
   backward(dOutput: Mat | null, acts: RecurrentActivations, grads: RecurrentGradBuffers, g: RecurrentGradInputs = NO_GRAD_INPUTS): Mat | null {
     this.assertAlive("backward");
     this.weights.assertTrainable(`${this.path || "Recurrent"}.backward`);
+    if (this.config.peepholes) throw new Error(`${this.path || "Recurrent"}.backward: an LSTM with peepholes runs forward only here (inference); training it is not supported`);
     if (acts !== this.lastActs || !acts.input) throw new Error(`${this.path || "Recurrent"}.backward: no forward pass to differentiate (run forward first)`);
     if (acts.backwardDone) throw new Error(`${this.path || "Recurrent"}.backward: the activations of the last forward were used by a previous backward; run forward again`);
     const { T, B, lens } = acts;
@@ -450,6 +451,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
       lens: null,
       bih: bias ? p.value(`bias_ih${s}`) : null,
       bhh: bias ? p.value(`bias_hh${s}`) : null,
+      peep: this.config.peepholes ? p.value(`weight_ph${s}`) : null,
       packs: named,
     };
     return { view, packs };

@@ -11,7 +11,7 @@ export type ModuleConfig =
   | {
     name: string; type: "RNN" | "GRU" | "LSTM"; inputSize: number; hiddenSize: number; numLayers?: number;
     bidirectional?: boolean; bias?: boolean; nonlinearity?: "tanh" | "relu"; resetAfter?: boolean; dropout?: number;
-    recurrentActivation?: RecurrentActivation;
+    recurrentActivation?: RecurrentActivation; peepholes?: boolean;
   }
   | { name: string; type: "Pool"; mode: PoolMode }
   | { name: string; type: "Linear"; inFeatures: number; outFeatures: number; bias?: boolean }
@@ -81,7 +81,7 @@ export function resolveSequential(input: unknown, seed: number): SequentialPlan 
         // not batchFirst or seed: a Sequential is time-major, and seeds each module from its own seed
         checkKnownKeys(where, o, [
           "name", "type", "inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "nonlinearity", "resetAfter", "dropout",
-          ...(type === "RNN" ? [] : ["recurrentActivation"]),
+          ...(type === "RNN" ? [] : ["recurrentActivation"]), ...(type === "LSTM" ? ["peepholes"] : []),
         ]);
         const { name: _n, type: _t, ...options } = o;
         const inFeatures = takes("inputSize", options.inputSize);
@@ -136,7 +136,7 @@ export function stageConfig(s: Stage): ModuleConfig {
         name: s.name, type, inputSize: l.inputSize, hiddenSize: l.hiddenSize, numLayers: l.numLayers, bidirectional: l.bidirectional,
         bias: l.bias, dropout: l.dropout, ...(l.cell === "rnn" ? { nonlinearity: l.nonlinearity } : {}), ...(l.cell === "gru" ? { resetAfter: l.resetAfter } : {}),
         // only when not the default: files of σ-gated models stay as they were (and readable by older versions)
-        ...(l.recurrentActivation !== "sigmoid" ? { recurrentActivation: l.recurrentActivation } : {}),
+        ...(l.recurrentActivation !== "sigmoid" ? { recurrentActivation: l.recurrentActivation } : {}), ...(l.peepholes ? { peepholes: true } : {}),
       };
     }
     case "pool": return { name: s.name, type: "Pool", mode: s.mode };

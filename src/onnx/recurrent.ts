@@ -2,6 +2,7 @@
 // B [D, 2·G·H] arrive in ONNX's gate order and are loaded in PyTorch's (LSTM i,o,f,c → i,f,g,o; GRU z,r,h →
 // r,z,n); linear_before_reset 1 is PyTorch's reset-after GRU, 0 the textbook resetAfter: false. Directions
 // forward and bidirectional are one layer; reverse is a forward layer over each sequence reversed in time.
+// LSTM peepholes P [D, 3H] (ONNX order i, o, f) become the layer's weight_ph (p_i, p_f, p_o).
 // Gate activations: Sigmoid, or HardSigmoid (α 0.2, β 0.5) as the layer's recurrentActivation "hardSigmoid".
 // Outputs Y [T, D, B, H], Y_h and Y_c [D, B, H] (layout 0); layout 1 (batch-major X [B, T, I], Y [B, T, D, H],
 // states [B, D, H]) is transposed to and from layout 0 around the layer.
@@ -36,7 +37,6 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
   refuseAttr(node, "clip", () => false, "cell clipping has no equivalent here");
   refuseAttr(node, "input_forget", (v) => v === 0, "coupled input and forget gates have no equivalent here");
   refuseAttr(node, "layout", (v) => v === 0 || v === 1, "layout is 0 (time-major) or 1 (batch-major)");
-  if (op === "LSTM" && node.inputs[7]) throw nodeError(node, `input "P" (peepholes, ${q(node.inputs[7])}) is not supported`);
   const direction = attr(node, "direction", "forward") as string;
   if (direction !== "forward" && direction !== "reverse" && direction !== "bidirectional") throw nodeError(node, `attribute "direction" = ${q(direction)} is not one of forward, reverse, bidirectional`);
   const D = direction === "bidirectional" ? 2 : 1;
@@ -51,11 +51,14 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
   const hs = attr(node, "hidden_size", H) as number;
   if (hs !== H || R.shape[1] !== G * H || R.shape[2] !== H) throw nodeError(node, `attribute "hidden_size" = ${hs} does not match W ${shapeText(W.shape)} and R ${shapeText(R.shape)}`);
   if (B && (B.shape.length !== 2 || B.shape[0] !== D || B.shape[1] !== 2 * G * H)) throw nodeError(node, `has B ${shapeText(B.shape)}, expected [${D}, ${2 * G * H}]`);
+  const P = op === "LSTM" ? weight(7) : undefined;
+  if (op === "LSTM" && node.inputs[7] && !P) throw nodeError(node, `needs its peepholes P (${q(node.inputs[7])}) as an initializer or constant`);
+  if (P && (P.shape.length !== 2 || P.shape[0] !== D || P.shape[1] !== 3 * H)) throw nodeError(node, `has P ${shapeText(P.shape)}, expected [${D}, ${3 * H}]`);
   const resetAfter = (attr(node, "linear_before_reset", 0) as number) !== 0;
   if (op !== "GRU") refuseAttr(node, "linear_before_reset", (v) => v === 0, "it is a GRU attribute");
 
   const options = { inputSize: I, hiddenSize: H, bidirectional: D === 2 };
-  const layer: RecurrentLayer = op === "LSTM" ? new LSTM({ ...options, recurrentActivation })
+  const layer: RecurrentLayer = op === "LSTM" ? new LSTM({ ...options, recurrentActivation, peepholes: P !== undefined })
     : op === "GRU" ? new GRU({ ...options, resetAfter, recurrentActivation }) : new RNN({ ...options, nonlinearity });
   try {
     const params: Record<string, Float32Array> = {};
@@ -71,6 +74,8 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
       params[`weight_hh${s}`] = blocks(R.data, d * GH * H, H);
       params[`bias_ih${s}`] = B ? blocks(B.data, d * 2 * GH, 1) : new Float32Array(GH);
       params[`bias_hh${s}`] = B ? blocks(B.data, d * 2 * GH + GH, 1) : new Float32Array(GH);
+      // P's blocks are i, o, f; ours p_i, p_f, p_o
+      if (P) params[`weight_ph${s}`] = Float32Array.from([0, 2, 1].flatMap((from) => Array.from(P.data.subarray((d * 3 + from) * H, (d * 3 + from + 1) * H))));
     }
     layer.loadTorchParams(params);
     layer.eval();

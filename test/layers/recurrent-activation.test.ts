@@ -1,5 +1,5 @@
-// recurrentActivation "hardSigmoid" (GRU r, z; LSTM i, f, o = clip(0.2·x + 0.5, 0, 1)): forward outputs and
-// BPTT gradients of small two-layer bidirectional stacks against a float64 reference written here, its
+// recurrentActivation "hardSigmoid" (GRU r, z; LSTM i, f, o = clip(0.2·x + 0.5, 0, 1)) and LSTM peepholes:
+// forward outputs and BPTT gradients of small two-layer bidirectional stacks against a float64 reference written here, its
 // gradients by central differences; the option's checks, defaults and its round trip through task model files.
 
 import { test } from "uvu";
@@ -47,7 +47,7 @@ function matvec(W: Float64Array, cols: number, first: number, rows: number, v: A
  * The float64 stack: x [T, B, I] time-major, zero initial states. Returns output [T, B, D·H], hN, cN
  * [L·D, B, H] and every σ-gate pre-activation it met (to check that the test reaches both clipped regions).
  */
-function reference(k: Kind, p: Params, x: Float64Array, T: number, B: number, I: number, H: number, L: number, hard: boolean) {
+function reference(k: Kind, p: Params, x: Float64Array, T: number, B: number, I: number, H: number, L: number, hard: boolean, peep = false) {
   const act = hard ? hardSigmoid : sigmoid, D = 2, pre: number[] = [];
   let input = x, width = I;
   const hN = new Float64Array(L * D * B * H), cN = new Float64Array(L * D * B * H);
@@ -56,6 +56,7 @@ function reference(k: Kind, p: Params, x: Float64Array, T: number, B: number, I:
     for (let d = 0; d < D; d++) {
       const s = `_l${l}${d ? "_reverse" : ""}`;
       const wih = p[`weight_ih${s}`], whh = p[`weight_hh${s}`], bih = p[`bias_ih${s}`], bhh = p[`bias_hh${s}`];
+      const ph = peep ? p[`weight_ph${s}`] : new Float64Array(3 * H);
       for (let b = 0; b < B; b++) {
         let h: Float64Array = new Float64Array(H), c: Float64Array = new Float64Array(H);
         for (let step = 0; step < T; step++) {
@@ -69,10 +70,12 @@ function reference(k: Kind, p: Params, x: Float64Array, T: number, B: number, I:
             const gh = matvec(whh, H, 0, 4 * H, h);
             for (let j = 0; j < H; j++) {
               const a = (q: number) => gx[q * H + j] + gh[q * H + j] + bhh[q * H + j];
-              pre.push(a(0), a(1), a(3));
-              const i = act(a(0)), f = act(a(1)), g = Math.tanh(a(2)), o = act(a(3));
+              const ai = a(0) + ph[j] * c[j], af = a(1) + ph[H + j] * c[j];
+              const i = act(ai), f = act(af), g = Math.tanh(a(2));
               nc[j] = f * c[j] + i * g;
-              nh[j] = o * Math.tanh(nc[j]);
+              const ao = a(3) + ph[2 * H + j] * nc[j];
+              pre.push(ai, af, ao);
+              nh[j] = act(ao) * Math.tanh(nc[j]);
             }
           } else {
             const gh = matvec(whh, H, 0, 2 * H, h);
@@ -178,6 +181,50 @@ for (const k of KINDS) {
     plain.dispose();
   });
 }
+
+for (const hard of [false, true]) {
+  test(`LSTM peepholes${hard ? " with hardSigmoid gates" : ""}: forward matches a float64 reference (2 layers, bidirectional); backward refused`, () => {
+    const T = 4, B = 3, I = 3, H = 5, L = 2, k = KINDS[0];
+    const layer = new LSTM({ inputSize: I, hiddenSize: H, numLayers: L, bidirectional: true, peepholes: true, ...(hard ? { recurrentActivation: "hardSigmoid" as const } : {}) });
+    const shapes = layer.parameterShapes();
+    assert.equal(shapes.weight_ph_l0, [3 * H]);
+    assert.equal(shapes.weight_ph_l1_reverse, [3 * H]);
+    const p64: Params = {};
+    let seed = 40;
+    for (const [name, shape] of Object.entries(shapes)) p64[name] = Float64Array.from(Float32Array.from(randoms(shape.reduce((a, b) => a * b, 1), seed++, name.startsWith("weight_ph") ? 2 : 1)));
+    layer.loadTorchParams(Object.fromEntries(Object.entries(p64).map(([n, v]) => [n, Float32Array.from(v)])));
+    const x = Float64Array.from(Float32Array.from(randoms(T * B * I, 7, 2)));
+    const ref = reference(k, p64, x, T, B, I, H, L, hard, true);
+    const got = layer.forward(Float32Array.from(x), { seqLen: T, batch: B });
+    close(got.output, ref.output, 2e-6, 2e-5, "peephole LSTM output");
+    close(got.hN, ref.hN, 2e-6, 2e-5, "peephole LSTM hN");
+    close(got.cN!, ref.cN, 2e-6, 2e-5, "peephole LSTM cN");
+    // the peepholes matter: without them the same weights give other outputs
+    const none = reference(k, p64, x, T, B, I, H, L, hard, false);
+    assert.ok(none.output.some((v, i) => Math.abs(v - ref.output[i]) > 1e-3));
+    assert.throws(() => layer.backward({ dOutput: new Float32Array(T * B * 2 * H) }), /peepholes runs forward only here \(inference\); training it is not supported/);
+    layer.dispose();
+  });
+}
+
+test("peepholes: a boolean for LSTM only; round trip through a task model file", async () => {
+  assert.throws(() => new LSTM({ inputSize: 2, hiddenSize: 3, peepholes: "yes" as never }), /LSTM option peepholes must be/);
+  assert.throws(() => new GRU({ inputSize: 2, hiddenSize: 3, peepholes: true } as never), /peepholes/);
+  assert.throws(() => Sequential.fromConfig([{ name: "rnn", type: "GRU", inputSize: 2, hiddenSize: 3, peepholes: true } as never]), /peepholes/);
+  const seq = Sequential.fromConfig([
+    { name: "lstm", type: "LSTM", inputSize: 3, hiddenSize: 4, peepholes: true, bidirectional: true },
+    { name: "fc", type: "Linear", inFeatures: 8, outFeatures: 2 },
+  ], { seed: 2 });
+  assert.equal(seq.parameterShapes()["lstm.weight_ph_l0_reverse"], [12]);
+  const model = new TaskModel(seq, { task: "regress" });
+  const back = await decodeTaskModel(await encodeTaskModel(model), "peep.wrnn");
+  assert.equal(back.model.modules, model.model.modules);
+  assert.equal([...back.model.torchParams()["lstm.weight_ph_l0"]], [...seq.torchParams()["lstm.weight_ph_l0"]]);
+  const x = Float32Array.from(randoms(5 * 2 * 3, 1, 1));
+  assert.equal([...back.model.forward(x, { seqLen: 5, batch: 2 }).output], [...seq.forward(x, { seqLen: 5, batch: 2 }).output]);
+  model.dispose();
+  back.dispose();
+});
 
 test("recurrentActivation: default sigmoid, checked values, not an RNN option, kept out of σ layers' options", () => {
   const lstm = new LSTM({ inputSize: 2, hiddenSize: 3 });

@@ -134,7 +134,7 @@ test("refuses clip, non-default activations, input_forget, layout 2, peepholes, 
   await refuses(recurrentModel("RNN", { T, B, I, H, attrs: { layout: 2 } }), /node "rec" \(RNN\) attribute "layout" = 2 is not supported/);
   await refuses(recurrentModel("RNN", { T, B, I, H, attrs: { activations: ["Sigmoid"] } }), /node "rec" \(RNN\) attribute "activations" = \["Sigmoid"\] is not supported: expected Tanh or Relu/);
   await refuses(recurrentModel("LSTM", { T, B, I, H, attrs: { activation_alpha: { floats: [0.1] } } }), /attribute "activation_alpha"/);
-  await refuses(recurrentModel("LSTM", { T, B, I, H, extraInputs: ["", "", "", "P"], extraInitializers: [floats("P", [1, 3 * H], new Float32Array(3 * H))] }), /node "rec" \(LSTM\) input "P" \(peepholes/);
+  await refuses(recurrentModel("LSTM", { T, B, I, H, extraInputs: ["", "", "", "P"], extraInitializers: [floats("P", [1, 2 * H], new Float32Array(2 * H))] }), /node "rec" \(LSTM\) has P \[1, 12\], expected \[1, 18\]/);
   await refuses(recurrentModel("GRU", { T, B, I, H, attrs: { direction: "sideways" } }), /attribute "direction" = "sideways"/);
   await refuses(recurrentModel("GRU", { T, B, I, H, attrs: { hidden_size: 7 } }), /attribute "hidden_size" = 7 does not match/);
 });

@@ -30,6 +30,8 @@ export interface DirectionRun {
   /** Biases [1, G·H], null when the layer has none. */
   bih: Mat | null;
   bhh: Mat | null;
+  /** LSTM peepholes [1, 3H] (p_i, p_f, p_o), null without. */
+  peep: Mat | null;
   packs: Record<string, Packed>;
 }
 

@@ -1,4 +1,5 @@
-// LSTM, gates i, f, g, o: c_t = f⊙c_{t-1} + i⊙g, h_t = o⊙tanh(c_t). hard: i, f, o are hard sigmoids.
+// LSTM, gates i, f, g, o: c_t = f⊙c_{t-1} + i⊙g, h_t = o⊙tanh(c_t). hard: i, f, o are hard sigmoids. With
+// peepholes (run.peep), i and f also see c_{t-1} and o sees c_t (forward only: Recurrent refuses their backward).
 
 import { type Cell, gatesAt, stateAt, cellAt, outAt } from "./cell.js";
 
@@ -21,7 +22,9 @@ export function lstmCell(hard: boolean): Cell {
       const gates = gatesAt(r, t), hPrev = stateAt(r, prev);
       // += h_{t-1}·W_hhᵀ (nothing to add for a zero state: the product's sums are +0, and G + 0 = G)
       if (!zeroState) r.ops.matmul({ C: gates, A: hPrev, B: r.packs.whhT, accumulate: true });
-      r.ops.lstmForward({ gates, hPrev, cPrev: cellAt(r, prev), hNext: stateAt(r, next), cNext: cellAt(r, next), out: outAt(r, t), lens: r.lens, t, hard });
+      const states = { gates, hPrev, cPrev: cellAt(r, prev), hNext: stateAt(r, next), cNext: cellAt(r, next), out: outAt(r, t), lens: r.lens, t, hard };
+      if (r.peep) r.ops.lstmPeepForward({ ...states, peep: r.peep });
+      else r.ops.lstmForward(states);
     },
     stepBackward(r, t, prev, next, dh, dc, dOut) {
       const gates = gatesAt(r, t);

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import { runtime } from "../../../src/init.js";
 import { initForTests } from "../../helpers/setup.js";
 import {
-  Rng, withArena, assertClose, assertSame, rowOf, lstmForwardRef, lstmBackwardRef,
+  Rng, withArena, assertClose, assertSame, rowOf, lstmForwardRef, lstmBackwardRef, sigmoid, hardSigmoid,
 } from "../../helpers/reference.js";
 import {
   T_STEP, f32, cases, nameOf, isActive, Rows, Wide, lensPtr, dOutFor, concatRows, checkStateAndOut,
@@ -72,6 +72,37 @@ test("lstmBackward, lstmBackwardHard: dA into gates, dc ← ∂L/∂c_{t-1}, dh 
         assertSame(dh.row(b), ref.dh, `${what} dh row ${b}`);
       }
       checkUnchanged(what, cPrev, cNext);
+      ar.checkGuards(what);
+    });
+  }
+});
+
+test("lstmPeepForward (σ and hard gates): i, f see p⊙c_{t-1}, o sees p⊙c_t; padding carries h and c", () => {
+  for (const hard of [false, true]) for (const c of cases()) {
+    withArena((ar) => {
+      const rng = new Rng(c.seed), { B, H } = c, what = `lstmPeepForward hard=${hard} ${nameOf(c)}`;
+      const gates = Rows.random(ar, rng, B, 4 * H, -3, 3), peep = Rows.random(ar, rng, 1, 3 * H, -2, 2);
+      const hPrev = Rows.random(ar, rng, B, H), cPrev = Rows.random(ar, rng, B, H, -2, 2);
+      const hNext = Rows.random(ar, rng, B, H), cNext = Rows.random(ar, rng, B, H);
+      const out = new Wide(ar, B, H, () => rng.uniform());
+      k().lstmPeepForward(gates.ptr, peep.ptr, hPrev.ptr, cPrev.ptr, hNext.ptr, cNext.ptr, out.ptr, out.ldo, B, H, lensPtr(ar, c), T_STEP, hard);
+      const ref = (b: number) => {
+        const act = hard ? hardSigmoid : sigmoid, a = gates.initRow(b), cp = cPrev.initRow(b), p = peep.initRow(0);
+        const g = new Float64Array(4 * H), cn = new Float64Array(H), h = new Float64Array(H);
+        for (let j = 0; j < H; j++) {
+          g[j] = act(a[j] + p[j] * cp[j]);
+          g[H + j] = act(a[H + j] + p[H + j] * cp[j]);
+          g[2 * H + j] = Math.tanh(a[2 * H + j]);
+          cn[j] = g[H + j] * cp[j] + g[j] * g[2 * H + j];
+          g[3 * H + j] = act(a[3 * H + j] + p[2 * H + j] * cn[j]);
+          h[j] = g[3 * H + j] * Math.tanh(cn[j]);
+        }
+        return { gates: g, c: cn, h };
+      };
+      checkStateAndOut(c, what, hNext, hPrev, out, (b) => ref(b).h);
+      checkStateAndOut(c, `${what} c`, cNext, cPrev, undefined, (b) => ref(b).c);
+      for (let b = 0; b < B; b++) if (isActive(c, b)) assertClose(gates.row(b), ref(b).gates, `${what} gates row ${b}`);
+      checkUnchanged(what, hPrev, cPrev, peep);
       ar.checkGuards(what);
     });
   }

@@ -9,7 +9,9 @@ export {
   tanhArray, sigmoidArray, reluArray, tanhBackward, sigmoidBackward, reluBackward,
 } from "./activations";
 export { rnnForward, rnnBackward } from "./cells/rnn";
-export { lstmForward, lstmBackward, lstmForwardHard, lstmBackwardHard, lstmPeepForward } from "./cells/lstm";
+export {
+  lstmForward, lstmBackward, lstmForwardHard, lstmBackwardHard, lstmPeepForward, lstmPeepBackward,
+} from "./cells/lstm";
 export {
   gruForward, gruBackward, gruRbGates, gruRbForward, gruRbBackwardN, gruRbBackwardR,
   gruForwardHard, gruBackwardHard, gruRbGatesHard, gruRbBackwardNHard, gruRbBackwardRHard,

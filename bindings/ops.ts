@@ -150,6 +150,11 @@ export class Ops {
     (o.hard ? this.k.lstmBackwardHard : this.k.lstmBackward)(o.gates.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
   }
 
+  /** lstmBackward with peepholes peep [1, 3H]; dPeep [1, 3H] += this step's ∂L/∂peep. */
+  lstmPeepBackward(o: { gates: Mat; peep: Mat; dPeep: Mat; cPrev: Mat; cNext: Mat; dh: Mat; dc: Mat; dOut: Mat | null; lens: Lengths; t: number; hard: boolean }): void {
+    this.k.lstmPeepBackward(o.gates.ptr, o.peep.ptr, o.dPeep.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t, o.hard);
+  }
+
   /** Reset-after GRU: hh = h·W_hhᵀ [B, 3H] (bhh added here: its n block sits inside r⊙(·)); hn saved for backward. */
   gruForward(o: { gates: Mat; hh: Mat; bhh: Mat | null; hn: Mat; hPrev: Mat; hNext: Mat; out: Mat; lens: Lengths; t: number; hard: boolean }): void {
     (o.hard ? this.k.gruForwardHard : this.k.gruForward)(o.gates.ptr, o.hh.ptr, addr(o.bhh), o.hn.ptr, o.hPrev.ptr, o.hNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);

@@ -135,3 +135,66 @@ export function lstmBackwardHard(
     for (; j < H; j++) backwardAt<f32>(hard, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
   }
 }
+
+// ---------------------------------------------------------------------------------- peepholes ----
+// o = σ(a_o + p_o⊙c_t) feeds back into c_t, and i, f see c_{t-1}:
+//   dA_o = dh_t⊙tanh(c_t)⊙σ'(o)      dc_t = dc_t(in) + dh_t⊙o⊙(1 − tanh²c_t) + dA_o⊙p_o
+//   dc_{t-1} = dc_t⊙f + dA_i⊙p_i + dA_f⊙p_f      dp_i += dA_i⊙c_{t-1}, dp_f += dA_f⊙c_{t-1}, dp_o += dA_o⊙c_t
+
+// @ts-ignore: decorator
+@inline function peepBackwardAt<T>(
+  hard: bool, pp: usize, dp: usize, gi: usize, H: usize, cp: usize, cn: usize, d: usize, dcr: usize, o: usize, off: usize,
+): void {
+  const one = splat<T>(1);
+  const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H;
+  let dht = ld<T>(d + off);
+  if (o) dht = add<T>(dht, ld<T>(o + off));
+  const i = ld<T>(pi), f = ld<T>(pf), g = ld<T>(pg), og = ld<T>(po);
+  const c = ld<T>(cn + off), cprev = ld<T>(cp + off);
+  const tc = tanh<T>(c);
+  const dao = mul<T>(mul<T>(dht, tc), gateGrad<T>(hard, og));
+  const dct = add<T>(add<T>(ld<T>(dcr + off), mul<T>(mul<T>(dht, og), sub<T>(one, mul<T>(tc, tc)))), mul<T>(dao, ld<T>(pp + 2 * H + off)));
+  const dai = mul<T>(mul<T>(dct, g), gateGrad<T>(hard, i));
+  const daf = mul<T>(mul<T>(dct, cprev), gateGrad<T>(hard, f));
+  st<T>(pi, dai);
+  st<T>(pf, daf);
+  st<T>(pg, mul<T>(mul<T>(dct, i), sub<T>(one, mul<T>(g, g))));
+  st<T>(po, dao);
+  st<T>(dcr + off, add<T>(add<T>(mul<T>(dct, f), mul<T>(dai, ld<T>(pp + off))), mul<T>(daf, ld<T>(pp + H + off))));
+  st<T>(d + off, splat<T>(0));
+  st<T>(dp + off, add<T>(ld<T>(dp + off), mul<T>(dai, cprev)));
+  st<T>(dp + H + off, add<T>(ld<T>(dp + H + off), mul<T>(daf, cprev)));
+  st<T>(dp + 2 * H + off, add<T>(ld<T>(dp + 2 * H + off), mul<T>(dao, c)));
+}
+
+/**
+ * lstmBackward with peepholes peep [3H] (from lstmPeepForward's activations); dPeep [3H] += this step's
+ * ∂L/∂(p_i, p_f, p_o), summed over the active rows. hard: hard-sigmoid gates.
+ */
+export function lstmPeepBackward(
+  gates: usize, peep: usize, dPeep: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
+  B: i32, H: i32, lens: usize, t: i32, hard: bool,
+): void {
+  if (hard) peepBackwardRows(true, peep, dPeep, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
+  else peepBackwardRows(false, peep, dPeep, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
+}
+
+// @ts-ignore: decorator
+@inline function peepBackwardRows(
+  hard: bool, peep: usize, dPeep: usize, gates: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
+  B: i32, H: i32, lens: usize, t: i32,
+): void {
+  const bytes = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const gi = row(gates, b, 4 * H);
+    if (!isActive(lens, b, t)) {
+      memory.fill(gi, 0, bytes << 2);
+      continue;
+    }
+    const d = row(dh, b, H), dcr = row(dc, b, H), cp = row(cPrev, b, H), cn = row(cNext, b, H);
+    const o = dOut ? row(dOut, b, ldo) : 0;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) peepBackwardAt<v128>(hard, peep, dPeep, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+    for (; j < H; j++) peepBackwardAt<f32>(hard, peep, dPeep, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+  }
+}

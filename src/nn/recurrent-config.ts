@@ -38,7 +38,7 @@ export interface LSTMOptions extends RecurrentOptions {
   recurrentActivation?: RecurrentActivation;
   /**
    * Peephole connections (default false): i = σ(a_i + p_i⊙c_{t-1}), f = σ(a_f + p_f⊙c_{t-1}), o = σ(a_o + p_o⊙c_t),
-   * parameters weight_ph_l{k}[_reverse] [3·H] (p_i, p_f, p_o). Forward only: backward refuses them.
+   * parameters weight_ph_l{k}[_reverse] [3·H] (p_i, p_f, p_o).
    */
   peepholes?: boolean;
 }

@@ -325,7 +325,6 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
   backward(dOutput: Mat | null, acts: RecurrentActivations, grads: RecurrentGradBuffers, g: RecurrentGradInputs = NO_GRAD_INPUTS): Mat | null {
     this.assertAlive("backward");
     this.weights.assertTrainable(`${this.path || "Recurrent"}.backward`);
-    if (this.config.peepholes) throw new Error(`${this.path || "Recurrent"}.backward: an LSTM with peepholes runs forward only here (inference); training it is not supported`);
     if (acts !== this.lastActs || !acts.input) throw new Error(`${this.path || "Recurrent"}.backward: no forward pass to differentiate (run forward first)`);
     if (acts.backwardDone) throw new Error(`${this.path || "Recurrent"}.backward: the activations of the last forward were used by a previous backward; run forward again`);
     const { T, B, lens } = acts;
@@ -346,6 +345,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
         this.setState(grads.dh, g.dhN ? g.dhN.rowBlock(slot, B) : null);
         if (r.cells) this.setState(grads.dc, g.dcN ? g.dcN.rowBlock(slot, B) : null);
         const dYd = dY ? dY.colBlock(d * H, H) : null;
+        if (r.dPeep) ops.fill(r.dPeep, 0); // the steps add their parts
         for (let s = 0; s < T; s++) {
           const t = d === 0 ? T - 1 - s : s;
           this.cell.stepBackward(r, t, d === 0 ? t : t + 1, d === 0 ? t + 1 : t, grads.dh, grads.dc, dYd ? dYd.rowBlock(t * B, B) : null);
@@ -452,6 +452,7 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
       bih: bias ? p.value(`bias_ih${s}`) : null,
       bhh: bias ? p.value(`bias_hh${s}`) : null,
       peep: this.config.peepholes ? p.value(`weight_ph${s}`) : null,
+      dPeep: this.config.peepholes && phase === "backward" ? p.grad(`weight_ph${s}`) : null,
       packs: named,
     };
     return { view, packs };

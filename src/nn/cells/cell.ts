@@ -32,6 +32,8 @@ export interface DirectionRun {
   bhh: Mat | null;
   /** LSTM peepholes [1, 3H] (p_i, p_f, p_o), null without. */
   peep: Mat | null;
+  /** Its gradient [1, 3H] (backward runs of a peephole LSTM; the steps add into it). */
+  dPeep: Mat | null;
   packs: Record<string, Packed>;
 }
 

@@ -1,5 +1,5 @@
 // LSTM, gates i, f, g, o: c_t = f⊙c_{t-1} + i⊙g, h_t = o⊙tanh(c_t). hard: i, f, o are hard sigmoids. With
-// peepholes (run.peep), i and f also see c_{t-1} and o sees c_t (forward only: Recurrent refuses their backward).
+// peepholes (run.peep), i and f also see c_{t-1} and o sees c_t; their gradient is summed by the steps into run.dPeep.
 
 import { type Cell, gatesAt, stateAt, cellAt, outAt } from "./cell.js";
 
@@ -28,7 +28,9 @@ export function lstmCell(hard: boolean): Cell {
     },
     stepBackward(r, t, prev, next, dh, dc, dOut) {
       const gates = gatesAt(r, t);
-      r.ops.lstmBackward({ gates, cPrev: cellAt(r, prev), cNext: cellAt(r, next), dh, dc, dOut, lens: r.lens, t, hard });
+      const states = { gates, cPrev: cellAt(r, prev), cNext: cellAt(r, next), dh, dc, dOut, lens: r.lens, t, hard };
+      if (r.peep) r.ops.lstmPeepBackward({ ...states, peep: r.peep, dPeep: r.dPeep! });
+      else r.ops.lstmBackward(states);
       r.ops.matmul({ C: dh, A: gates, B: r.packs.whhN, accumulate: true }); // dh_{t-1} += dA·W_hh
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh, gBih) {

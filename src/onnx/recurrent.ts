@@ -31,8 +31,11 @@ export interface RecurrentNode {
   batchMajor: boolean;
 }
 
-/** Checks the node's attributes and builds its layer from the constant weights. */
-export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | undefined): RecurrentNode {
+/** The positions of a recurrent node's weight inputs: W, R, B, and an LSTM's P. */
+export const WEIGHT_INPUTS = [1, 2, 3, 7];
+
+/** Checks the attributes (everything about a node that does not depend on its weights). */
+export function recurrentAttributes(node: OnnxNode) {
   const op = node.opType;
   refuseAttr(node, "clip", () => false, "cell clipping has no equivalent here");
   refuseAttr(node, "input_forget", (v) => v === 0, "coupled input and forget gates have no equivalent here");
@@ -41,8 +44,23 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
   if (direction !== "forward" && direction !== "reverse" && direction !== "bidirectional") throw nodeError(node, `attribute "direction" = ${q(direction)} is not one of forward, reverse, bidirectional`);
   const D = direction === "bidirectional" ? 2 : 1;
   const { nonlinearity, recurrentActivation } = activationsOf(node, D);
+  const resetAfter = (attr(node, "linear_before_reset", 0) as number) !== 0;
+  if (op !== "GRU") refuseAttr(node, "linear_before_reset", (v) => v === 0, "it is a GRU attribute");
+  return { direction: direction as RecurrentNode["direction"], D, nonlinearity, recurrentActivation, resetAfter };
+}
+
+/**
+ * Checks the node's attributes and builds its layer from its weights: `weight(i)` is input i's value, the
+ * constant one at load, or the value given at run time (see RuntimeRecurrent).
+ */
+export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | undefined): RecurrentNode {
+  const op = node.opType;
+  const { direction, D, nonlinearity, recurrentActivation, resetAfter } = recurrentAttributes(node);
   const W = weight(1), R = weight(2), B = weight(3);
-  if (!W || !R) throw nodeError(node, `needs its weights W and R as initializers or constants`);
+  if (!W || !R) throw nodeError(node, `needs its weights W and R`);
+  for (const [t, what] of [[W, "W"], [R, "R"], [B, "B"], [op === "LSTM" ? weight(7) : undefined, "P"]] as const) {
+    if (t && t.dtype !== "float32") throw nodeError(node, `needs a float ${what}, got ${t.dtype}`);
+  }
   const G = ORDER[op].length;
   if (W.shape.length !== 3 || R.shape.length !== 3 || W.shape[0] !== D || R.shape[0] !== D || W.shape[1] % G !== 0) {
     throw nodeError(node, `has W ${shapeText(W.shape)} and R ${shapeText(R.shape)}, expected [${D}, ${G}·hidden_size, input_size] and [${D}, ${G}·hidden_size, hidden_size]`);
@@ -52,10 +70,8 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
   if (hs !== H || R.shape[1] !== G * H || R.shape[2] !== H) throw nodeError(node, `attribute "hidden_size" = ${hs} does not match W ${shapeText(W.shape)} and R ${shapeText(R.shape)}`);
   if (B && (B.shape.length !== 2 || B.shape[0] !== D || B.shape[1] !== 2 * G * H)) throw nodeError(node, `has B ${shapeText(B.shape)}, expected [${D}, ${2 * G * H}]`);
   const P = op === "LSTM" ? weight(7) : undefined;
-  if (op === "LSTM" && node.inputs[7] && !P) throw nodeError(node, `needs its peepholes P (${q(node.inputs[7])}) as an initializer or constant`);
+  if (op === "LSTM" && node.inputs[7] && !P) throw nodeError(node, `has no value for its peepholes P (${q(node.inputs[7])})`);
   if (P && (P.shape.length !== 2 || P.shape[0] !== D || P.shape[1] !== 3 * H)) throw nodeError(node, `has P ${shapeText(P.shape)}, expected [${D}, ${3 * H}]`);
-  const resetAfter = (attr(node, "linear_before_reset", 0) as number) !== 0;
-  if (op !== "GRU") refuseAttr(node, "linear_before_reset", (v) => v === 0, "it is a GRU attribute");
 
   const options = { inputSize: I, hiddenSize: H, bidirectional: D === 2 };
   const layer: RecurrentLayer = op === "LSTM" ? new LSTM({ ...options, recurrentActivation, peepholes: P !== undefined })
@@ -116,6 +132,54 @@ function activationsOf(node: OnnxNode, D: number): { nonlinearity: "tanh" | "rel
     throw nodeError(node, `attribute "activations" = ${JSON.stringify(acts)} is not supported: expected ${choices} for each direction`);
   }
   return { nonlinearity: "tanh", recurrentActivation: gate === "hardsigmoid" ? "hardSigmoid" : "sigmoid" };
+}
+
+/**
+ * A recurrent node whose weights (some of W, R, B, P) are not constants: graph inputs, as in ONNX's own
+ * backend tests, or values computed by the graph. Its attributes are checked at load; its layer is built at
+ * the first run from the weights given, and kept while later runs give the same weights (compared by value,
+ * against a copy, so arrays changed in place are noticed); new weights rebuild it and free the old one.
+ */
+export class RuntimeRecurrent {
+  private built: RecurrentNode | null = null;
+  /** Copies of the weights the layer was built from (null: input absent). */
+  private key: (Float32Array | Float64Array | null)[] = [];
+
+  constructor(readonly node: OnnxNode) {
+    recurrentAttributes(node);
+  }
+
+  run(inputs: OpInputs): Tensor[] {
+    const weights = WEIGHT_INPUTS.map((i) => (this.node.opType === "LSTM" || i !== 7 ? inputs[i] : undefined));
+    if (!this.built || !this.sameWeights(weights)) {
+      const next = buildRecurrent(this.node, (i) => inputs[i]);
+      this.built?.layer.dispose();
+      this.built = next;
+      this.key = weights.map((t) => (t ? t.data.slice() : null));
+    }
+    return runRecurrent(this.built, inputs);
+  }
+
+  /** The layer of the last run (null before the first). */
+  get layer(): RecurrentLayer | null {
+    return this.built?.layer ?? null;
+  }
+
+  dispose(): void {
+    this.built?.layer.dispose();
+    this.built = null;
+    this.key = [];
+  }
+
+  private sameWeights(weights: (Tensor | undefined)[]): boolean {
+    return weights.every((t, k) => {
+      const kept = this.key[k];
+      if (!t || !kept) return !t && !kept;
+      if (t.data.length !== kept.length) return false;
+      for (let i = 0; i < kept.length; i++) if (!Object.is(t.data[i], kept[i])) return false;
+      return true;
+    });
+  }
 }
 
 /** Runs the node: inputs X, W, R, B, sequence_lens, initial_h, initial_c (by position). */

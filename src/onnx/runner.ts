@@ -1,10 +1,11 @@
-// An ONNX graph ready to run: nodes in topological order, recurrent nodes built into layers once at load,
-// the glue interpreted per call. loadOnnx() is the public way in (index.ts).
+// An ONNX graph ready to run: nodes in topological order, recurrent nodes built into layers once at load
+// (or, when their weights arrive at run time, at the first run and again when they change), the glue
+// interpreted per call. loadOnnx() is the public way in (index.ts).
 
 import type { OnnxGraph, OnnxNode, ValueInfo } from "./model.js";
 import { OPS, nodeError, prefixed, type OpInputs } from "./ops.js";
 import { constantProduct, type ConstantProduct } from "./product.js";
-import { buildRecurrent, RECURRENT_OPS, runRecurrent, type RecurrentNode } from "./recurrent.js";
+import { buildRecurrent, RECURRENT_OPS, runRecurrent, RuntimeRecurrent, WEIGHT_INPUTS, type RecurrentNode } from "./recurrent.js";
 import { q, shapeText, sizeOf, tensor, type Tensor } from "./tensor.js";
 
 export interface OnnxInput {
@@ -34,6 +35,8 @@ export class OnnxModel {
   private readonly order: OnnxNode[] = [];
   private readonly constants: Map<string, Tensor>;
   private readonly recurrent = new Map<OnnxNode, RecurrentNode>();
+  /** Recurrent nodes whose weights are not constants (graph inputs or computed): built when run. */
+  private readonly runtimeRecurrent = new Map<OnnxNode, RuntimeRecurrent>();
   /** MatMul / Gemm nodes by a constant weight, on the kernels. */
   private readonly products = new Map<OnnxNode, ConstantProduct>();
   private disposed = false;
@@ -68,7 +71,9 @@ export class OnnxModel {
       }
       if (!RECURRENT_OPS.has(node.opType)) continue;
       const weight = (i: number) => (node.inputs[i] ? this.constants.get(node.inputs[i]) : undefined);
-      this.recurrent.set(node, buildRecurrent(node, weight));
+      const constant = WEIGHT_INPUTS.every((i) => !node.inputs[i] || weight(i) !== undefined || (i === 7 && node.opType !== "LSTM"));
+      if (constant) this.recurrent.set(node, buildRecurrent(node, weight));
+      else this.runtimeRecurrent.set(node, new RuntimeRecurrent(node));
     }
   }
 
@@ -89,10 +94,10 @@ export class OnnxModel {
         if (!v) throw prefixed("OnnxModel.run", nodeError(node, `has no value for input ${q(name)}`));
         return v;
       });
-      const rec = this.recurrent.get(node), product = this.products.get(node);
+      const rec = this.recurrent.get(node), runtimeRec = this.runtimeRecurrent.get(node), product = this.products.get(node);
       let outputs: Tensor[];
       try {
-        outputs = rec ? runRecurrent(rec, inputs) : product && inputs[0] ? [product.run(inputs[0])] : OPS[node.opType](node, inputs, this.opset);
+        outputs = rec ? runRecurrent(rec, inputs) : runtimeRec ? runtimeRec.run(inputs) : product && inputs[0] ? [product.run(inputs[0])] : OPS[node.opType](node, inputs, this.opset);
       } catch (e) {
         const m = e instanceof Error ? e.message : String(e);
         throw prefixed("OnnxModel.run", m.startsWith("node \"") || m.startsWith("OnnxModel.run") ? e : nodeError(node, `failed on inputs ${inputs.map((t) => (t ? shapeText(t.shape) : "none")).join(", ")}: ${m}`));
@@ -115,8 +120,10 @@ export class OnnxModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const r of this.recurrent.values()) r.layer.dispose();
+    for (const r of this.runtimeRecurrent.values()) r.dispose();
     for (const p of this.products.values()) p.dispose();
     this.recurrent.clear();
+    this.runtimeRecurrent.clear();
     this.products.clear();
   }
 
@@ -126,7 +133,7 @@ export class OnnxModel {
 
   /** The nodes that run on the wasm kernels (recurrent nodes, products by a constant weight), as "name (op)". */
   kernelNodes(): string[] {
-    return [...this.recurrent.keys(), ...this.products.keys()].map((n) => `${n.name} (${n.opType})`);
+    return [...this.recurrent.keys(), ...this.runtimeRecurrent.keys(), ...this.products.keys()].map((n) => `${n.name} (${n.opType})`);
   }
 
   /** The operators of the graph, with how many nodes of each (for messages and reports). */

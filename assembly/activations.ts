@@ -97,21 +97,35 @@ const TABLE: usize = memory.data<f32>([
   return pmin<T>(pmax<T>(madd<T>(x, k<T>(K_HARD_SLOPE), k<T>(K_P2)), k<T>(K_ZERO)), k<T>(K_ONE));
 }
 
-// Gate activations of GRU and LSTM (their σ gates): `hard` is a constant at every call site, so each kernel
-// instantiation keeps one branch (the σ kernels compile to what they were before hard σ existed).
+// The σ gates of GRU and LSTM. The default kernels call sigmoid / tanh directly (inlined), exactly as before
+// the options existed: the hard-sigmoid and peephole kernels are separate code (sharing step functions behind
+// a `hard` flag left the choice to the optimizer, which then compiled the σ kernels differently, and slower).
+// sigmoidCall / tanhCall: one out-of-line copy each, which those kernels call instead of inlining their own
+// (the module's size budget); they inline only the cheap hard sigmoid.
 
-/** σ(x), or the hard sigmoid when `hard`. */
+/** The hard sigmoid's derivative from its output y: 0.2 where 0 < y < 1, else 0. */
 // @ts-ignore: decorator
-@inline export function gate<T>(hard: bool, x: T): T {
-  if (hard) return hardSigmoid<T>(x);
+@inline export function hardSigmoidGrad<T>(y: T): T {
+  return whereInsideUnit<T>(y, k<T>(K_HARD_SLOPE));
+}
+
+/** σ, or (hard, the same at every element of a call) the hard sigmoid: for kernels that take `hard` as an argument. */
+// @ts-ignore: decorator
+@inline export function gateEither<T>(hard: bool, x: T): T {
+  return hard ? hardSigmoid<T>(x) : sigmoidCall<T>(x);
+}
+
+// @ts-ignore: decorator
+@inline export function gateGradEither<T>(hard: bool, y: T): T {
+  return hard ? hardSigmoidGrad<T>(y) : mul<T>(y, sub<T>(splat<T>(1), y));
+}
+
+export function sigmoidCall<T>(x: T): T {
   return sigmoid<T>(x);
 }
 
-/** The gate's derivative from its output y: y(1 − y) for σ; 0.2 where 0 < y < 1, else 0, for the hard sigmoid. */
-// @ts-ignore: decorator
-@inline export function gateGrad<T>(hard: bool, y: T): T {
-  if (hard) return whereInsideUnit<T>(y, k<T>(K_HARD_SLOPE));
-  return mul<T>(y, sub<T>(splat<T>(1), y));
+export function tanhCall<T>(x: T): T {
+  return tanh<T>(x);
 }
 
 /** max(x, 0), letting NaN through. */

@@ -10,7 +10,7 @@ export {
 } from "./activations";
 export { rnnForward, rnnBackward } from "./cells/rnn";
 export {
-  lstmForward, lstmBackward, lstmForwardHard, lstmBackwardHard, lstmPeepForward, lstmPeepBackward,
+  lstmForward, lstmBackward, lstmForwardVariant, lstmBackwardVariant,
 } from "./cells/lstm";
 export {
   gruForward, gruBackward, gruRbGates, gruRbForward, gruRbBackwardN, gruRbBackwardR,

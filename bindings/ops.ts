@@ -137,22 +137,22 @@ export class Ops {
     this.k.rnnBackward(o.gates.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, o.relu, addr(o.lens), o.t);
   }
 
-  lstmForward(o: { gates: Mat; hPrev: Mat; cPrev: Mat; hNext: Mat; cNext: Mat; out: Mat; lens: Lengths; t: number; hard: boolean }): void {
-    (o.hard ? this.k.lstmForwardHard : this.k.lstmForward)(o.gates.ptr, o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
+  /** peep [1, 3H] (p_i, p_f, p_o), or null: no peepholes. */
+  lstmForward(o: { gates: Mat; peep: Mat | null; hPrev: Mat; cPrev: Mat; hNext: Mat; cNext: Mat; out: Mat; lens: Lengths; t: number; hard: boolean }): void {
+    if (o.hard || o.peep) {
+      this.k.lstmForwardVariant(o.gates.ptr, addr(o.peep), o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t, o.hard);
+      return;
+    }
+    this.k.lstmForward(o.gates.ptr, o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
   }
 
-  /** lstmForward with peepholes peep [1, 3H] (p_i, p_f, p_o): i, f see c_{t-1}, o sees c_t. */
-  lstmPeepForward(o: { gates: Mat; peep: Mat; hPrev: Mat; cPrev: Mat; hNext: Mat; cNext: Mat; out: Mat; lens: Lengths; t: number; hard: boolean }): void {
-    this.k.lstmPeepForward(o.gates.ptr, o.peep.ptr, o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t, o.hard);
-  }
-
-  lstmBackward(o: { gates: Mat; cPrev: Mat; cNext: Mat; dh: Mat; dc: Mat; dOut: Mat | null; lens: Lengths; t: number; hard: boolean }): void {
-    (o.hard ? this.k.lstmBackwardHard : this.k.lstmBackward)(o.gates.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
-  }
-
-  /** lstmBackward with peepholes peep [1, 3H]; dPeep [1, 3H] += this step's ∂L/∂peep. */
-  lstmPeepBackward(o: { gates: Mat; peep: Mat; dPeep: Mat; cPrev: Mat; cNext: Mat; dh: Mat; dc: Mat; dOut: Mat | null; lens: Lengths; t: number; hard: boolean }): void {
-    this.k.lstmPeepBackward(o.gates.ptr, o.peep.ptr, o.dPeep.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t, o.hard);
+  /** dPeep [1, 3H]: the peepholes' gradient, which the step adds to (with peep). */
+  lstmBackward(o: { gates: Mat; peep: Mat | null; dPeep: Mat | null; cPrev: Mat; cNext: Mat; dh: Mat; dc: Mat; dOut: Mat | null; lens: Lengths; t: number; hard: boolean }): void {
+    if (o.hard || o.peep) {
+      this.k.lstmBackwardVariant(o.gates.ptr, addr(o.peep), addr(o.dPeep), o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t, o.hard);
+      return;
+    }
+    this.k.lstmBackward(o.gates.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
   }
 
   /** Reset-after GRU: hh = h·W_hhᵀ [B, 3H] (bhh added here: its n block sits inside r⊙(·)); hn saved for backward. */

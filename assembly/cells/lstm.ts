@@ -1,32 +1,24 @@
 // LSTM step, gate blocks in PyTorch's order i, f, g, o:
 //   i, f, o = σ(a_i, a_f, a_o)   g = tanh(a_g)   c_t = f⊙c_{t-1} + i⊙g   h_t = o⊙tanh(c_t)
 // With peepholes p = [p_i, p_f, p_o] (ONNX's P, Gers & Schmidhuber): i = σ(a_i + p_i⊙c_{t-1}),
-// f = σ(a_f + p_f⊙c_{t-1}), o = σ(a_o + p_o⊙c_t).
-// Step functions over a lane type T, called four units at a time and then one by one (see rnn.ts). σ is the
-// logistic function, or the hard sigmoid in the *Hard kernels (`hard`: a constant in each exported kernel).
+// f = σ(a_f + p_f⊙c_{t-1}), o = σ(a_o + p_o⊙c_t); σ may be the hard sigmoid. lstmForward / lstmBackward are the
+// default (σ, no peepholes), everything inlined; lstmForwardVariant / lstmBackwardVariant serve the other cases
+// with one copy, calling σ and tanh and testing `hard` and `peep` (0: none), the same at every element, in
+// the loop: the module's size budget.
+// Step functions over a lane type T, called four units at a time and then one by one (see rnn.ts).
 
-import { gate, gateGrad, tanh } from "../activations";
+import { gateEither, gateGradEither, sigmoid, tanh, tanhCall } from "../activations";
 import { ld, st, add, sub, mul, splat } from "../lanes";
 import { isActive, row } from "../simd";
 
 // @ts-ignore: decorator
-@inline function forwardAt<T>(
-  hard: bool, peeps: bool, pp: usize, gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize,
-): void {
+@inline function forwardAt<T>(gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize): void {
   const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H; // H in bytes here
-  let ai = ld<T>(pi), af = ld<T>(pf);
-  if (peeps) {
-    const cprev = ld<T>(cp + off);
-    ai = add<T>(ai, mul<T>(ld<T>(pp + off), cprev));
-    af = add<T>(af, mul<T>(ld<T>(pp + H + off), cprev));
-  }
-  const i = gate<T>(hard, ai);
-  const f = gate<T>(hard, af);
+  const i = sigmoid<T>(ld<T>(pi));
+  const f = sigmoid<T>(ld<T>(pf));
   const g = tanh<T>(ld<T>(pg));
+  const og = sigmoid<T>(ld<T>(po));
   const c = add<T>(mul<T>(f, ld<T>(cp + off)), mul<T>(i, g));
-  let ao = ld<T>(po);
-  if (peeps) ao = add<T>(ao, mul<T>(ld<T>(pp + 2 * H + off), c));
-  const og = gate<T>(hard, ao);
   const h = mul<T>(og, tanh<T>(c));
   st<T>(pi, i); st<T>(pf, f); st<T>(pg, g); st<T>(po, og);
   st<T>(cn + off, c);
@@ -37,31 +29,6 @@ import { isActive, row } from "../simd";
 /** gates [B,4H]: pre-activations in, activated i,f,g,o out (kept for backward). Padded steps carry h and c. */
 export function lstmForward(
   gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
-  B: i32, H: i32, lens: usize, t: i32,
-): void {
-  forwardRows(false, false, 0, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
-}
-
-/** lstmForward with hard-sigmoid gates i, f, o. */
-export function lstmForwardHard(
-  gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
-  B: i32, H: i32, lens: usize, t: i32,
-): void {
-  forwardRows(true, false, 0, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
-}
-
-/** lstmForward with peepholes [3H] (p_i, p_f, p_o); hard: hard-sigmoid gates. */
-export function lstmPeepForward(
-  gates: usize, peep: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
-  B: i32, H: i32, lens: usize, t: i32, hard: bool,
-): void {
-  if (hard) forwardRows(true, true, peep, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
-  else forwardRows(false, true, peep, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
-}
-
-// @ts-ignore: decorator
-@inline function forwardRows(
-  hard: bool, peeps: bool, peep: usize, gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32,
 ): void {
   const bytes = <usize>H << 2;
@@ -75,13 +42,13 @@ export function lstmPeepForward(
     }
     const gi = row(gates, b, 4 * H);
     let j = 0;
-    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(hard, peeps, peep, gi, bytes, cp, cn, hn, o, <usize>j << 2);
-    for (; j < H; j++) forwardAt<f32>(hard, peeps, peep, gi, bytes, cp, cn, hn, o, <usize>j << 2);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(gi, bytes, cp, cn, hn, o, <usize>j << 2);
+    for (; j < H; j++) forwardAt<f32>(gi, bytes, cp, cn, hn, o, <usize>j << 2);
   }
 }
 
 // @ts-ignore: decorator
-@inline function backwardAt<T>(hard: bool, gi: usize, H: usize, cp: usize, cn: usize, d: usize, dcr: usize, o: usize, off: usize): void {
+@inline function backwardAt<T>(gi: usize, H: usize, cp: usize, cn: usize, d: usize, dcr: usize, o: usize, off: usize): void {
   const one = splat<T>(1);
   const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H;
   let dht = ld<T>(d + off);
@@ -89,10 +56,10 @@ export function lstmPeepForward(
   const i = ld<T>(pi), f = ld<T>(pf), g = ld<T>(pg), og = ld<T>(po);
   const tc = tanh<T>(ld<T>(cn + off));
   const dct = add<T>(ld<T>(dcr + off), mul<T>(mul<T>(dht, og), sub<T>(one, mul<T>(tc, tc))));
-  st<T>(pi, mul<T>(mul<T>(dct, g), gateGrad<T>(hard, i)));
-  st<T>(pf, mul<T>(mul<T>(dct, ld<T>(cp + off)), gateGrad<T>(hard, f)));
+  st<T>(pi, mul<T>(mul<T>(dct, g), mul<T>(i, sub<T>(one, i))));
+  st<T>(pf, mul<T>(mul<T>(dct, ld<T>(cp + off)), mul<T>(f, sub<T>(one, f))));
   st<T>(pg, mul<T>(mul<T>(dct, i), sub<T>(one, mul<T>(g, g))));
-  st<T>(po, mul<T>(mul<T>(dht, tc), gateGrad<T>(hard, og)));
+  st<T>(po, mul<T>(mul<T>(dht, tc), mul<T>(og, sub<T>(one, og))));
   st<T>(dcr + off, mul<T>(dct, f));
   st<T>(d + off, splat<T>(0));
 }
@@ -105,22 +72,6 @@ export function lstmBackward(
   gates: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32,
 ): void {
-  backwardRows(false, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
-}
-
-/** lstmBackward for hard-sigmoid gates (from lstmForwardHard's activations). */
-export function lstmBackwardHard(
-  gates: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
-  B: i32, H: i32, lens: usize, t: i32,
-): void {
-  backwardRows(true, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
-}
-
-// @ts-ignore: decorator
-@inline function backwardRows(
-  hard: bool, gates: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
-  B: i32, H: i32, lens: usize, t: i32,
-): void {
   const bytes = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const gi = row(gates, b, 4 * H);
@@ -131,18 +82,63 @@ export function lstmBackwardHard(
     const d = row(dh, b, H), dcr = row(dc, b, H), cp = row(cPrev, b, H), cn = row(cNext, b, H);
     const o = dOut ? row(dOut, b, ldo) : 0;
     let j = 0;
-    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) backwardAt<v128>(hard, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
-    for (; j < H; j++) backwardAt<f32>(hard, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) backwardAt<v128>(gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+    for (; j < H; j++) backwardAt<f32>(gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
   }
 }
 
-// ---------------------------------------------------------------------------------- peepholes ----
-// o = σ(a_o + p_o⊙c_t) feeds back into c_t, and i, f see c_{t-1}:
+// ------------------------------------------------------------------ peepholes, hard-sigmoid gates ----
+
+// @ts-ignore: decorator
+@inline function variantForwardAt<T>(hard: bool, pp: usize, gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize): void {
+  const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H;
+  let ai = ld<T>(pi), af = ld<T>(pf);
+  if (pp) {
+    const cprev = ld<T>(cp + off);
+    ai = add<T>(ai, mul<T>(ld<T>(pp + off), cprev));
+    af = add<T>(af, mul<T>(ld<T>(pp + H + off), cprev));
+  }
+  const i = gateEither<T>(hard, ai);
+  const f = gateEither<T>(hard, af);
+  const g = tanhCall<T>(ld<T>(pg));
+  const c = add<T>(mul<T>(f, ld<T>(cp + off)), mul<T>(i, g));
+  let ao = ld<T>(po);
+  if (pp) ao = add<T>(ao, mul<T>(ld<T>(pp + 2 * H + off), c));
+  const og = gateEither<T>(hard, ao);
+  const h = mul<T>(og, tanhCall<T>(c));
+  st<T>(pi, i); st<T>(pf, f); st<T>(pg, g); st<T>(po, og);
+  st<T>(cn + off, c);
+  st<T>(hn + off, h);
+  st<T>(o + off, h);
+}
+
+/** lstmForward with peepholes peep [3H] (p_i, p_f, p_o; 0: none) and/or hard-sigmoid gates i, f, o (hard). */
+export function lstmForwardVariant(
+  gates: usize, peep: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
+  B: i32, H: i32, lens: usize, t: i32, hard: bool,
+): void {
+  const bytes = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const hn = row(hNext, b, H), cn = row(cNext, b, H), o = row(out, b, ldo), cp = row(cPrev, b, H);
+    if (!isActive(lens, b, t)) {
+      memory.copy(hn, row(hPrev, b, H), bytes);
+      memory.copy(cn, cp, bytes);
+      memory.fill(o, 0, bytes);
+      continue;
+    }
+    const gi = row(gates, b, 4 * H);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) variantForwardAt<v128>(hard, peep, gi, bytes, cp, cn, hn, o, <usize>j << 2);
+    for (; j < H; j++) variantForwardAt<f32>(hard, peep, gi, bytes, cp, cn, hn, o, <usize>j << 2);
+  }
+}
+
+// Backward: o = σ(a_o + p_o⊙c_t) feeds back into c_t, and i, f see c_{t-1}:
 //   dA_o = dh_t⊙tanh(c_t)⊙σ'(o)      dc_t = dc_t(in) + dh_t⊙o⊙(1 − tanh²c_t) + dA_o⊙p_o
 //   dc_{t-1} = dc_t⊙f + dA_i⊙p_i + dA_f⊙p_f      dp_i += dA_i⊙c_{t-1}, dp_f += dA_f⊙c_{t-1}, dp_o += dA_o⊙c_t
 
 // @ts-ignore: decorator
-@inline function peepBackwardAt<T>(
+@inline function variantBackwardAt<T>(
   hard: bool, pp: usize, dp: usize, gi: usize, H: usize, cp: usize, cn: usize, d: usize, dcr: usize, o: usize, off: usize,
 ): void {
   const one = splat<T>(1);
@@ -151,36 +147,40 @@ export function lstmBackwardHard(
   if (o) dht = add<T>(dht, ld<T>(o + off));
   const i = ld<T>(pi), f = ld<T>(pf), g = ld<T>(pg), og = ld<T>(po);
   const c = ld<T>(cn + off), cprev = ld<T>(cp + off);
-  const tc = tanh<T>(c);
-  const dao = mul<T>(mul<T>(dht, tc), gateGrad<T>(hard, og));
-  const dct = add<T>(add<T>(ld<T>(dcr + off), mul<T>(mul<T>(dht, og), sub<T>(one, mul<T>(tc, tc)))), mul<T>(dao, ld<T>(pp + 2 * H + off)));
-  const dai = mul<T>(mul<T>(dct, g), gateGrad<T>(hard, i));
-  const daf = mul<T>(mul<T>(dct, cprev), gateGrad<T>(hard, f));
+  const tc = tanhCall<T>(c);
+  const dao = mul<T>(mul<T>(dht, tc), gateGradEither<T>(hard, og));
+  let dct = add<T>(ld<T>(dcr + off), mul<T>(mul<T>(dht, og), sub<T>(one, mul<T>(tc, tc))));
+  if (pp) dct = add<T>(dct, mul<T>(dao, ld<T>(pp + 2 * H + off)));
+  const dai = mul<T>(mul<T>(dct, g), gateGradEither<T>(hard, i));
+  const daf = mul<T>(mul<T>(dct, cprev), gateGradEither<T>(hard, f));
   st<T>(pi, dai);
   st<T>(pf, daf);
   st<T>(pg, mul<T>(mul<T>(dct, i), sub<T>(one, mul<T>(g, g))));
   st<T>(po, dao);
-  st<T>(dcr + off, add<T>(add<T>(mul<T>(dct, f), mul<T>(dai, ld<T>(pp + off))), mul<T>(daf, ld<T>(pp + H + off))));
   st<T>(d + off, splat<T>(0));
-  st<T>(dp + off, add<T>(ld<T>(dp + off), mul<T>(dai, cprev)));
-  st<T>(dp + H + off, add<T>(ld<T>(dp + H + off), mul<T>(daf, cprev)));
-  st<T>(dp + 2 * H + off, add<T>(ld<T>(dp + 2 * H + off), mul<T>(dao, c)));
+  let dcp = mul<T>(dct, f);
+  if (pp) {
+    dcp = add<T>(add<T>(dcp, mul<T>(dai, ld<T>(pp + off))), mul<T>(daf, ld<T>(pp + H + off)));
+    st<T>(dp + off, add<T>(ld<T>(dp + off), mul<T>(dai, cprev)));
+    st<T>(dp + H + off, add<T>(ld<T>(dp + H + off), mul<T>(daf, cprev)));
+    st<T>(dp + 2 * H + off, add<T>(ld<T>(dp + 2 * H + off), mul<T>(dao, c)));
+  }
+  st<T>(dcr + off, dcp);
 }
 
 /**
- * lstmBackward with peepholes peep [3H] (from lstmPeepForward's activations); dPeep [3H] += this step's
- * ∂L/∂(p_i, p_f, p_o), summed over the active rows. hard: hard-sigmoid gates.
+ * lstmBackward for lstmForwardVariant's activations: peepholes peep [3H] (0: none), whose gradient dPeep [3H]
+ * gains this step's ∂L/∂(p_i, p_f, p_o) summed over the active rows; hard: hard-sigmoid gates.
  */
-export function lstmPeepBackward(
+export function lstmBackwardVariant(
   gates: usize, peep: usize, dPeep: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32, hard: bool,
 ): void {
-  if (hard) peepBackwardRows(true, peep, dPeep, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
-  else peepBackwardRows(false, peep, dPeep, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
+  variantBackwardRows(hard, peep, dPeep, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
 }
 
 // @ts-ignore: decorator
-@inline function peepBackwardRows(
+@inline function variantBackwardRows(
   hard: bool, peep: usize, dPeep: usize, gates: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32,
 ): void {
@@ -194,7 +194,7 @@ export function lstmPeepBackward(
     const d = row(dh, b, H), dcr = row(dc, b, H), cp = row(cPrev, b, H), cn = row(cNext, b, H);
     const o = dOut ? row(dOut, b, ldo) : 0;
     let j = 0;
-    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) peepBackwardAt<v128>(hard, peep, dPeep, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
-    for (; j < H; j++) peepBackwardAt<f32>(hard, peep, dPeep, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) variantBackwardAt<v128>(hard, peep, dPeep, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+    for (; j < H; j++) variantBackwardAt<f32>(hard, peep, dPeep, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
   }
 }

@@ -22,15 +22,11 @@ export function lstmCell(hard: boolean): Cell {
       const gates = gatesAt(r, t), hPrev = stateAt(r, prev);
       // += h_{t-1}·W_hhᵀ (nothing to add for a zero state: the product's sums are +0, and G + 0 = G)
       if (!zeroState) r.ops.matmul({ C: gates, A: hPrev, B: r.packs.whhT, accumulate: true });
-      const states = { gates, hPrev, cPrev: cellAt(r, prev), hNext: stateAt(r, next), cNext: cellAt(r, next), out: outAt(r, t), lens: r.lens, t, hard };
-      if (r.peep) r.ops.lstmPeepForward({ ...states, peep: r.peep });
-      else r.ops.lstmForward(states);
+      r.ops.lstmForward({ gates, peep: r.peep, hPrev, cPrev: cellAt(r, prev), hNext: stateAt(r, next), cNext: cellAt(r, next), out: outAt(r, t), lens: r.lens, t, hard });
     },
     stepBackward(r, t, prev, next, dh, dc, dOut) {
       const gates = gatesAt(r, t);
-      const states = { gates, cPrev: cellAt(r, prev), cNext: cellAt(r, next), dh, dc, dOut, lens: r.lens, t, hard };
-      if (r.peep) r.ops.lstmPeepBackward({ ...states, peep: r.peep, dPeep: r.dPeep! });
-      else r.ops.lstmBackward(states);
+      r.ops.lstmBackward({ gates, peep: r.peep, dPeep: r.dPeep, cPrev: cellAt(r, prev), cNext: cellAt(r, next), dh, dc, dOut, lens: r.lens, t, hard });
       r.ops.matmul({ C: dh, A: gates, B: r.packs.whhN, accumulate: true }); // dh_{t-1} += dA·W_hh
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh, gBih) {

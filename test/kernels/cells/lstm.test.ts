@@ -1,5 +1,5 @@
-// The fused LSTM step kernels of cells/lstm.ts (lstmForward, lstmBackward, and their hard-sigmoid-gate *Hard
-// variants) against float64 references of one time step; the references themselves against central differences. Cases and conventions: step.ts.
+// The fused LSTM step kernels of cells/lstm.ts (lstmForward, lstmBackward, and lstmForwardVariant /
+// lstmBackwardVariant for hard-sigmoid gates and peepholes) against float64 references of one time step; the references themselves against central differences. Cases and conventions: step.ts.
 
 import { test } from "uvu";
 import { runtime } from "../../../src/init.js";
@@ -32,15 +32,16 @@ test("reference: lstmBackwardRef is the gradient of lstmForwardRef (central diff
 
 // ------------------------------------------------------------------------------------------- LSTM ----
 
-test("lstmForward, lstmForwardHard: activated i, f, g, o into gates; c_t, h_t into cNext, hNext, out; padding carries h and c", () => {
+test("lstmForward, lstmForwardVariant (hard, no peepholes): activated i, f, g, o into gates; c_t, h_t into cNext, hNext, out; padding carries h and c", () => {
   for (const hard of [false, true]) for (const c of cases()) {
     withArena((ar) => {
-      const rng = new Rng(c.seed), { B, H } = c, kernel = hard ? "lstmForwardHard" : "lstmForward", what = `${kernel} ${nameOf(c)}`;
+      const rng = new Rng(c.seed), { B, H } = c, kernel = hard ? "lstmForwardVariant" : "lstmForward", what = `${kernel} ${nameOf(c)}`;
       const gates = Rows.random(ar, rng, B, 4 * H, -3, 3);
       const hPrev = Rows.random(ar, rng, B, H), cPrev = Rows.random(ar, rng, B, H, -2, 2);
       const hNext = Rows.random(ar, rng, B, H), cNext = Rows.random(ar, rng, B, H);
       const out = new Wide(ar, B, H, () => rng.uniform());
-      k()[kernel](gates.ptr, hPrev.ptr, cPrev.ptr, hNext.ptr, cNext.ptr, out.ptr, out.ldo, B, H, lensPtr(ar, c), T_STEP);
+      if (hard) k().lstmForwardVariant(gates.ptr, 0, hPrev.ptr, cPrev.ptr, hNext.ptr, cNext.ptr, out.ptr, out.ldo, B, H, lensPtr(ar, c), T_STEP, true);
+      else k().lstmForward(gates.ptr, hPrev.ptr, cPrev.ptr, hNext.ptr, cNext.ptr, out.ptr, out.ldo, B, H, lensPtr(ar, c), T_STEP);
       const ref = (b: number) => lstmForwardRef(gates.initRow(b), cPrev.initRow(b), hard);
       checkStateAndOut(c, what, hNext, hPrev, out, (b) => ref(b).h);
       checkStateAndOut(c, `${what} c`, cNext, cPrev, undefined, (b) => ref(b).c);
@@ -51,17 +52,18 @@ test("lstmForward, lstmForwardHard: activated i, f, g, o into gates; c_t, h_t in
   }
 });
 
-test("lstmBackward, lstmBackwardHard: dA into gates, dc ← ∂L/∂c_{t-1}, dh ← 0; inactive rows: dA = 0, dh and dc unchanged", () => {
+test("lstmBackward, lstmBackwardVariant (hard, no peepholes): dA into gates, dc ← ∂L/∂c_{t-1}, dh ← 0; inactive rows: dA = 0, dh and dc unchanged", () => {
   for (const hard of [false, true]) for (const c of cases()) {
     withArena((ar) => {
-      const rng = new Rng(c.seed), { B, H } = c, kernel = hard ? "lstmBackwardHard" : "lstmBackward", what = `${kernel} ${nameOf(c)}`;
+      const rng = new Rng(c.seed), { B, H } = c, kernel = hard ? "lstmBackwardVariant" : "lstmBackward", what = `${kernel} ${nameOf(c)}`;
       const pre = rng.array(B * 4 * H, -3, 3), cp = rng.array(B * H, -2, 2);
       const fwd = Array.from({ length: B }, (_, b) => lstmForwardRef(rowOf(pre, b, 4 * H), rowOf(cp, b, H), hard));
       const gates = new Rows(ar, B, 4 * H, f32(concatRows(B, (b) => fwd[b].gates)));
       const cPrev = new Rows(ar, B, H, cp), cNext = new Rows(ar, B, H, f32(concatRows(B, (b) => fwd[b].c)));
       const dh = Rows.random(ar, rng, B, H), dc = Rows.random(ar, rng, B, H);
       const dOut = dOutFor(ar, rng, c);
-      k()[kernel](gates.ptr, cPrev.ptr, cNext.ptr, dh.ptr, dc.ptr, dOut.ptr, dOut.ldo, B, H, lensPtr(ar, c), T_STEP);
+      if (hard) k().lstmBackwardVariant(gates.ptr, 0, 0, cPrev.ptr, cNext.ptr, dh.ptr, dc.ptr, dOut.ptr, dOut.ldo, B, H, lensPtr(ar, c), T_STEP, true);
+      else k().lstmBackward(gates.ptr, cPrev.ptr, cNext.ptr, dh.ptr, dc.ptr, dOut.ptr, dOut.ldo, B, H, lensPtr(ar, c), T_STEP);
       for (let b = 0; b < B; b++) {
         if (!isActive(c, b)) { checkInactiveBackward(c, b, what, [gates], [dh, dc]); continue; }
         const ref = lstmBackwardRef(
@@ -125,15 +127,15 @@ test("reference: peepBackwardRef is the gradient of peepForwardRef (central diff
   }
 });
 
-test("lstmPeepForward (σ and hard gates): i, f see p⊙c_{t-1}, o sees p⊙c_t; padding carries h and c", () => {
+test("lstmForwardVariant with peepholes (σ and hard gates): i, f see p⊙c_{t-1}, o sees p⊙c_t; padding carries h and c", () => {
   for (const hard of [false, true]) for (const c of cases()) {
     withArena((ar) => {
-      const rng = new Rng(c.seed), { B, H } = c, what = `lstmPeepForward hard=${hard} ${nameOf(c)}`;
+      const rng = new Rng(c.seed), { B, H } = c, what = `lstmForwardVariant peepholes hard=${hard} ${nameOf(c)}`;
       const gates = Rows.random(ar, rng, B, 4 * H, -3, 3), peep = Rows.random(ar, rng, 1, 3 * H, -2, 2);
       const hPrev = Rows.random(ar, rng, B, H), cPrev = Rows.random(ar, rng, B, H, -2, 2);
       const hNext = Rows.random(ar, rng, B, H), cNext = Rows.random(ar, rng, B, H);
       const out = new Wide(ar, B, H, () => rng.uniform());
-      k().lstmPeepForward(gates.ptr, peep.ptr, hPrev.ptr, cPrev.ptr, hNext.ptr, cNext.ptr, out.ptr, out.ldo, B, H, lensPtr(ar, c), T_STEP, hard);
+      k().lstmForwardVariant(gates.ptr, peep.ptr, hPrev.ptr, cPrev.ptr, hNext.ptr, cNext.ptr, out.ptr, out.ldo, B, H, lensPtr(ar, c), T_STEP, hard);
       const ref = (b: number) => peepForwardRef(gates.initRow(b), cPrev.initRow(b), peep.initRow(0), hard);
       checkStateAndOut(c, what, hNext, hPrev, out, (b) => ref(b).h);
       checkStateAndOut(c, `${what} c`, cNext, cPrev, undefined, (b) => ref(b).c);
@@ -144,10 +146,10 @@ test("lstmPeepForward (σ and hard gates): i, f see p⊙c_{t-1}, o sees p⊙c_t;
   }
 });
 
-test("lstmPeepBackward (σ and hard gates): dA, dc ← ∂L/∂c_{t-1}, dh ← 0, dPeep += Σ_rows ∂L/∂p; inactive rows: dA = 0, dh, dc unchanged", () => {
+test("lstmBackwardVariant with peepholes (σ and hard gates): dA, dc ← ∂L/∂c_{t-1}, dh ← 0, dPeep += Σ_rows ∂L/∂p; inactive rows: dA = 0, dh, dc unchanged", () => {
   for (const hard of [false, true]) for (const c of cases()) {
     withArena((ar) => {
-      const rng = new Rng(c.seed), { B, H } = c, what = `lstmPeepBackward hard=${hard} ${nameOf(c)}`;
+      const rng = new Rng(c.seed), { B, H } = c, what = `lstmBackwardVariant peepholes hard=${hard} ${nameOf(c)}`;
       const pre = rng.array(B * 4 * H, -3, 3), cp = rng.array(B * H, -2, 2), p = rng.array(3 * H, -2, 2);
       const pf = Float64Array.from(Float32Array.from(p));
       const fwd = Array.from({ length: B }, (_, b) => peepForwardRef(rowOf(pre, b, 4 * H), rowOf(cp, b, H), pf, hard));
@@ -156,7 +158,7 @@ test("lstmPeepBackward (σ and hard gates): dA, dc ← ∂L/∂c_{t-1}, dh ← 0
       const peep = new Rows(ar, 1, 3 * H, p), dPeep = Rows.random(ar, rng, 1, 3 * H);
       const dh = Rows.random(ar, rng, B, H), dc = Rows.random(ar, rng, B, H);
       const dOut = dOutFor(ar, rng, c);
-      k().lstmPeepBackward(gates.ptr, peep.ptr, dPeep.ptr, cPrev.ptr, cNext.ptr, dh.ptr, dc.ptr, dOut.ptr, dOut.ldo, B, H, lensPtr(ar, c), T_STEP, hard);
+      k().lstmBackwardVariant(gates.ptr, peep.ptr, dPeep.ptr, cPrev.ptr, cNext.ptr, dh.ptr, dc.ptr, dOut.ptr, dOut.ldo, B, H, lensPtr(ar, c), T_STEP, hard);
       const dpWant = Float64Array.from(dPeep.initRow(0));
       for (let b = 0; b < B; b++) {
         if (!isActive(c, b)) { checkInactiveBackward(c, b, what, [gates], [dh, dc]); continue; }

@@ -1,7 +1,8 @@
 // Size budget: each release .wasm ≤ 64 KB, the browser entry (its JS module graph + the wasm it loads) ≤
-// 100 KB gzip, and the tasks entry ≤ 105 KB gzip: it carries training, datasets, files and, since issue 13,
+// 100 KB gzip, and the tasks entry ≤ 106 KB gzip: it carries training, datasets, files and, since issue 13,
 // quantized copies and their files (≈ 5 KB gzip of JS and wasm, repaid by the first model: an int8 model file
-// is ¼ of the f32 one). The graph is walked from dist/src/index.js the way a plain <script type="module"> page loads it
+// is ¼ of the f32 one); since issue 14, hard-sigmoid gates and LSTM peepholes, forward and backward (≈ 2.7 KB
+// gzip: their kernels are separate code, so the sigmoid kernels compile exactly as before). The graph is walked from dist/src/index.js the way a plain <script type="module"> page loads it
 // (unbundled, unminified: an upper bound for a bundler's output), which also proves it has no bare or Node
 // imports. Prints the figures the README quotes.
 
@@ -17,7 +18,7 @@ const BROWSER_ENTRY = join(ROOT, "dist/src/index.js");
 const TASKS_ENTRY = join(ROOT, "dist/src/tasks/index.js");
 const WASM_BUDGET = 64 * 1024;
 const ENTRY_BUDGET_GZIP = 100 * 1024;
-const TASKS_BUDGET_GZIP = 105 * 1024;
+const TASKS_BUDGET_GZIP = 106 * 1024;
 
 const gzipBytes = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
@@ -85,9 +86,9 @@ test("the browser entry (JS + the wasm it loads) is at most 100 KB gzip, with no
   assert.ok(total <= ENTRY_BUDGET_GZIP, `the browser entry is ${kb(total)} gzip, over the 100 KB budget`);
 });
 
-test("the tasks entry, with what it loads of the main one, is at most 105 KB gzip; both together are printed", () => {
+test("the tasks entry, with what it loads of the main one, is at most 106 KB gzip; both together are printed", () => {
   const total = entrySize(TASKS_ENTRY, "tasks entry (all it loads)");
-  assert.ok(total <= TASKS_BUDGET_GZIP, `the tasks entry is ${kb(total)} gzip, over the 105 KB budget`);
+  assert.ok(total <= TASKS_BUDGET_GZIP, `the tasks entry is ${kb(total)} gzip, over the 106 KB budget`);
   const main = browserGraph(BROWSER_ENTRY), tasks = browserGraph(TASKS_ENTRY);
   const scripts = new Set([...main.scripts, ...tasks.scripts]);
   const both = [...scripts].reduce((n, f) => n + gzipBytes(readFileSync(f)), 0) + gzipBytes(readFileSync(join(ROOT, "build/rnn.simd.wasm")));

@@ -196,6 +196,26 @@ for (const hard of [false, true]) {
   });
 }
 
+test("quantize() keeps the options: int8 and f16 copies of hardSigmoid / peephole layers stay close to the f32 layer", () => {
+  const T = 6, B = 2, I = 4, H = 8;
+  const layers = [
+    new LSTM({ inputSize: I, hiddenSize: H, recurrentActivation: "hardSigmoid", peepholes: true, seed: 4 }),
+    new GRU({ inputSize: I, hiddenSize: H, recurrentActivation: "hardSigmoid", resetAfter: false, seed: 4 }),
+  ];
+  const x = Float32Array.from(randoms(T * B * I, 12, 1));
+  for (const layer of layers) {
+    const want = layer.forward(x, { seqLen: T, batch: B }).output;
+    for (const weights of ["int8", "f16"] as const) {
+      const copy = layer.quantize({ weights });
+      assert.equal(copy.config, layer.config, `${layer} ${weights}: same configuration`);
+      const got = copy.forward(x, { seqLen: T, batch: B }).output;
+      close(got, want, 0.03, 0, `${layer} ${weights} copy`);
+      copy.dispose();
+    }
+    layer.dispose();
+  }
+});
+
 test("peepholes: a boolean for LSTM only; round trip through a task model file", async () => {
   assert.throws(() => new LSTM({ inputSize: 2, hiddenSize: 3, peepholes: "yes" as never }), /LSTM option peepholes must be/);
   assert.throws(() => new GRU({ inputSize: 2, hiddenSize: 3, peepholes: true } as never), /peepholes/);

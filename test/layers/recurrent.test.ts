@@ -42,6 +42,11 @@ const kinds: [string, (o: { inputSize: number; hiddenSize: number; numLayers?: n
   ["GRU", (o) => new GRU(o)],
   ["GRU reset-before", (o) => new GRU({ ...o, resetAfter: false })],
   ["LSTM", (o) => new LSTM(o)],
+  ["GRU hardSigmoid", (o) => new GRU({ ...o, recurrentActivation: "hardSigmoid" })],
+  ["GRU reset-before hardSigmoid", (o) => new GRU({ ...o, resetAfter: false, recurrentActivation: "hardSigmoid" })],
+  ["LSTM hardSigmoid", (o) => new LSTM({ ...o, recurrentActivation: "hardSigmoid" })],
+  ["LSTM peepholes", (o) => new LSTM({ ...o, peepholes: true })],
+  ["LSTM hardSigmoid peepholes", (o) => new LSTM({ ...o, recurrentActivation: "hardSigmoid", peepholes: true })],
 ];
 
 test("the same seed gives the same weights, within PyTorch's uniform(−1/√H, 1/√H)", () => {

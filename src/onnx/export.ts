@@ -158,7 +158,6 @@ function exportStage(g: GraphBuilder, s: Stage, v: string, params: Record<string
  * bidirectional output, the reverse half at step 0, where that direction ends); mean; max.
  */
 function pool(g: GraphBuilder, mode: "last" | "mean" | "max", directions: 1 | 2, F: number, y: string, lens: string | undefined): string {
-  const axis0 = g.ints("axis0", [1], [0]);
   const atStep = (step: number) => g.op("Gather", [y, g.ints("step", [], [step])], { axis: 0 });
   if (!lens) {
     if (mode === "mean") return g.op("ReduceMean", [y], { axes: [0], keepdims: 0 });
@@ -166,6 +165,7 @@ function pool(g: GraphBuilder, mode: "last" | "mean" | "max", directions: 1 | 2,
     return directions === 1 ? atStep(-1) : halves(g, atStep(-1), atStep(0), F);
   }
   // valid[t, b] = t < lens[b], from Range(0, seq) against the lengths
+  const axis0 = g.ints("axis0", [1], [0]);
   const T = g.op("Gather", [g.op("Shape", [y]), g.ints("zero", [], [0])], { axis: 0 });
   const steps = g.op("Unsqueeze", [g.op("Range", [g.ints("zero", [], [0]), T, g.ints("one", [], [1])]), g.ints("axis1", [1], [1])]);
   const lens64 = g.op("Unsqueeze", [g.op("Cast", [lens], { to: 7 }), axis0]);

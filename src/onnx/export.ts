@@ -73,19 +73,24 @@ const stateShape = (c: StackConfig): (number | string)[] => [c.numLayers * (c.bi
 /** x [seq, batch, I] (batchFirst: [batch, seq, I]) → output [seq, batch, D·H] (batchFirst: [batch, seq, D·H]), hN [L·D, batch, H] (cN). */
 function exportLayer(layer: RecurrentLayer, states: boolean, withLens: boolean): Uint8Array {
   alive(layer, "layer");
-  const c = layer.config, g = new GraphBuilder(), D = c.bidirectional ? 2 : 1;
-  const inShape = c.batchFirst ? [BATCH, SEQ, c.inputSize] : [SEQ, BATCH, c.inputSize];
+  const c = layer.config;
+  return layerGraph(c, c.batchFirst, layer.torchParams(), "", states, withLens, docFor(layer.weightType, `wasm-rnn ${c.cell.toUpperCase()} layer`));
+}
+
+function layerGraph(c: StackConfig, batchFirst: boolean, params: Record<string, Float32Array>, prefix: string, states: boolean, withLens: boolean, doc: string): Uint8Array {
+  const g = new GraphBuilder(), D = c.bidirectional ? 2 : 1;
+  const inShape = batchFirst ? [BATCH, SEQ, c.inputSize] : [SEQ, BATCH, c.inputSize];
   let x = g.input("x", "float32", inShape);
   const lensIn = withLens ? g.input("sequence_lens", "int32", [BATCH]) : undefined;
   const h0 = states ? g.input("h0", "float32", stateShape(c)) : undefined;
   const c0 = states && c.cell === "lstm" ? g.input("c0", "float32", stateShape(c)) : undefined;
-  if (c.batchFirst) x = g.op("Transpose", [x], { perm: [1, 0, 2] });
-  const out = exportStack(g, "", stackConfig(c), layer.torchParams(), { x, lens: lensIn, h0, c0 });
-  const y = c.batchFirst ? g.op("Transpose", [out.y], { perm: [1, 0, 2] }) : out.y;
-  g.output(y, "output", "float32", c.batchFirst ? [BATCH, SEQ, D * c.hiddenSize] : [SEQ, BATCH, D * c.hiddenSize]);
+  if (batchFirst) x = g.op("Transpose", [x], { perm: [1, 0, 2] });
+  const out = exportStack(g, prefix, stackConfig(c), params, { x, lens: lensIn, h0, c0 });
+  const y = batchFirst ? g.op("Transpose", [out.y], { perm: [1, 0, 2] }) : out.y;
+  g.output(y, "output", "float32", batchFirst ? [BATCH, SEQ, D * c.hiddenSize] : [SEQ, BATCH, D * c.hiddenSize]);
   g.output(out.hN, "hN", "float32", stateShape(c));
   if (out.cN) g.output(out.cN, "cN", "float32", stateShape(c));
-  return g.encode(`wasm-rnn ${c.cell}`, docFor(layer.weightType, `wasm-rnn ${c.cell.toUpperCase()} layer`));
+  return g.encode(`wasm-rnn ${c.cell}`, doc);
 }
 
 function docFor(weightType: string, what: string): string {
@@ -131,8 +136,13 @@ function exportLanguageModel(lm: LanguageModel, states: boolean, withLens: boole
 /** tokens [seq, batch] int64 or x [seq, batch, I] (+ sequence_lens) → output [batch, C] (pooled) or [seq, batch, C]. */
 function exportSequential(model: Sequential, withLens: boolean, states: boolean, doc: string): Uint8Array {
   alive(model, "Sequential");
-  if (states) throw new TypeError("exportOnnx: option states is for layers and language models; a Sequential starts from zero states");
   const plan = resolveSequential(model.modules, model.seed);
+  const only = plan.stages.length === 1 ? plan.stages[0] : null;
+  if (only?.kind === "recurrent") {
+    // a Sequential of one recurrent module is that layer: written as exportLayer writes it (hN out, states in)
+    return layerGraph(only.layer, false, model.torchParams(), `${only.name}.`, states, withLens, docFor(model.weightType, doc || `wasm-rnn Sequential ${only.name}`));
+  }
+  if (states) throw new TypeError("exportOnnx: option states is for layers, language models and a Sequential of one recurrent module; this Sequential starts from zero states");
   const g = new GraphBuilder(), params = model.torchParams();
   let v = model.inputKind === "tokens" ? g.input("tokens", "int64", [SEQ, BATCH]) : g.input("x", "float32", [SEQ, BATCH, model.inputSize]);
   const lensIn = withLens ? g.input("sequence_lens", "int32", [BATCH]) : undefined;

@@ -15,3 +15,4 @@ export async function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {})
   return loadOnnxWith(init, bytes, options);
 }
 export { exportOnnx, type ExportOnnxOptions, type ExportableModel } from "./export.js";
+export { liftOnnx, type LiftedOnnx, type LiftedIO } from "./lift.js";

@@ -140,10 +140,10 @@ test("quantized models are written with the values their weights stand for", asy
   }
 });
 
-test("a Sequential refuses the states option", () => {
-  const m = Sequential.fromConfig([{ name: "rnn", type: "GRU", inputSize: 2, hiddenSize: 3 }]);
+test("a Sequential of more than one recurrent module refuses the states option", () => {
+  const m = Sequential.fromConfig([{ name: "rnn", type: "GRU", inputSize: 2, hiddenSize: 3 }, { name: "fc", type: "Linear", inFeatures: 3, outFeatures: 1 }]);
   try {
-    assert.throws(() => exportOnnx(m, { states: true }), /exportOnnx: option states is for layers and language models/);
+    assert.throws(() => exportOnnx(m, { states: true }), /exportOnnx: option states is for layers, language models and a Sequential of one recurrent module/);
   } finally {
     m.dispose();
   }

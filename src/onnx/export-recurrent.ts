@@ -5,7 +5,7 @@
 // the way in and concatenated on the way out.
 
 import type { LayerConfig } from "../nn/recurrent-config.js";
-import type { GraphBuilder } from "./builder.js";
+import type { AttrValue, GraphBuilder } from "./builder.js";
 
 /** PyTorch gate block k is ONNX gate block ORDER[k] (the inverse of what the importer does). */
 const ORDER: Record<string, number[]> = { lstm: [0, 2, 3, 1], gru: [1, 0, 2], rnn: [0] };
@@ -30,16 +30,23 @@ export interface StackOutputs {
 }
 
 /**
- * The activations attribute a layer needs, or null for ONNX's defaults. A config with a recurrentActivation
- * (another branch adds Keras's hard sigmoid for the gates) other than the sigmoid is refused: the
- * importer and this exporter do not carry it yet.
+ * The activations attributes a layer needs, or null for ONNX's defaults. recurrentActivation "hardSigmoid"
+ * (Keras's gates, clip(0.2·x + 0.5, 0, 1); a field another branch adds to LayerConfig) is ONNX's HardSigmoid
+ * with alpha 0.2, beta 0.5 on the gates (LSTM f, GRU f; g and h stay Tanh). activation_alpha / _beta hold one
+ * value per activation that takes one (ONNX Runtime consumes them in that order), so one pair per direction.
  */
-function activations(c: StackConfig): string[] | null {
-  const gate = (c as { recurrentActivation?: string }).recurrentActivation;
-  if (gate !== undefined && gate !== "sigmoid") throw new RangeError(`exportOnnx: recurrentActivation ${JSON.stringify(gate)} is not exported yet (only the sigmoid gates are)`);
+function activations(c: StackConfig): { activations: string[]; activation_alpha?: { floats: number[] }; activation_beta?: { floats: number[] } } | null {
+  const gate = (c as { recurrentActivation?: string }).recurrentActivation ?? "sigmoid";
   const D = c.bidirectional ? 2 : 1;
-  if (c.cell === "rnn" && c.nonlinearity === "relu") return Array<string>(D).fill("Relu");
-  return null;
+  if (gate !== "sigmoid" && gate !== "hardSigmoid") throw new RangeError(`exportOnnx: recurrentActivation ${JSON.stringify(gate)} has no ONNX form here: expected "sigmoid" or "hardSigmoid"`);
+  if (c.cell === "rnn") return c.nonlinearity === "relu" ? { activations: Array<string>(D).fill("Relu") } : null;
+  if (gate === "sigmoid") return null;
+  const perDirection = c.cell === "lstm" ? ["HardSigmoid", "Tanh", "Tanh"] : ["HardSigmoid", "Tanh"];
+  return {
+    activations: Array.from({ length: D }, () => perDirection).flat(),
+    activation_alpha: { floats: Array<number>(D).fill(0.2) },
+    activation_beta: { floats: Array<number>(D).fill(0.5) },
+  };
 }
 
 export function exportStack(g: GraphBuilder, prefix: string, c: StackConfig, params: Record<string, Float32Array>, v: StackValues): StackOutputs {
@@ -74,9 +81,8 @@ export function exportStack(g: GraphBuilder, prefix: string, c: StackConfig, par
     if (v.h0 || v.c0) inputs.push(v.h0 ? (c.numLayers === 1 ? v.h0 : slice(v.h0)) : "");
     if (v.c0) inputs.push(c.numLayers === 1 ? v.c0 : slice(v.c0));
     while (inputs[inputs.length - 1] === "") inputs.pop();
-    const attrs: Record<string, number | string | string[]> = { hidden_size: H, direction: D === 2 ? "bidirectional" : "forward" };
+    const attrs: Record<string, AttrValue> = { hidden_size: H, direction: D === 2 ? "bidirectional" : "forward", ...acts };
     if (c.cell === "gru") attrs.linear_before_reset = c.resetAfter ? 1 : 0;
-    if (acts) attrs.activations = acts;
     const outs = g.node(OP[c.cell], inputs, { name: `${name}.Y`, outputs: c.cell === "lstm" ? 3 : 2, attrs });
     hs.push(outs[1]);
     if (c.cell === "lstm") cs.push(outs[2]);

@@ -56,7 +56,7 @@ type StageSpec =
   | { kind: "embedding"; weight: Tensor }
   | { kind: "onehot"; V: number }
   | RecurrentStage
-  | { kind: "pool"; mode: "last" | "mean" | "max" }
+  | { kind: "pool"; mode: "last" | "mean" | "max"; lens: string | null }
   | { kind: "linear"; weight: Float32Array; bias: Float32Array | null; I: number; O: number };
 
 /** What a value of the graph is, as far as lifting goes. */
@@ -70,7 +70,16 @@ type Value =
   | { kind: "state"; input: string; from: number; to: number }
   | { kind: "rows"; input: string; stages: StageSpec[]; per: "steps" | "sequences"; width: number }
   | { kind: "Y"; of: RowsValue; stage: RecurrentStage; transposed: boolean }
-  | { kind: "Yh"; stage: RecurrentStage; layers: Layer[]; which: 1 | 2 };
+  | { kind: "Yh"; stage: RecurrentStage; layers: Layer[]; which: 1 | 2 }
+  // exportOnnx's pooling over each sequence's valid steps: the step indices, the lengths, the masks made of
+  // them, the rows masked, and the halves of a bidirectional "last"
+  | { kind: "steps"; col: boolean }
+  | { kind: "lens"; input: string; axis: 0 | 1 | null; minus: number; float: boolean }
+  | { kind: "mask"; which: "valid" | "last"; lens: string; expanded: boolean }
+  | { kind: "masked"; rows: RowsValue; which: "valid" | "last"; lens: string; fill: number }
+  | { kind: "sum"; rows: RowsValue; lens: string }
+  | { kind: "half-source"; rows: RowsValue; part: "last" | "first"; lens: string | null }
+  | { kind: "half"; rows: RowsValue; part: "last" | "first"; half: "fwd" | "rev"; lens: string | null };
 type RowsValue = Extract<Value, { kind: "rows" }>;
 
 const PREFIX = "liftOnnx";
@@ -131,11 +140,12 @@ function step(node: OnnxNode, ins: (Value | undefined)[], opset: number, built: 
       }
       const idx = ints(b);
       if (a?.kind === "rows" && a.per === "steps" && idx && idx.length === 1 && c(b)!.shape.length === 0 && (attr(node, "axis", 0) as number) === 0) {
-        if (idx[0] !== -1) refuse(node, `takes step ${idx[0]} of the sequence; only the last step (−1) maps (a Pool "last")`);
         const rec = lastRecurrent(a);
-        if (rec && rec.D === 2) refuse(node, "takes the last step of a bidirectional output, whose reverse half ends at step 0; Pool \"last\" takes that half at step 0, so this does not map");
+        if (idx[0] === 0) return [{ kind: "half-source", rows: a, part: "first", lens: null }];
+        if (idx[0] !== -1) refuse(node, `takes step ${idx[0]} of the sequence; only the last step (−1) maps (a Pool "last")`);
         if (rec && rec.layers.some((l) => l.lens)) refuse(node, "takes the last step of sequences that have sequence_lens (ONNX's Y is 0 past each length); only full-length sequences map");
-        return [{ ...a, stages: [...a.stages, { kind: "pool", mode: "last" }], per: "sequences" }];
+        if (rec && rec.D === 2) return [{ kind: "half-source", rows: a, part: "last", lens: null }];
+        return [pooled(a, "last", null)];
       }
       break;
     }
@@ -146,15 +156,42 @@ function step(node: OnnxNode, ins: (Value | undefined)[], opset: number, built: 
     case "Equal": {
       const ids = ints(b);
       if (a?.kind === "tokens-unsqueezed" && ids && ids.every((v, i) => v === i)) return [{ kind: "onehot-bool", input: a.input, V: ids.length }];
+      if (a?.kind === "steps" && a.col && b?.kind === "lens" && b.axis === 0 && b.minus === 1 && !b.float) return [{ kind: "mask", which: "last", lens: b.input, expanded: false }];
       break;
     }
+    case "Less":
+      if (a?.kind === "steps" && a.col && b?.kind === "lens" && b.axis === 0 && b.minus === 0 && !b.float) return [{ kind: "mask", which: "valid", lens: b.input, expanded: false }];
+      break;
+    case "Range":
+      if (ints(a)?.[0] === 0 && b?.kind === "shape" && ints(ins[2])?.[0] === 1) return [{ kind: "steps", col: false }];
+      break;
+    case "Sub":
+      if (a?.kind === "lens" && !a.float && ints(b)?.length === 1 && ints(b)![0] === 1) return [{ ...a, minus: a.minus + 1 }];
+      break;
+    case "Where": {
+      const fill = c(ins[2]);
+      if (a?.kind === "mask" && a.expanded && b?.kind === "rows" && b.per === "steps" && fill?.data.length === 1) return [{ kind: "masked", rows: b, which: a.which, lens: a.lens, fill: fill.data[0] }];
+      break;
+    }
+    case "ReduceSum": {
+      const axes = ints(b);
+      if (a?.kind === "masked" && a.fill === 0 && axes?.length === 1 && axes[0] === 0 && (attr(node, "keepdims", 1) as number) === 0) {
+        if (a.which === "valid") return [{ kind: "sum", rows: a.rows, lens: a.lens }];
+        return [lastRecurrent(a.rows)?.D === 2 ? { kind: "half-source", rows: a.rows, part: "last", lens: a.lens } : pooled(a.rows, "last", a.lens)];
+      }
+      break;
+    }
+    case "Div":
+      if (a?.kind === "sum" && b?.kind === "lens" && b.float && b.axis === 1 && b.input === a.lens && b.minus === 0) return [pooled(a.rows, "mean", a.lens)];
+      break;
     case "LSTM": case "GRU": case "RNN": return recurrent(node, ins, built);
     case "ReduceMean": case "ReduceMax": {
       const axes = opset >= 18 ? ints(b) : (node.attributes.get("axes") as number[] | undefined);
+      if (op === "ReduceMax" && a?.kind === "masked" && a.which === "valid" && a.fill === -Infinity && axes?.length === 1 && axes[0] === 0 && (attr(node, "keepdims", 1) as number) === 0) return [pooled(a.rows, "max", a.lens)];
       if (a?.kind === "rows" && a.per === "steps" && axes?.length === 1 && axes[0] === 0 && (attr(node, "keepdims", 1) as number) === 0) {
         const rec = lastRecurrent(a);
         if (rec && rec.layers.some((l) => l.lens)) refuse(node, "pools sequences that have sequence_lens over all steps (ONNX's Y is 0 past each length); only full-length sequences map");
-        return [{ ...a, stages: [...a.stages, { kind: "pool", mode: op === "ReduceMean" ? "mean" : "max" }], per: "sequences" }];
+        return [pooled(a, op === "ReduceMean" ? "mean" : "max", null)];
       }
       break;
     }
@@ -202,9 +239,12 @@ function describeValue(v: Value | undefined): string {
     case "rows": return `the ${v.per === "steps" ? "step outputs" : "pooled outputs"} of ${v.stages.map((s) => s.kind).join(" → ") || "the input"}`;
     case "Y": return "a recurrent node's Y";
     case "Yh": return "a recurrent node's final state";
+    case "half-source": return v.part === "last" ? "the last step of a bidirectional output (its reverse half ends at step 0, where Pool \"last\" takes it)" : "step 0 of a sequence";
     default: return `a ${v.kind} value`;
   }
 }
+
+const pooled = (rows: RowsValue, mode: "last" | "mean" | "max", lens: string | null): RowsValue => ({ ...rows, stages: [...rows.stages, { kind: "pool", mode, lens }], per: "sequences" });
 
 const lastRecurrent = (v: RowsValue): RecurrentStage | null => {
   for (let i = v.stages.length - 1; i >= 0; i--) {
@@ -228,7 +268,28 @@ function glue(node: OnnxNode, ins: (Value | undefined)[]): Value {
   const op = node.opType;
   if (op === "Unsqueeze" && a?.kind === "input" && a.dtype !== "float32" && k(b)?.length === 1 && (k(b)![0] === -1 || k(b)![0] === 2)) return { kind: "tokens-unsqueezed", input: a.name };
   if (op === "Cast" && a?.kind === "onehot-bool" && (attr(node, "to", 0) as number) === 1) return { kind: "rows", input: a.input, stages: [{ kind: "onehot", V: a.V }], per: "steps", width: a.V };
+  if (op === "Cast" && a?.kind === "input" && a.dtype !== "float32" && (attr(node, "to", 0) as number) === 1) return { kind: "lens", input: a.name, axis: null, minus: 0, float: true };
   if (op === "Cast" && a?.kind === "input") return a; // sequence_lens cast to the type the node wants
+  const axes1 = k(b);
+  if (op === "Unsqueeze" && axes1?.length === 1) {
+    const ax = axes1[0];
+    if (a?.kind === "input" && a.dtype !== "float32" && (ax === 0 || ax === 1)) return { kind: "lens", input: a.name, axis: ax, minus: 0, float: false };
+    if (a?.kind === "lens" && a.axis === null && (ax === 0 || ax === 1)) return { ...a, axis: ax };
+    if (a?.kind === "steps" && !a.col && ax === 1) return { kind: "steps", col: true };
+    if (a?.kind === "mask" && !a.expanded && ax === 2) return { ...a, expanded: true };
+  }
+  if (op === "Slice" && a?.kind === "half-source") {
+    const [starts, ends, axes] = ins.slice(1, 4).map(k);
+    const rec = lastRecurrent(a.rows), H = rec ? rec.H : 0;
+    if (rec && rec.D === 2 && axes?.length === 1 && axes[0] === 1 && starts?.length === 1 && ends?.length === 1) {
+      if (starts[0] === 0 && ends[0] === H) return { kind: "half", rows: a.rows, part: a.part, half: "fwd", lens: a.lens };
+      if (starts[0] === H && ends[0] >= 2 * H) return { kind: "half", rows: a.rows, part: a.part, half: "rev", lens: a.lens };
+    }
+  }
+  if (op === "Concat" && a?.kind === "half" && b?.kind === "half" && ins.length === 2 && (attr(node, "axis", 0) as number) === 1) {
+    if (a.half === "fwd" && a.part === "last" && b.half === "rev" && b.part === "first" && lastRecurrent(a.rows) === lastRecurrent(b.rows) && a.rows.stages.length === b.rows.stages.length) return pooled(a.rows, "last", a.lens);
+    refuse(node, "joins halves of a bidirectional output other than the forward half at the last step and the reverse half at step 0 (what Pool \"last\" takes)");
+  }
   if (op === "Slice" && a?.kind === "input" && a.dtype === "float32") {
     const [starts, ends, axes, steps] = ins.slice(1).map(k);
     if (starts?.length === 1 && ends?.length === 1 && (axes == null || (axes.length === 1 && axes[0] === 0)) && (steps == null || (steps.length === 1 && steps[0] === 1))) return { kind: "state", input: a.name, from: starts[0], to: ends[0] };
@@ -337,6 +398,7 @@ function assemble(graph: OnnxGraph, values: Map<string, Value>): LiftedOnnx {
     return l[0];
   };
   const lengths = recs.map(lensOf).reduce<string | null>((acc, l) => (acc === null ? l : l === null || l === acc ? acc : refuse(null, "the recurrent stacks take different sequence_lens")), null);
+  for (const s of stages) if (s.kind === "pool" && s.lens !== null && s.lens !== lengths) refuse(null, `pooling takes lengths from ${q(s.lens)}, the recurrent layers from ${lengths === null ? "none" : q(lengths)}`);
   const io: LiftedIO = {
     input: rows.input, lengths, h0: statesIn("h0", last), c0: last.cell === "lstm" ? statesIn("c0", last) : null,
     output: main.name, outputLayout: main.layout, hN: hN?.name ?? null, cN: cN?.name ?? null,

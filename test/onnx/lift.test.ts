@@ -13,9 +13,9 @@ import * as assert from "uvu/assert";
 import { initForTests } from "../helpers/setup.js";
 import { exportOnnx, liftOnnx, type LiftedOnnx } from "../../src/onnx/index.js";
 import { decodeOnnx } from "../../src/onnx/model.js";
-import { checkBoth, close, type Feeds } from "../helpers/onnx-check.js";
+import { checkBoth, close, noise, type Feeds } from "../helpers/onnx-check.js";
 import { onnxFixtures, onnxYToSteps, type OnnxFixture } from "../helpers/onnx-fixtures.js";
-import { GRU } from "../../src/index.js";
+import { GRU, LSTM, LanguageModel, Sequential, type ModuleConfig } from "../../src/index.js";
 
 await initForTests();
 
@@ -105,6 +105,98 @@ test("graphs that do not map are refused, naming the node and what does not map"
   const g2 = decodeOnnx(bytes);
   g2.nodes.find((n) => n.outputs[0] === "output")!.opType = "Sigmoid";
   assert.throws(() => liftGraphOf(g2), /liftOnnx: node ".*" \(Sigmoid\) on the step outputs of recurrent does not map/);
+});
+
+// our own exports lift back to the model they came from (the pooling over sequence_lens included)
+const V = 9, T = 5, B = 3, lengths = [T, 2, 4];
+const tokens = Array.from({ length: T * B }, (_, i) => (i * 4 + 1) % V);
+const SEQUENTIALS: [string, ModuleConfig[]][] = [
+  ["bidirectional GRU, last", [
+    { name: "embedding", type: "Embedding", numEmbeddings: V, embeddingDim: 4 },
+    { name: "rnn", type: "GRU", inputSize: 4, hiddenSize: 5, bidirectional: true },
+    { name: "pool", type: "Pool", mode: "last" },
+    { name: "fc", type: "Linear", inFeatures: 10, outFeatures: 3 },
+  ]],
+  ["LSTM ×2, mean", [
+    { name: "embedding", type: "Embedding", numEmbeddings: V, embeddingDim: 4 },
+    { name: "rnn", type: "LSTM", inputSize: 4, hiddenSize: 5, numLayers: 2 },
+    { name: "pool", type: "Pool", mode: "mean" },
+    { name: "fc", type: "Linear", inFeatures: 5, outFeatures: 2 },
+  ]],
+  ["features → RNN relu → linear → max → linear without bias", [
+    { name: "rnn", type: "RNN", inputSize: 3, hiddenSize: 4, nonlinearity: "relu" },
+    { name: "fc", type: "Linear", inFeatures: 4, outFeatures: 6 },
+    { name: "pool", type: "Pool", mode: "max" },
+    { name: "fc2", type: "Linear", inFeatures: 6, outFeatures: 2, bias: false },
+  ]],
+  ["GRU reset-before, last, tagger-free", [
+    { name: "embedding", type: "Embedding", numEmbeddings: V, embeddingDim: 4 },
+    { name: "rnn", type: "GRU", inputSize: 4, hiddenSize: 5, resetAfter: false },
+    { name: "pool", type: "Pool", mode: "last" },
+    { name: "fc", type: "Linear", inFeatures: 5, outFeatures: 3 },
+  ]],
+  ["tagger", [
+    { name: "embedding", type: "Embedding", numEmbeddings: V, embeddingDim: 4 },
+    { name: "rnn", type: "LSTM", inputSize: 4, hiddenSize: 5, bidirectional: true },
+    { name: "fc", type: "Linear", inFeatures: 10, outFeatures: 3 },
+  ]],
+];
+
+const shapeOf = (modules: readonly ModuleConfig[]) => modules.map((m) => ({ ...m, name: m.type }));
+
+for (const [label, modules] of SEQUENTIALS) {
+  for (const withLens of [true, false]) {
+    test(`exportOnnx → liftOnnx of a Sequential (${label}${withLens ? ", sequence_lens" : ""}) is the same model`, () => {
+      const m = Sequential.fromConfig(modules, { seed: 2 }).eval();
+      let lifted: LiftedOnnx | null = null;
+      try {
+        const bidirectionalLast = modules.some((x) => x.type === "Pool" && x.mode === "last") && modules.some((x) => "bidirectional" in x && x.bidirectional);
+        lifted = liftOnnx(exportOnnx(m, { sequenceLens: withLens }));
+        assert.is(lifted.kind, "sequential");
+        if (lifted.kind !== "sequential") return;
+        assert.equal(shapeOf(lifted.model.modules), shapeOf(m.modules.map((x) => ("dropout" in x ? { ...x, dropout: 0 } : x))), `${label}: the same modules${bidirectionalLast ? "" : ""}`);
+        assert.is(lifted.io.lengths, withLens ? "sequence_lens" : null);
+        const input = m.inputKind === "tokens" ? Int32Array.from(tokens) : noise(T * B * m.inputSize, 5);
+        const fwd = { seqLen: T, batch: B, ...(withLens ? { lengths } : {}) };
+        assert.equal(lifted.model.forward(input, fwd).output, m.forward(input, fwd).output, "the same outputs, bit for bit");
+      } finally {
+        if (lifted) disposeLifted(lifted);
+        m.dispose();
+      }
+    });
+  }
+}
+
+test("exportOnnx → liftOnnx of a language model (one-hot and embedding) and of a layer with states", () => {
+  for (const options of [{ vocabSize: V, cell: "gru" as const, hiddenSize: 6, seed: 1 }, { vocabSize: V, cell: "lstm" as const, hiddenSize: 6, embedSize: 3, numLayers: 2, seed: 1 }]) {
+    const lm = new LanguageModel(options).eval();
+    const lifted = liftOnnx(exportOnnx(lm, { states: true }));
+    try {
+      assert.is(lifted.kind, "language-model");
+      if (lifted.kind !== "language-model") return;
+      assert.equal({ ...lifted.lm.options(), seed: 0 }, { ...lm.options(), seed: 0 }, "the same options (the seed is not in the file)");
+      assert.equal(lifted.io.h0, "h0");
+      const run = (x: LanguageModel) => x.forward(Int32Array.from(tokens), null, { seqLen: T, batch: B }).logits;
+      assert.equal(run(lifted.lm), run(lm));
+    } finally {
+      disposeLifted(lifted);
+      lm.dispose();
+    }
+  }
+  const layer = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 3, bidirectional: true, seed: 4 }).eval();
+  const lifted = liftOnnx(exportOnnx(layer, { states: true, sequenceLens: true }));
+  try {
+    assert.is(lifted.kind, "layer");
+    if (lifted.kind !== "layer") return;
+    assert.equal({ ...lifted.layer.config, seed: 0 }, { ...layer.config, seed: 0 });
+    assert.equal([lifted.io.h0, lifted.io.c0, lifted.io.lengths, lifted.io.hN, lifted.io.cN], ["h0", "c0", "sequence_lens", "hN", "cN"]);
+    const x = noise(T * B * 3, 2), h0 = noise(3 * 2 * B * 4, 3), c0 = noise(3 * 2 * B * 4, 4);
+    const fwd = { seqLen: T, batch: B, h0, c0, lengths };
+    assert.equal(lifted.layer.forward(x, fwd).output, layer.forward(x, fwd).output);
+  } finally {
+    disposeLifted(lifted);
+    layer.dispose();
+  }
 });
 
 import { liftGraph } from "../../src/onnx/lift.js";

@@ -16,7 +16,7 @@ import { LanguageModel } from "../lm/model.js";
 import { Sequential, type ModuleConfig } from "../nn/sequential.js";
 import type { CellType } from "../nn/recurrent-config.js";
 import { decodeOnnx, type OnnxGraph, type OnnxNode } from "./model.js";
-import { attr, OPS } from "./ops.js";
+import { attr, OPS, prefixed } from "./ops.js";
 import { buildRecurrent } from "./recurrent.js";
 import { q, bare, shapeText, type Tensor } from "./tensor.js";
 
@@ -105,6 +105,9 @@ export function liftGraph(graph: OnnxGraph): LiftedOnnx {
       outs.forEach((v, i) => node.outputs[i] && values.set(node.outputs[i], v));
     }
     return assemble(graph, values);
+  } catch (e) {
+    // the interpreter's and the recurrent builder's messages name the node; say which phase met them
+    throw prefixed(PREFIX, e);
   } finally {
     for (const l of built) l.dispose();
   }

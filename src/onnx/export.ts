@@ -21,7 +21,7 @@ export interface ExportOnnxOptions {
   states?: boolean;
   /**
    * An int32 input sequence_lens [batch] (each in [1, seq]): steps past a sequence's length are skipped, as
-   * forward()'s lengths. Default true for Sequential and task models, false for layers and language models.
+   * forward()'s lengths. Default true for Sequential and task models, false for layers; language models take none.
    */
   sequenceLens?: boolean;
 }
@@ -44,7 +44,10 @@ export function exportOnnx(model: ExportableModel, options: ExportOnnxOptions = 
   const states = o.states === undefined ? false : checkBoolean("exportOnnx option states", o.states);
   const lens = o.sequenceLens === undefined ? undefined : checkBoolean("exportOnnx option sequenceLens", o.sequenceLens);
   if (model instanceof RecurrentLayer) return exportLayer(model, states, lens ?? false);
-  if (model instanceof LanguageModel) return exportLanguageModel(model, states, lens ?? false);
+  if (model instanceof LanguageModel) {
+    if (lens) throw new TypeError("exportOnnx: option sequenceLens is for layers, Sequentials and task models; a language model reads every step");
+    return exportLanguageModel(model, states);
+  }
   if (model instanceof Sequential) return exportSequential(model, lens ?? true, states, "");
   const task = model as TaskModelLike | null;
   if (task !== null && typeof task === "object" && task.model instanceof Sequential && typeof task.task === "string") {
@@ -114,16 +117,15 @@ function linear(g: GraphBuilder, name: string, y: string, W: Float32Array, b: Fl
 }
 
 /** tokens [seq, batch] int64 → logits [seq, batch, vocab] (states: h0, c0 in; hN, cN out). */
-function exportLanguageModel(lm: LanguageModel, states: boolean, withLens: boolean): Uint8Array {
+function exportLanguageModel(lm: LanguageModel, states: boolean): Uint8Array {
   alive(lm, "language model");
   const c = lm.config, g = new GraphBuilder(), params = lm.torchParams(), D = c.bidirectional ? 2 : 1, V = c.vocabSize;
   const layer: StackConfig = { ...c, inputSize: c.embedSize ?? V };
   const tokens = g.input("tokens", "int64", [SEQ, BATCH]);
-  const lensIn = withLens ? g.input("sequence_lens", "int32", [BATCH]) : undefined;
   const h0 = states ? g.input("h0", "float32", stateShape(layer)) : undefined;
   const c0 = states && c.cell === "lstm" ? g.input("c0", "float32", stateShape(layer)) : undefined;
   const x = tokenRows(g, tokens, c.embedSize === null ? null : params["embedding.weight"], V, c.embedSize ?? V);
-  const out = exportStack(g, "rnn.", stackConfig(layer), params, { x, lens: lensIn, h0, c0 });
+  const out = exportStack(g, "rnn.", stackConfig(layer), params, { x, h0, c0 });
   const logits = linear(g, "fc", out.y, params["fc.weight"], params["fc.bias"], D * c.hiddenSize, V);
   g.output(logits, "logits", "float32", [SEQ, BATCH, V]);
   if (states) {

@@ -144,6 +144,9 @@ test("a Sequential of more than one recurrent module refuses the states option",
   const m = Sequential.fromConfig([{ name: "rnn", type: "GRU", inputSize: 2, hiddenSize: 3 }, { name: "fc", type: "Linear", inFeatures: 3, outFeatures: 1 }]);
   try {
     assert.throws(() => exportOnnx(m, { states: true }), /exportOnnx: option states is for layers, language models and a Sequential of one recurrent module/);
+    const lm = new LanguageModel({ vocabSize: 3, cell: "rnn", hiddenSize: 2 });
+    assert.throws(() => exportOnnx(lm, { sequenceLens: true }), /exportOnnx: option sequenceLens is for layers, Sequentials and task models; a language model reads every step/);
+    lm.dispose();
   } finally {
     m.dispose();
   }

@@ -5,6 +5,7 @@
 // module, which records in its settings that it takes initial states, so converting it back writes h0 / c0.
 
 import { basename } from "node:path";
+import { Option, type Command } from "commander";
 import { init, saveModel, Vocabulary } from "../node.js";
 import { readFileBytes, writeFileAtomic } from "../io/files.js";
 import { exportOnnx, type ExportableModel } from "../onnx/export.js";
@@ -14,6 +15,7 @@ import { Sequential } from "../nn/sequential.js";
 import { layerOptions } from "../nn/recurrent-config.js";
 import { saveTaskModel, TaskModel } from "../tasks/node.js";
 import { fail } from "./errors.js";
+import { prepareOutput } from "./outputs.js";
 import { isTaskModelFile, refuseLanguageModelFlags } from "./model-kind.js";
 import { loadTask } from "./task-use.js";
 
@@ -21,6 +23,8 @@ export const isOnnxPath = (path: string): boolean => /\.onnx$/i.test(path);
 
 export interface OnnxConvertOptions {
   force?: boolean;
+  task?: "classify" | "tag" | "regress";
+  labels?: string;
   vocab?: string;
   cellVariant?: string;
   nonlinearity?: string;
@@ -36,15 +40,33 @@ export interface OnnxConvertHelpers {
   describeTaskModel: (model: TaskModel) => string;
 }
 
-/** convert when <in> or <out> ends in .onnx. */
-export async function convertOnnx(input: string, output: string, options: OnnxConvertOptions, h: OnnxConvertHelpers): Promise<void> {
+/** The flags of ONNX conversions: --states for ONNX output, --task and --labels for ONNX input. */
+export function addOnnxOptions(command: Command): Command {
+  return command
+    .option("--states", "ONNX output: initial states as inputs (h0, c0) and final states as outputs (hN, cN)")
+    .addOption(new Option("--task <task>", "ONNX input: the task of a task model (default: classify for one output per sequence, tag for token ids per step, else regress)").choices(["classify", "tag", "regress"]))
+    .option("--labels <names>", "ONNX input: a classify or tag model's class names, a,b,c (default 0, 1, …)");
+}
+
+const ONNX_FLAGS = ["states", "task", "labels"] as const;
+
+/** Converts when <in> or <out> ends in .onnx (and says so); refuses the ONNX flags for other conversions. */
+export async function convertOnnxIfAsked(input: string, output: string, options: OnnxConvertOptions, h: OnnxConvertHelpers): Promise<boolean> {
+  if (!isOnnxPath(input) && !isOnnxPath(output)) {
+    const given = ONNX_FLAGS.find((k) => h.given(k));
+    if (given) fail(`--${given} is for conversions to or from ONNX (.onnx); ${input} → ${output} is not one`);
+    return false;
+  }
   if (isOnnxPath(input) && isOnnxPath(output)) fail(`convert reads or writes ONNX, not both: ${input} and ${output} are both .onnx`);
+  await prepareOutput(output, { what: "the converted model", force: options.force ?? false, alternative: "give another <out> path" });
   await init();
-  if (isOnnxPath(output)) return toOnnx(input, output, options, h);
-  return fromOnnx(input, output, options, h);
+  if (isOnnxPath(output)) await toOnnx(input, output, options, h);
+  else await fromOnnx(input, output, options, h);
+  return true;
 }
 
 async function toOnnx(input: string, output: string, options: OnnxConvertOptions, h: OnnxConvertHelpers): Promise<void> {
+  for (const key of ["task", "labels"] as const) if (h.given(key)) fail(`--${key} is for ONNX input; ${output} is ONNX output`);
   let model: (ExportableModel & { dispose(): void; weightType: string });
   let states = options.states ?? false;
   let sequenceLens: boolean | undefined;
@@ -97,6 +119,7 @@ async function fromOnnx(input: string, output: string, options: OnnxConvertOptio
     const { lm } = lifted;
     try {
       if (lifted.io.lengths) fail(`${input}: takes sequence_lens, which a language model does not`);
+      for (const key of ["task", "labels"] as const) if (h.given(key)) fail(`--${key} is for task models; ${input} holds a language model`);
       const vocab = options.vocab === undefined ? null : await h.readVocabulary(options.vocab);
       if (vocab && vocab.size !== lm.config.vocabSize) fail(`the vocabulary in ${options.vocab} has ${vocab.size} tokens but the model ${input} has ${lm.config.vocabSize} outputs`);
       await saveModel(output, lm, vocab);
@@ -124,13 +147,18 @@ async function fromOnnx(input: string, output: string, options: OnnxConvertOptio
     model = lifted.model;
   }
   model.eval();
-  const task = model.outputKind === "pooled" ? "classify" : model.inputKind === "tokens" ? "tag" : "regress";
+  const task = options.task ?? (model.outputKind === "pooled" ? "classify" : model.inputKind === "tokens" ? "tag" : "regress");
+  const labels = options.labels === undefined ? undefined : options.labels.split(",").map((l) => l.trim());
+  if (labels && task === "regress") {
+    model.dispose();
+    fail("--labels is for classify and tag models");
+  }
   let taskModel: TaskModel;
   try {
-    taskModel = new TaskModel(model, { task, settings });
+    taskModel = new TaskModel(model, { task, settings, ...(labels ? { labels } : {}) });
   } catch (e) {
     model.dispose();
-    throw e;
+    fail(`${input} as a ${task} model: ${(e as Error).message.replace(/^TaskModel: /, "")}`);
   }
   try {
     await saveTaskModel(output, taskModel);

@@ -16,7 +16,7 @@ import { givenFlags } from "./given-flags.js";
 import { saveTaskModel, type TaskModel } from "../tasks/node.js";
 import { describeModules } from "./task-settings.js";
 import { loadTask } from "./task-use.js";
-import { convertOnnx, isOnnxPath } from "./convert-onnx.js";
+import { addOnnxOptions, convertOnnxIfAsked } from "./convert-onnx.js";
 
 export interface ModelLoadOptions {
   /** A Vocabulary JSON file, for models that carry none (or to replace theirs). */
@@ -137,14 +137,9 @@ export function registerConvert(program: Command): void {
     .description("convert a language model or a task model (wasm-rnn fit's) between wasm-rnn's format (.wrnn, checkpoints), safetensors and ONNX (the extensions decide)")
     .argument("<in>", "a .wrnn model, a checkpoint (its model is converted), a .safetensors file or an .onnx graph", filePath)
     .argument("<out>", "the file to write: .safetensors for safetensors, .onnx for ONNX, anything else for wasm-rnn's format", filePath)
-    .option("--force", "replace <out> if it exists")
-    .option("--states", "ONNX output: initial states as inputs (h0, c0) and final states as outputs (hN, cN)");
-  addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean; states?: boolean }, cmd: Command) => {
-    if (isOnnxPath(input) || isOnnxPath(output)) {
-      await prepareOutput(output, { what: "the converted model", force: options.force ?? false, alternative: "give another <out> path" });
-      const given = givenFlags(cmd);
-      return convertOnnx(input, output, options, { given, loadLanguageModel: (p) => loadModelFile(p, options), readVocabulary, describeModel, describeTaskModel });
-    }
+    .option("--force", "replace <out> if it exists");
+  addOnnxOptions(addModelLoadOptions(command)).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean }, cmd: Command) => {
+    if (await convertOnnxIfAsked(input, output, options, { given: givenFlags(cmd), loadLanguageModel: (p) => loadModelFile(p, options), readVocabulary, describeModel, describeTaskModel })) return;
     const task = await isTaskModelFile(input);
     if (task) refuseLanguageModelFlags(givenFlags(cmd), input);
     await prepareOutput(output, { what: "the converted model", force: options.force ?? false, alternative: "give another <out> path" });

@@ -139,6 +139,22 @@ test("convert with ONNX: one error line for what does not fit", async () => {
   failsWith(await runMain(["convert", at("junk.onnx"), at("y.wrnn")]), /junk\.onnx: loadOnnx: not an ONNX model/, "junk");
   ok(await runMain(["convert", f.path, at("rnn.wrnn")]), "to .wrnn");
   failsWith(await runMain(["convert", f.path, at("rnn.wrnn")]), /already exists: pass --force/, "no overwrite");
+  failsWith(await runMain(["convert", at("rnn.wrnn"), at("rnn.safetensors"), "--states"]), /--states is for conversions to or from ONNX/, "--states without ONNX");
+  failsWith(await runMain(["convert", at("rnn.wrnn"), at("rnn.onnx"), "--task", "tag"]), /--task is for ONNX input/, "--task on ONNX output");
+  failsWith(await runMain(["convert", f.path, at("r2.wrnn"), "--task", "classify"]), /as a classify model: a classify model needs one output row per sequence/, "a layer is no classifier");
+  failsWith(await runMain(["convert", f.path, at("r3.wrnn"), "--labels", "a,b"]), /--labels is for classify and tag models/, "labels of a regressor");
+  const lmFixture = onnxFixtures().find((x) => x.name === "torch_lm_lstm_2l")!;
+  failsWith(await runMain(["convert", lmFixture.path, at("lm2.wrnn"), "--task", "tag"]), /--task is for task models; .* holds a language model/, "--task for a language model");
+  // a pooled graph as a regressor, a per-step one with named tags
+  const clf = onnxFixtures().find((x) => x.name === "torch_classifier_gru_last")!;
+  ok(await runMain(["convert", clf.path, at("reg.wrnn"), "--task", "regress"]), "as regress");
+  const reg = await loadTaskModel(at("reg.wrnn"));
+  assert.is(reg.task, "regress");
+  reg.dispose();
+  ok(await runMain(["convert", clf.path, at("named.wrnn"), "--labels", "w,x,y,z"]), "with labels");
+  const named = await loadTaskModel(at("named.wrnn"));
+  assert.equal(named.labels, ["w", "x", "y", "z"]);
+  named.dispose();
   const mixed = new TaskModel(Sequential.fromConfig([{ name: "rnn", type: "GRU", inputSize: 2, hiddenSize: 3 }, { name: "fc", type: "Linear", inFeatures: 3, outFeatures: 1 }]), { task: "regress" });
   await saveTaskModel(at("mixed.wrnn"), mixed);
   mixed.dispose();

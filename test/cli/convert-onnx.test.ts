@@ -111,7 +111,14 @@ test("models made here: a language model and a task model .wrnn → .onnx, as fo
     assert.match(r.stdout, /tokens \[seq, batch\] int64 → logits \[seq, batch, 9\] float32/);
     const feeds = { tokens: { dtype: "int64" as const, shape: [T, B], data: tokens } };
     await checkBoth("lm", new Uint8Array(readFileSync(at("lm.onnx"))), feeds, { logits: { data: lm.forward(Int32Array.from(tokens), null, { seqLen: T, batch: B }).logits } });
+    // safetensors files convert too (the language model's and the task model's)
+    ok(await runMain(["convert", at("lm.wrnn"), at("lm.safetensors")]), "language model to safetensors");
+    ok(await runMain(["convert", at("lm.safetensors"), at("lm-st.onnx")]), "safetensors to ONNX");
+    assert.ok(readFileSync(at("lm-st.onnx")).equals(readFileSync(at("lm.onnx"))), "the same ONNX file from .wrnn and .safetensors");
     ok(await runMain(["convert", at("task.wrnn"), at("task.onnx")]), "task model");
+    ok(await runMain(["convert", at("task.wrnn"), at("task.safetensors")]), "task model to safetensors");
+    ok(await runMain(["convert", at("task.safetensors"), at("task-st.onnx")]), "task safetensors to ONNX");
+    assert.ok(readFileSync(at("task-st.onnx")).equals(readFileSync(at("task.onnx"))), "the same ONNX file from the task model's .wrnn and .safetensors");
     const lengths = [T, 3];
     const want = model.model.forward(Int32Array.from(tokens), { seqLen: T, batch: B, lengths }).output;
     await checkBoth("task", new Uint8Array(readFileSync(at("task.onnx"))), { ...feeds, sequence_lens: { dtype: "int32", shape: [B], data: lengths } }, { output: { data: want, shape: [B, 3] } });

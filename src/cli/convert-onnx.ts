@@ -134,6 +134,8 @@ async function fromOnnx(input: string, output: string, options: OnnxConvertOptio
   let model: Sequential;
   if (lifted.kind === "layer") {
     const { layer } = lifted;
+    // a task model is time-major: a batch-first graph's layer takes [T, B, I] there (and exports so)
+    if (layer.config.batchFirst) process.stderr.write(`wasm-rnn: note: ${input} takes batch-first input; the task model in ${output} is time-major ([seq, batch, features]), as every task model\n`);
     try {
       const c = layer.config, type = c.cell === "lstm" ? "LSTM" : c.cell === "gru" ? "GRU" : "RNN";
       const { batchFirst: _b, seed: _s, dropout: _d, ...rest } = layerOptions(c);

@@ -65,10 +65,12 @@ type Value =
   | { kind: "shape" }
   | { kind: "zeros" }
   | { kind: "input"; name: string; dtype: string }
+  /** A batch-first float input [B, T, I] transposed to time-major. */
+  | { kind: "input-transposed"; name: string }
   | { kind: "tokens-unsqueezed"; input: string }
   | { kind: "onehot-bool"; input: string; V: number }
   | { kind: "state"; input: string; from: number; to: number }
-  | { kind: "rows"; input: string; stages: StageSpec[]; per: "steps" | "sequences"; width: number }
+  | { kind: "rows"; input: string; stages: StageSpec[]; per: "steps" | "sequences"; width: number; batchFirstIn?: boolean; batchFirstOut?: boolean }
   | { kind: "Y"; of: RowsValue; stage: RecurrentStage; transposed: boolean }
   | { kind: "Yh"; stage: RecurrentStage; layers: Layer[]; which: 1 | 2 }
   // exportOnnx's pooling over each sequence's valid steps: the step indices, the lengths, the masks made of
@@ -123,6 +125,7 @@ function step(node: OnnxNode, ins: (Value | undefined)[], opset: number, built: 
     return f(node, ins.map((v) => (v ? (v as { t: Tensor }).t : undefined)), opset).map((t) => ({ kind: "const", t }));
   }
   const [a, b] = ins;
+  if (ins.some((v) => v?.kind === "rows" && v.batchFirstOut) && op !== "Identity") refuse(node, "reads a recurrent output transposed to batch-first; only a graph output may be (a batch-first layer)");
   const c = (v: Value | undefined): Tensor | null => (v?.kind === "const" ? v.t : null);
   const ints = (v: Value | undefined) => (c(v) ? Array.from(c(v)!.data) : null);
   switch (op) {
@@ -293,6 +296,10 @@ function glue(node: OnnxNode, ins: (Value | undefined)[]): Value {
     if (a.half === "fwd" && a.part === "last" && b.half === "rev" && b.part === "first" && lastRecurrent(a.rows) === lastRecurrent(b.rows) && a.rows.stages.length === b.rows.stages.length) return pooled(a.rows, "last", a.lens);
     refuse(node, "joins halves of a bidirectional output other than the forward half at the last step and the reverse half at step 0 (what Pool \"last\" takes)");
   }
+  if (op === "Slice" && a?.kind === "zeros") return a; // zero initial states, sliced per layer
+  const perm = op === "Transpose" ? JSON.stringify(attr(node, "perm", [])) : "";
+  if (perm === "[1,0,2]" && a?.kind === "input" && a.dtype === "float32") return { kind: "input-transposed", name: a.name };
+  if (perm === "[1,0,2]" && a?.kind === "rows" && a.per === "steps" && a.stages.length === 1 && a.stages[0].kind === "recurrent") return { ...a, batchFirstOut: true };
   if (op === "Slice" && a?.kind === "input" && a.dtype === "float32") {
     const [starts, ends, axes, steps] = ins.slice(1).map(k);
     if (starts?.length === 1 && ends?.length === 1 && (axes == null || (axes.length === 1 && axes[0] === 0)) && (steps == null || (steps.length === 1 && steps[0] === 1))) return { kind: "state", input: a.name, from: starts[0], to: ends[0] };
@@ -326,12 +333,12 @@ const ORDER_CELL: Record<string, CellType> = { LSTM: "lstm", GRU: "gru", RNN: "r
 
 function recurrent(node: OnnxNode, ins: (Value | undefined)[], built: RecurrentLayer[]): Value[] {
   const x0 = ins[0];
-  const fromInput = x0?.kind === "input" && x0.dtype === "float32";
+  const fromInput = (x0?.kind === "input" && x0.dtype === "float32") || x0?.kind === "input-transposed";
   if (!fromInput && (x0?.kind !== "rows" || x0.per !== "steps")) return refuse(node, `takes X from ${describeValue(x0)}; expected the graph's input or an embedding of it, or the layer before`);
   const weights = (i: number) => (ins[i]?.kind === "const" ? (ins[i] as { t: Tensor }).t : ins[i] === undefined ? undefined : refuse(node, `input ${i} is not a constant weight`));
   const r = buildRecurrent(node, weights);
   built.push(r.layer);
-  const x: RowsValue = fromInput ? { kind: "rows", input: (x0 as { name: string }).name, stages: [], per: "steps", width: r.inputSize } : (x0 as RowsValue);
+  const x: RowsValue = fromInput ? { kind: "rows", input: (x0 as { name: string }).name, stages: [], per: "steps", width: r.inputSize, batchFirstIn: x0?.kind === "input-transposed" } : (x0 as RowsValue);
   if (r.direction === "reverse") refuse(node, "runs in direction \"reverse\"; our layers run forward or both ways (bidirectional)");
   if (r.batchMajor) refuse(node, "has layout 1 (batch-major); only time-major recurrent nodes map");
   const c = r.layer.config, D = c.bidirectional ? 2 : 1;
@@ -420,9 +427,12 @@ function assemble(graph: OnnxGraph, values: Map<string, Value>): LiftedOnnx {
     ...(s.cell === "rnn" ? { nonlinearity: s.relu ? "relu" as const : "tanh" as const } : {}), ...(s.cell === "gru" ? { resetAfter: s.resetAfter } : {}),
   });
 
+  const batchFirst = rows.batchFirstIn === true;
+  if (batchFirst !== (rows.batchFirstOut === true)) refuse(null, `the graph's input is ${batchFirst ? "batch-first" : "time-major"} but its output ${q(main.name)} is ${batchFirst ? "time-major" : "batch-first"}; a layer has one layout for both`);
+  if (batchFirst && main.layout === "onnx") refuse(null, "a batch-first input with a recurrent node's own Y as output does not map");
   // a layer: the input's features → one recurrent stack
   if (stages.length === 1 && stages[0] === last) {
-    const o = layerOptions(last);
+    const o = { ...layerOptions(last), batchFirst };
     const layer = last.cell === "lstm" ? new LSTM(o) : last.cell === "gru" ? new GRU(o) : new RNN(o);
     return withDispose(layer, () => {
       layer.loadTorchParams(params(last, ""));
@@ -430,6 +440,7 @@ function assemble(graph: OnnxGraph, values: Map<string, Value>): LiftedOnnx {
       return { kind: "layer", layer, io };
     });
   }
+  if (batchFirst) refuse(null, "a batch-first input maps only as a single layer");
   // a language model: tokens → embedding or one-hot → one stack → linear per step onto the vocabulary
   const [first, , head] = stages;
   const V = first.kind === "embedding" ? first.weight.shape[0] : first.kind === "onehot" ? first.V : 0;

@@ -16,10 +16,13 @@ export interface OnnxFixture {
   outputs: Record<string, { shape: number[]; data: number[] }>;
 }
 
-export function onnxFixtures(): OnnxFixture[] {
-  return readdirSync(ONNX_FIXTURES).filter((f) => f.endsWith(".onnx")).sort().map((f) => {
-    const name = f.slice(0, -5), path = join(ONNX_FIXTURES, f);
-    const json = JSON.parse(readFileSync(join(ONNX_FIXTURES, `${name}.json`), "utf8")) as Pick<OnnxFixture, "inputs" | "outputs">;
+/** More graphs made for the lifter (see make_fixtures.py there): a batch-first LSTM stack with zero states. */
+export const ONNX_EXTRA_FIXTURES = resolve(ONNX_FIXTURES, "../onnx-extra");
+
+export function onnxFixtures(dir = ONNX_FIXTURES): OnnxFixture[] {
+  return readdirSync(dir).filter((f) => f.endsWith(".onnx")).sort().map((f) => {
+    const name = f.slice(0, -5), path = join(dir, f);
+    const json = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as Pick<OnnxFixture, "inputs" | "outputs">;
     return { name, path, bytes: new Uint8Array(readFileSync(path)), inputs: json.inputs, outputs: json.outputs };
   });
 }

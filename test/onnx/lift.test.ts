@@ -14,20 +14,22 @@ import { initForTests } from "../helpers/setup.js";
 import { exportOnnx, liftOnnx, type LiftedOnnx } from "../../src/onnx/index.js";
 import { decodeOnnx } from "../../src/onnx/model.js";
 import { checkBoth, close, noise, type Feeds } from "../helpers/onnx-check.js";
-import { onnxFixtures, onnxYToSteps, type OnnxFixture } from "../helpers/onnx-fixtures.js";
+import { ONNX_EXTRA_FIXTURES, onnxFixtures, onnxYToSteps, type OnnxFixture } from "../helpers/onnx-fixtures.js";
 import { GRU, LSTM, LanguageModel, Sequential, type ModuleConfig } from "../../src/index.js";
 
 await initForTests();
 
 const KIND: Record<string, LiftedOnnx["kind"]> = {
   onnx_gru_lbr0_bidir_seqlens: "layer", onnx_lstm_seqlens: "layer", torch_gru_bidir_2l: "layer", torch_rnn_relu: "layer",
-  torch_lm_lstm_2l: "language-model", torch_classifier_gru_last: "sequential",
+  torch_lm_lstm_2l: "language-model", torch_classifier_gru_last: "sequential", torch_lstm_batch_first: "layer",
 };
 
 /** Runs the lifted model natively on the fixture's inputs; returns its outputs by the graph's output names, in our layout. */
 export function runLifted(lifted: LiftedOnnx, f: OnnxFixture): Record<string, Float32Array> {
   const io = lifted.io, x = f.inputs[io.input];
-  const [T, B] = x.shape;
+  // a batch-first layer takes x [B, T, I] (and gives [B, T, D·H]), as the graph does
+  const batchFirst = lifted.kind === "layer" && lifted.layer.config.batchFirst;
+  const [T, B] = batchFirst ? [x.shape[1], x.shape[0]] : x.shape;
   const opt = (name: string | null) => (name ? Float32Array.from(f.inputs[name].data) : undefined);
   const lengths = io.lengths ? Array.from(f.inputs[io.lengths].data) : undefined;
   const out: Record<string, Float32Array> = {};
@@ -76,7 +78,7 @@ export function disposeLifted(l: LiftedOnnx): void {
   else l.model.dispose();
 }
 
-for (const f of onnxFixtures()) {
+for (const f of [...onnxFixtures(), ...onnxFixtures(ONNX_EXTRA_FIXTURES)]) {
   test(`${f.name}: lifted to a native ${KIND[f.name]}, which reproduces the expected outputs, as does its export`, async () => {
     const lifted = liftOnnx(f.bytes);
     try {
@@ -182,6 +184,18 @@ test("exportOnnx → liftOnnx of a language model (one-hot and embedding) and of
       disposeLifted(lifted);
       lm.dispose();
     }
+  }
+  const bf = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, batchFirst: true, seed: 5 }).eval();
+  const liftedBf = liftOnnx(exportOnnx(bf));
+  try {
+    assert.is(liftedBf.kind, "layer");
+    if (liftedBf.kind !== "layer") return;
+    assert.is(liftedBf.layer.config.batchFirst, true, "a batch-first layer (Transpose around the stack) lifts batch-first");
+    const x = noise(B * T * 3, 6);
+    assert.equal(liftedBf.layer.forward(x, { seqLen: T, batch: B }).output, bf.forward(x, { seqLen: T, batch: B }).output);
+  } finally {
+    disposeLifted(liftedBf);
+    bf.dispose();
   }
   const layer = new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 3, bidirectional: true, seed: 4 }).eval();
   const lifted = liftOnnx(exportOnnx(layer, { states: true, sequenceLens: true }));

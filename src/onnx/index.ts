@@ -14,3 +14,5 @@ export type { LoadOnnxOptions } from "./load.js";
 export async function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Promise<OnnxModel> {
   return loadOnnxWith(init, bytes, options);
 }
+export { exportOnnx, type ExportOnnxOptions, type ExportableModel } from "./export.js";
+export { liftOnnx, type LiftedOnnx, type LiftedIO } from "./lift.js";

@@ -48,10 +48,26 @@ const axisOf = (node: OnnxNode, axis: number, rank: number): number => {
   return axis < 0 ? axis + rank : axis;
 };
 
-/** Reads `src` with element `index` mapping: out[i] = src[map(i)], a gather over flat positions. */
-function gatherFlat(src: Tensor, shape: number[], index: (out: number[]) => number): Tensor {
+/**
+ * Reads `src` with element `index` mapping: out[i] = src[map(i)], a gather over flat positions. With `rows`, the
+ * caller promises that the last axis maps to consecutive positions of src, so whole rows are copied at once
+ * (the embedding lookups, slices and splits of exporters' glue: one copy per row, not one call per element).
+ */
+function gatherFlat(src: Tensor, shape: number[], index: (out: number[]) => number, rows = false): Tensor {
   const out = tensor(src.dtype, shape);
   const n = out.data.length, rank = shape.length, pos = new Array<number>(rank).fill(0);
+  const len = rank > 0 ? shape[rank - 1] : 0;
+  if (rows && len >= 4) {
+    for (let at = 0; at < n; at += len) {
+      const k = index(pos);
+      out.data.set(src.data.subarray(k, k + len), at);
+      for (let d = rank - 2; d >= 0; d--) {
+        if (++pos[d] < shape[d]) break;
+        pos[d] = 0;
+      }
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     out.data[i] = src.data[index(pos)];
     for (let d = rank - 1; d >= 0; d--) {
@@ -69,7 +85,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     let k = 0;
     for (let d = 0; d < rank; d++) k += pos[d] * st[perm[d]];
     return k;
-  });
+  }, perm[rank - 1] === rank - 1);
 }
 
 function broadcastShape(node: OnnxNode, a: number[], b: number[]): number[] {
@@ -91,14 +107,36 @@ function broadcastIndex(shape: number[], outShape: number[]): (pos: number[]) =>
   };
 }
 
+/** Whether `part` broadcasts onto `shape` by repeating whole: its shape without leading 1s is a suffix of `shape`. */
+function isSuffix(part: number[], shape: number[]): boolean {
+  let start = 0;
+  while (start < part.length && part[start] === 1) start++;
+  const rest = part.length - start;
+  if (rest > shape.length) return false;
+  for (let k = 0; k < rest; k++) if (part[start + k] !== shape[shape.length - rest + k]) return false;
+  return true;
+}
+
 function binary(f: (x: number, y: number) => number, intResult?: (x: number, y: number) => number): Op {
   return (node, inputs) => {
     const a = need(node, inputs, 0), b = need(node, inputs, 1);
     const shape = broadcastShape(node, a.shape, b.shape);
-    const ia = broadcastIndex(a.shape, shape), ib = broadcastIndex(b.shape, shape);
     const isInt = a.dtype !== "float32";
     const out = tensor(a.dtype, shape);
     const g = isInt && intResult ? intResult : f;
+    // the common cases (same shapes, a bias or a scalar on one side) by flat position, modulo the repeated side
+    const n = out.data.length, ad = a.data, bd = b.data;
+    if (ad.length === n && isSuffix(b.shape, shape)) {
+      const nb = bd.length;
+      for (let i = 0; i < n; i++) out.data[i] = g(ad[i], bd[i % nb]);
+      return [out];
+    }
+    if (bd.length === n && isSuffix(a.shape, shape)) {
+      const na = ad.length;
+      for (let i = 0; i < n; i++) out.data[i] = g(ad[i % na], bd[i]);
+      return [out];
+    }
+    const ia = broadcastIndex(a.shape, shape), ib = broadcastIndex(b.shape, shape);
     const rank = shape.length, pos = new Array<number>(rank).fill(0);
     for (let i = 0; i < out.data.length; i++) {
       out.data[i] = g(a.data[ia(pos)], b.data[ib(pos)]);
@@ -320,7 +358,7 @@ const TABLE: Record<string, Op> = {
       k += indices[flat] * st[axis];
       for (let d = axis + 1; d < x.shape.length; d++) k += pos[d - 1 + ir] * st[d];
       return k;
-    })];
+    }, axis < x.shape.length - 1)];
   },
   Transpose: (node, inputs) => {
     const x = need(node, inputs, 0), rank = x.shape.length;
@@ -412,7 +450,7 @@ const TABLE: Record<string, Op> = {
       let k = 0;
       for (let d = 0; d < rank; d++) k += (begin[d] + pos[d] * step[d]) * st[d];
       return k;
-    })];
+    }, step[rank - 1] === 1)];
   },
   ConstantOfShape: (node, inputs) => {
     const shape = ints(need(node, inputs, 0));
@@ -424,7 +462,8 @@ const TABLE: Record<string, Op> = {
   Expand: (node, inputs) => {
     const x = need(node, inputs, 0), target = ints(need(node, inputs, 1));
     const shape = broadcastShape(node, x.shape, target);
-    return [gatherFlat(x, shape, broadcastIndex(x.shape, shape))];
+    const last = x.shape.length - 1;
+    return [gatherFlat(x, shape, broadcastIndex(x.shape, shape), last >= 0 && x.shape[last] === shape[shape.length - 1])];
   },
   Split: (node, inputs, opset) => {
     const x = need(node, inputs, 0), rank = x.shape.length;
@@ -453,7 +492,7 @@ const TABLE: Record<string, Op> = {
         let k = 0;
         for (let d = 0; d < rank; d++) k += (d === axis ? pos[d] + begin : pos[d]) * st[d];
         return k;
-      });
+      }, axis < rank - 1);
     });
   },
   Tile: (node, inputs) => {

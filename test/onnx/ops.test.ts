@@ -184,6 +184,23 @@ test("Dropout (inference): the input and an all-true mask; training_mode true re
   assert.equal(plain(ls).data, [-0.693147, -0.693147]);
 });
 
+test("rows of 4 or more are copied whole (Gather, Slice, Split, Transpose, Expand) and biases added by flat position: the same values as element by element", () => {
+  const emb = f([3, 4], [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]);
+  assert.equal(plain(run("Gather", [emb, tensor("int64", [2, 1], Float64Array.of(2, -3))], { axis: 0 })), { shape: [2, 1, 4], data: [20, 21, 22, 23, 0, 1, 2, 3] });
+  assert.equal(plain(run("Gather", [emb, i([3, 0])], { axis: 1 })), { shape: [3, 2], data: [3, 0, 13, 10, 23, 20] }, "the last axis: element by element");
+  const x = f([2, 6], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.equal(plain(run("Slice", [x, i([1, 1]), i([2, 6]), i([0, 1])])), { shape: [1, 5], data: [7, 8, 9, 10, 11] });
+  assert.equal(plain(run("Slice", [x, i([5]), i([0]), i([1]), i([-1])])), { shape: [2, 5], data: [5, 4, 3, 2, 1, 11, 10, 9, 8, 7] }, "a negative step on the last axis");
+  const parts = OPS.Split(nOut("Split", 2), [f([2, 1, 4], [1, 2, 3, 4, 5, 6, 7, 8])], 13).map(plain);
+  assert.equal(parts, [{ shape: [1, 1, 4], data: [1, 2, 3, 4] }, { shape: [1, 1, 4], data: [5, 6, 7, 8] }]);
+  const y = f([2, 2, 4], Array.from({ length: 16 }, (_, k) => k));
+  assert.equal(plain(run("Transpose", [y], { perm: [1, 0, 2] })).data, [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15]);
+  assert.equal(plain(run("Expand", [f([1, 4], [1, 2, 3, 4]), i([2, 1, 4])])), { shape: [2, 1, 4], data: [1, 2, 3, 4, 1, 2, 3, 4] });
+  assert.equal(plain(run("Add", [x, f([1, 6], [0, 100, 200, 300, 400, 500])])).data, [0, 101, 202, 303, 404, 505, 6, 107, 208, 309, 410, 511]);
+  assert.equal(plain(run("Sub", [f([], [1]), x])).data, [1, 0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10], "a scalar on the left");
+  assert.equal(plain(run("Mul", [f([2, 1], [1, -1]), f([1, 6], [1, 2, 3, 4, 5, 6])])).data, [1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6], "both sides broadcast");
+});
+
 test("the operator table has no prototype: an operator named like an Object method is unknown", () => {
   for (const name of ["constructor", "toString", "hasOwnProperty", "__proto__"]) assert.is(OPS[name], undefined, name);
   assert.is(OPS.Erf, undefined, "Erf is not implemented (refused by the runner)");

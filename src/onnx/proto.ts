@@ -13,14 +13,14 @@ type Protobuf = typeof import("protobufjs/minimal.js");
  * with an import map or a module list): evaluated as a module it exports nothing and, as it was written to do,
  * sets globalThis.protobuf (see docs/onnx-import.md).
  */
-function protobufRuntime(): Protobuf {
-  const found = (imported as { default?: Protobuf }).default ?? (globalThis as { protobuf?: Protobuf }).protobuf;
+export function pickProtobuf(module: { default?: unknown }, global: { protobuf?: unknown }): Protobuf {
+  const found = (module.default ?? global.protobuf) as Protobuf | undefined;
   if (!found?.Reader || !found.Writer) {
     throw new Error('wasm-rnn/onnx: "protobufjs/minimal.js" gave no Reader/Writer: map it to protobufjs/dist/minimal/protobuf.min.js (or load that file first) when there is no bundler');
   }
   return found;
 }
-const { Reader, Writer } = protobufRuntime();
+const { Reader, Writer } = pickProtobuf(imported as { default?: unknown }, globalThis as { protobuf?: unknown });
 type ReaderT = InstanceType<typeof Reader>;
 type WriterT = InstanceType<typeof Writer>;
 

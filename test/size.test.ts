@@ -22,7 +22,7 @@ const ONNX_IMPORT_MAP: Record<string, string> = { "protobufjs/minimal.js": join(
 const WASM_BUDGET = 64 * 1024;
 const ENTRY_BUDGET_GZIP = 100 * 1024;
 const TASKS_BUDGET_GZIP = 105 * 1024;
-/** The ONNX entry: the core it initialises, the importer, protobufjs's minified browser file (8.5 KB gzip); 81.8 KB at issue 14 (with the glue operators it added). */
+/** The ONNX entry: the core it initialises, the importer, protobufjs's minified browser file (8.5 KB gzip); 81.9 KB at issue 14 (with the glue operators it added). */
 const ONNX_BUDGET_GZIP = 90 * 1024;
 
 const gzipBytes = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;

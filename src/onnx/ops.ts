@@ -578,6 +578,20 @@ const TABLE: Record<string, Op> = {
     return unary((x) => (x < 0 ? alpha * x : x))(node, inputs, opset);
   },
   Softplus: unary((x) => (x > 20 ? x : Math.log1p(Math.exp(x)))),
+  HardSigmoid: (node, inputs, opset) => {
+    const alpha = attr(node, "alpha", 0.2) as number, beta = attr(node, "beta", 0.5) as number;
+    return unary((x) => Math.min(1, Math.max(0, alpha * x + beta)))(node, inputs, opset);
+  },
+  Elu: (node, inputs, opset) => {
+    const alpha = attr(node, "alpha", 1) as number;
+    return unary((x) => (x < 0 ? alpha * Math.expm1(x) : x))(node, inputs, opset);
+  },
+  Sign: unary(Math.sign),
+  // round half to even, as ONNX (and NumPy) do
+  Round: unary((x) => {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  }),
   Abs: unary(Math.abs),
   Reciprocal: unary((x) => 1 / x),
   Floor: unary(Math.floor),

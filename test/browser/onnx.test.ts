@@ -19,6 +19,8 @@ const OUT = join(RESULTS_DIR, "vite-onnx");
 const NAME = "torch_lm_lstm_2l";
 const FIXTURE = join(REPO_ROOT, "test/fixtures/interop/onnx", NAME);
 const missing = missingPrerequisite([CHROMIUM_NEED]);
+/** Minified JavaScript of a page that imports only wasm-rnn/onnx (library + protobufjs): 44.5 KB at issue 14. */
+const VITE_JS_BUDGET = 50 * 1024;
 
 interface Stored { dtype: "float32" | "int64" | "int32"; shape: number[]; data: number[] }
 interface PageResult {
@@ -100,6 +102,7 @@ test("Vite bundles wasm-rnn/onnx with protobufjs: no Node built-in, no eval; its
   const wasmFile = assets.find((f) => /^rnn\.relaxed-[\w-]+\.wasm$/.test(f));
   assert.ok(wasmFile, `no relaxed wasm asset in ${assets.join(", ")}`);
   const wasm = gzipSync(readFileSync(join(OUT, "assets", wasmFile!)), { level: 9 }).length;
+  assert.ok(gzip <= VITE_JS_BUDGET, `the Vite bundle of wasm-rnn/onnx is ${(gzip / 1024).toFixed(1)} KB gzip of JavaScript, over the ${VITE_JS_BUDGET / 1024} KB budget`);
   console.log(`  Vite bundle of wasm-rnn/onnx: ${scripts.length} JS chunk(s) ${(gzip / 1024).toFixed(1)} KB gzip (+ relaxed wasm ${(wasm / 1024).toFixed(1)} KB gzip = ${((gzip + wasm) / 1024).toFixed(1)} KB); raw ${(scripts.reduce((n, f) => n + statSync(join(OUT, "assets", f)).size, 0) / 1024).toFixed(1)} KB`);
 });
 

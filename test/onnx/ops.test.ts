@@ -119,7 +119,7 @@ test("ArgMax / ArgMin: axis, keepdims, ties to the first index or with select_la
   assert.equal(b(run("ArgMin", [x], { keepdims: 0, select_last_index: 1 })), { dtype: "int64", shape: [3], data: [0, 1, 1] });
 });
 
-test("Clip: min/max attributes before opset 11, optional inputs from 11; Relu, LeakyRelu, Softplus, Tanh, Sigmoid, Abs, Floor, Ceil, Reciprocal", () => {
+test("Clip: min/max attributes before opset 11, optional inputs from 11; Relu, LeakyRelu, Softplus, Tanh, Sigmoid, Abs, Floor, Ceil, Reciprocal, HardSigmoid, Elu, Sign, Round", () => {
   const x = f([4], [-2, -0.5, 0.5, 3]);
   assert.equal(plain(run("Clip", [x], { min: -1, max: 1 }, 6)).data, [-1, -0.5, 0.5, 1]);
   assert.equal(plain(run("Clip", [x, f([], [0]), undefined], {}, 11)).data, [0, 0, 0.5, 3], "min only");
@@ -135,6 +135,11 @@ test("Clip: min/max attributes before opset 11, optional inputs from 11; Relu, L
   assert.equal(plain(run("Floor", [x])).data, [-2, -1, 0, 3]);
   assert.equal(plain(run("Ceil", [x])).data, [-2, -0, 1, 3]);
   assert.equal(plain(run("Reciprocal", [x])).data, [-0.5, -2, 2, 1 / 3].map((v) => Math.round(v * 1e6) / 1e6));
+  assert.equal(plain(run("HardSigmoid", [f([3], [-3, 0, 1])])).data, [0, 0.5, 0.7], "clip(0.2·x + 0.5, 0, 1)");
+  assert.equal(plain(run("HardSigmoid", [f([1], [1])], { alpha: 0.5, beta: 0 })).data, [0.5]);
+  assert.equal(plain(run("Elu", [f([2], [-1, 2])], { alpha: 2 })).data, [Math.round(2 * (Math.exp(-1) - 1) * 1e6) / 1e6, 2]);
+  assert.equal(plain(run("Sign", [f([3], [-2, 0, 0.1])])).data, [-1, 0, 1]);
+  assert.equal(plain(run("Round", [f([7], [0.5, 1.5, 2.5, -0.5, -1.5, 2.4, -2.6])])).data, [0, 2, 2, -0, -2, 2, -3], "half to even");
 });
 
 test("Less / Greater / LessOrEqual / GreaterOrEqual / Equal, Not / And / Or / Xor: bool, broadcast; Where picks by them", () => {

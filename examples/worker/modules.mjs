@@ -11,14 +11,20 @@
 // non-JavaScript file a Data module (an ArrayBuffer); `data` supplies or replaces a Data module's bytes by the
 // specifier the entry imports it with (e.g. { "./model.wrnn": bytes }), so the model need not be a file there.
 // Dynamic import() is not followed: in the package it only reaches Node built-ins, on Node-only paths.
+// The package's one CommonJS dependency, "protobufjs/minimal.js" (imported by "wasm-rnn/onnx" only), becomes
+// protobufjs's own prebuilt browser file (dist/minimal/protobuf.min.js: no require(), no eval), which sets
+// globalThis.protobuf when evaluated; wasm-rnn/onnx takes it from there (what an import map does in a page).
 
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 /** Miniflare's `modulesRoot` for these modules: a folder that need not exist, since every module has contents. */
 export const MODULES_ROOT = path.resolve("/bundle");
 
 const PACKAGE = "wasm-rnn";
+/** The package's bare CommonJS imports → the prebuilt file of that dependency that runs as a module. */
+const PREBUILT = { "protobufjs/minimal.js": "protobufjs/dist/minimal/protobuf.min.js" };
 const IMPORT = /^[ \t]*(?:import|export)\s(?:[^;'"]*?\sfrom\s*)?(["'])([^"']+)\1/gm;
 
 /**
@@ -51,6 +57,16 @@ export function workerModules({ entry, packageDir, data = {} }) {
     return path.join(packageDir, file);
   };
   packageFile(PACKAGE); // a package without a workerd entry fails here, before any module is read
+  const requireFromPackage = createRequire(path.join(packageDir, "package.json"));
+  /** A dependency's prebuilt module file, resolved as Node would from the package, or null. */
+  const dependencyFile = (spec) => {
+    if (!(spec in PREBUILT)) return null;
+    try {
+      return requireFromPackage.resolve(PREBUILT[spec]);
+    } catch {
+      throw new Error(`"${spec}" (a dependency of ${PACKAGE}) is not installed next to ${packageDir}: npm install ${spec.split("/")[0]}`);
+    }
+  };
 
   const modules = new Map(); // name → module
   const queue = [path.resolve(entry)];
@@ -63,11 +79,11 @@ export function workerModules({ entry, packageDir, data = {} }) {
     if (/\.m?js$/.test(file)) {
       let source = readFileSync(file, "utf8");
       source = source.replace(IMPORT, (statement, quote, spec) => {
-        const fromPackage = packageFile(spec);
+        const fromPackage = packageFile(spec) ?? dependencyFile(spec);
         let resolved;
         if (fromPackage) resolved = fromPackage;
         else if (spec.startsWith(".")) resolved = path.resolve(path.dirname(file), spec);
-        else throw new Error(`${name} imports "${spec}": only relative imports and "${PACKAGE}" (or its subpath exports) can be bundled here`);
+        else throw new Error(`${name} imports "${spec}": only relative imports, "${PACKAGE}" (or its subpath exports) and ${Object.keys(PREBUILT).map((k) => `"${k}"`).join(", ")} can be bundled here`);
         if (!existsSync(resolved) && !dataByPath.has(resolved)) throw new Error(`${name} imports "${spec}", which is not there (${resolved}); is the package built?`);
         queue.push(resolved);
         if (!fromPackage) return statement;

@@ -135,6 +135,8 @@ function decodeInitializers(graph: Message): Map<string, Tensor> {
 
 const DTYPES: Record<number, DType> = { [FLOAT]: "float32", [INT64]: "int64", [INT32]: "int32", [BOOL]: "bool" };
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** TensorProto → Tensor: raw_data (little-endian) or the typed fields, float / double / int32 / int64 / bool. */
 export function decodeTensor(t: Message, where: string): Tensor {
   const code = (t.data_type ?? 0) as number;
@@ -155,6 +157,13 @@ export function decodeTensor(t: Message, where: string): Tensor {
   const data = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
   if (raw !== undefined && raw.length > 0) {
     if (raw.length !== n * width) throw new RangeError(`${where}: raw_data has ${raw.length} bytes, expected ${n * width} for shape [${shape.join(", ")}] of ${DATA_TYPES[code]}`);
+    // float weights on a little-endian host (all of them, in practice): one copy of the bytes
+    // (copied through a fresh Uint8Array: raw may be a Node Buffer, whose slice() is a view on a shared pool)
+    if (code === FLOAT && LITTLE_ENDIAN) {
+      const bytes = new Uint8Array(raw.byteLength);
+      bytes.set(raw);
+      return tensor(dtype, shape, new Float32Array(bytes.buffer));
+    }
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) {
       switch (code) {

@@ -49,10 +49,26 @@ const axisOf = (node: OnnxNode, axis: number, rank: number): number => {
   return axis < 0 ? axis + rank : axis;
 };
 
-/** Reads `src` with element `index` mapping: out[i] = src[map(i)], a gather over flat positions. */
-function gatherFlat(src: Tensor, shape: number[], index: (out: number[]) => number): Tensor {
+/**
+ * Reads `src` with element `index` mapping: out[i] = src[map(i)], a gather over flat positions. With `rows`, the
+ * caller promises that the last axis maps to consecutive positions of src, so whole rows are copied at once
+ * (the embedding lookups, slices and splits of exporters' glue: one copy per row, not one call per element).
+ */
+function gatherFlat(src: Tensor, shape: number[], index: (out: number[]) => number, rows = false): Tensor {
   const out = tensor(src.dtype, shape);
   const n = out.data.length, rank = shape.length, pos = new Array<number>(rank).fill(0);
+  const len = rank > 0 ? shape[rank - 1] : 0;
+  if (rows && len >= 4) {
+    for (let at = 0; at < n; at += len) {
+      const k = index(pos);
+      out.data.set(src.data.subarray(k, k + len), at);
+      for (let d = rank - 2; d >= 0; d--) {
+        if (++pos[d] < shape[d]) break;
+        pos[d] = 0;
+      }
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     out.data[i] = src.data[index(pos)];
     for (let d = rank - 1; d >= 0; d--) {
@@ -70,7 +86,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     let k = 0;
     for (let d = 0; d < rank; d++) k += pos[d] * st[perm[d]];
     return k;
-  });
+  }, perm[rank - 1] === rank - 1);
 }
 
 function broadcastShape(node: OnnxNode, a: number[], b: number[]): number[] {
@@ -92,14 +108,36 @@ function broadcastIndex(shape: number[], outShape: number[]): (pos: number[]) =>
   };
 }
 
+/** Whether `part` broadcasts onto `shape` by repeating whole: its shape without leading 1s is a suffix of `shape`. */
+function isSuffix(part: number[], shape: number[]): boolean {
+  let start = 0;
+  while (start < part.length && part[start] === 1) start++;
+  const rest = part.length - start;
+  if (rest > shape.length) return false;
+  for (let k = 0; k < rest; k++) if (part[start + k] !== shape[shape.length - rest + k]) return false;
+  return true;
+}
+
 function binary(f: (x: number, y: number) => number, intResult?: (x: number, y: number) => number): Op {
   return (node, inputs) => {
     const a = need(node, inputs, 0), b = need(node, inputs, 1);
     const shape = broadcastShape(node, a.shape, b.shape);
-    const ia = broadcastIndex(a.shape, shape), ib = broadcastIndex(b.shape, shape);
     const isInt = a.dtype !== "float32";
     const out = tensor(a.dtype, shape);
     const g = isInt && intResult ? intResult : f;
+    // the common cases (same shapes, a bias or a scalar on one side) by flat position, modulo the repeated side
+    const n = out.data.length, ad = a.data, bd = b.data;
+    if (ad.length === n && isSuffix(b.shape, shape)) {
+      const nb = bd.length;
+      for (let i = 0; i < n; i++) out.data[i] = g(ad[i], bd[i % nb]);
+      return [out];
+    }
+    if (bd.length === n && isSuffix(a.shape, shape)) {
+      const na = ad.length;
+      for (let i = 0; i < n; i++) out.data[i] = g(ad[i % na], bd[i]);
+      return [out];
+    }
+    const ia = broadcastIndex(a.shape, shape), ib = broadcastIndex(b.shape, shape);
     const rank = shape.length, pos = new Array<number>(rank).fill(0);
     for (let i = 0; i < out.data.length; i++) {
       out.data[i] = g(a.data[ia(pos)], b.data[ib(pos)]);
@@ -165,11 +203,111 @@ function matmul2d(a: ArrayLike<number>, aOff: number, b: ArrayLike<number>, bOff
   }
 }
 
+/** Elementwise comparison or logic over broadcast inputs: a bool tensor. */
+function predicate(f: (x: number, y: number) => boolean): Op {
+  const g = binary((x, y) => (f(x, y) ? 1 : 0));
+  return (node, inputs, opset) => [{ ...g(node, inputs, opset)[0], dtype: "bool" }];
+}
+
+/** Max, Min, Sum, Mean: any number of inputs (1 or more), broadcast together. */
+function variadic(f: (x: number, y: number) => number, mean = false): Op {
+  const pair = binary(f);
+  return (node, inputs, opset) => {
+    const parts = inputs.filter((t): t is Tensor => t !== undefined);
+    if (parts.length === 0) throw nodeError(node, "has no inputs");
+    let acc = parts[0];
+    for (const t of parts.slice(1)) acc = pair(node, [acc, t], opset)[0];
+    if (parts.length === 1) acc = { ...acc, data: acc.data.slice() };
+    if (mean) for (let k = 0; k < acc.data.length; k++) acc.data[k] /= parts.length;
+    return [acc];
+  };
+}
+
+/** The value of an optional scalar input (Clip's min and max from opset 11), or `fallback`. */
+const scalarOr = (t: Tensor | undefined, fallback: number): number => (t && t.data.length > 0 ? t.data[0] : fallback);
+
+/** The axes a reduction runs over: the attribute before `inputFrom`, the second input from it; all when none. */
+function reduceAxes(node: OnnxNode, inputs: OpInputs, opset: number, inputFrom: number, rank: number): number[] | null {
+  const given = opset >= inputFrom ? (inputs[1] ? ints(inputs[1]) : undefined) : (node.attributes.get("axes") as number[] | undefined);
+  if (!given || given.length === 0) {
+    // noop_with_empty_axes (with the axes input): no axes means no reduction at all
+    return opset >= inputFrom && (attr(node, "noop_with_empty_axes", 0) as number) === 1 ? null : [...Array(rank).keys()];
+  }
+  const axes = given.map((a) => axisOf(node, a, rank));
+  if (new Set(axes).size !== axes.length) throw nodeError(node, `has the axes [${given.join(", ")}], which repeat an axis`);
+  return axes;
+}
+
+/**
+ * ReduceSum / Mean / Max / Min / Prod / L2 / LogSumExp: `init`, `step` and `end` fold one output element's inputs.
+ * `inputFrom` is the opset from which axes come as an input (13 for ReduceSum, 18 for the others).
+ */
+function reduceOp(inputFrom: number, init: number, step: (acc: number, x: number) => number, end: (acc: number, n: number) => number = (a) => a): Op {
+  return (node, inputs, opset) => {
+    const x = need(node, inputs, 0), rank = x.shape.length;
+    const axes = reduceAxes(node, inputs, opset, inputFrom, rank);
+    if (axes === null) return [x];
+    const keep = (attr(node, "keepdims", 1) as number) === 1;
+    const kept = x.shape.map((d, k) => (axes.includes(k) ? 1 : d));
+    const out = tensor(x.dtype, kept);
+    if (x.data.length === 0) out.data.fill(end(init, 0));
+    else {
+      const acc = new Float64Array(out.data.length).fill(init);
+      const index = broadcastIndex(kept, x.shape);
+      const pos = new Array<number>(rank).fill(0);
+      for (let k = 0; k < x.data.length; k++) {
+        const o = index(pos);
+        acc[o] = step(acc[o], x.data[k]);
+        for (let d = rank - 1; d >= 0; d--) {
+          if (++pos[d] < x.shape[d]) break;
+          pos[d] = 0;
+        }
+      }
+      const n = x.data.length / out.data.length;
+      for (let k = 0; k < acc.length; k++) out.data[k] = end(acc[k], n);
+    }
+    return [keep ? out : reshapeTo(out, x.shape.filter((_, k) => !axes.includes(k)))];
+  };
+}
+
+/** ArgMax / ArgMin along one axis (int64), the first index of the extreme or with select_last_index the last. */
+function argOp(better: (x: number, best: number) => boolean): Op {
+  return (node, inputs) => {
+    const x = need(node, inputs, 0), rank = x.shape.length;
+    const axis = axisOf(node, attr(node, "axis", 0) as number, rank);
+    const keep = (attr(node, "keepdims", 1) as number) === 1, last = (attr(node, "select_last_index", 0) as number) === 1;
+    const len = x.shape[axis];
+    if (len === 0) throw nodeError(node, `cannot take an arg-extreme over axis ${axis} of ${shapeText(x.shape)}: it is empty`);
+    const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
+    const kept = x.shape.map((d, k) => (k === axis ? 1 : d));
+    const out = tensor("int64", kept);
+    for (let o = 0; o < outer; o++) {
+      for (let k = 0; k < inner; k++) {
+        const base = o * len * inner + k;
+        let best = 0;
+        for (let j = 1; j < len; j++) {
+          const v = x.data[base + j * inner], b = x.data[base + best * inner];
+          if (better(v, b) || (last && v === b)) best = j;
+        }
+        out.data[o * inner + k] = best;
+      }
+    }
+    return [keep ? out : reshapeTo(out, x.shape.filter((_, k) => k !== axis))];
+  };
+}
+
 const CAST_TO: Record<number, DType> = { 1: "float32", 11: "float32", 6: "int32", 7: "int64", 9: "bool" };
 
-export const OPS: Record<string, Op> = {
+const TABLE: Record<string, Op> = {
   Identity: (node, inputs) => [need(node, inputs, 0)],
-  Dropout: (node, inputs) => [need(node, inputs, 0)],
+  // inference: the input unchanged, and the optional mask output all true; training_mode (opset 12+) refused
+  Dropout: (node, inputs) => {
+    const x = need(node, inputs, 0), training = inputs[2];
+    if (training && training.data[0]) throw nodeError(node, "has training_mode = true, which is not supported: this importer runs inference");
+    const mask = tensor("bool", x.shape.slice());
+    mask.data.fill(1);
+    return [x, mask];
+  },
   Constant: (node) => {
     const keys = [...node.attributes.keys()];
     if (keys.length !== 1) throw nodeError(node, `must have exactly one value attribute, has ${keys.join(", ") || "none"}`);
@@ -221,7 +359,7 @@ export const OPS: Record<string, Op> = {
       k += indices[flat] * st[axis];
       for (let d = axis + 1; d < x.shape.length; d++) k += pos[d - 1 + ir] * st[d];
       return k;
-    })];
+    }, axis < x.shape.length - 1)];
   },
   Transpose: (node, inputs) => {
     const x = need(node, inputs, 0), rank = x.shape.length;
@@ -313,7 +451,7 @@ export const OPS: Record<string, Op> = {
       let k = 0;
       for (let d = 0; d < rank; d++) k += (begin[d] + pos[d] * step[d]) * st[d];
       return k;
-    })];
+    }, step[rank - 1] === 1)];
   },
   ConstantOfShape: (node, inputs) => {
     const shape = ints(need(node, inputs, 0));
@@ -325,8 +463,86 @@ export const OPS: Record<string, Op> = {
   Expand: (node, inputs) => {
     const x = need(node, inputs, 0), target = ints(need(node, inputs, 1));
     const shape = broadcastShape(node, x.shape, target);
-    return [gatherFlat(x, shape, broadcastIndex(x.shape, shape))];
+    const last = x.shape.length - 1;
+    return [gatherFlat(x, shape, broadcastIndex(x.shape, shape), last >= 0 && x.shape[last] === shape[shape.length - 1])];
   },
+  Split: (node, inputs, opset) => {
+    const x = need(node, inputs, 0), rank = x.shape.length;
+    const axis = axisOf(node, attr(node, "axis", 0) as number, rank), dim = x.shape[axis];
+    // the sizes: the attribute before opset 13, the second input from 13; else equal parts, one per output
+    // (from opset 18 num_outputs parts of ceil(dim / n), the last one smaller)
+    const given = opset >= 13 ? (inputs[1] ? ints(inputs[1]) : undefined) : (node.attributes.get("split") as number[] | undefined);
+    let sizes: number[];
+    if (given && given.length > 0) sizes = given;
+    else {
+      const n = opset >= 18 ? (attr(node, "num_outputs", node.outputs.length) as number) : node.outputs.length;
+      if (!(n >= 1)) throw nodeError(node, `cannot split into ${n} parts`);
+      const part = opset >= 18 ? Math.ceil(dim / n) : dim / n;
+      if (!Number.isInteger(part)) throw nodeError(node, `cannot split axis ${axis} of ${shapeText(x.shape)} into ${n} equal parts`);
+      sizes = Array.from({ length: n }, (_, k) => Math.max(0, Math.min(part, dim - k * part)));
+    }
+    if (sizes.some((v) => v < 0) || sizes.reduce((a, b) => a + b, 0) !== dim) throw nodeError(node, `has split sizes [${sizes.join(", ")}], which do not add up to ${dim} (axis ${axis} of ${shapeText(x.shape)})`);
+    if (sizes.length !== node.outputs.length) throw nodeError(node, `has ${sizes.length} split sizes for ${node.outputs.length} outputs`);
+    const st = strides(x.shape);
+    let at = 0;
+    return sizes.map((size) => {
+      const begin = at, shape = x.shape.slice();
+      shape[axis] = size;
+      at += size;
+      return gatherFlat(x, shape, (pos) => {
+        let k = 0;
+        for (let d = 0; d < rank; d++) k += (d === axis ? pos[d] + begin : pos[d]) * st[d];
+        return k;
+      }, axis < rank - 1);
+    });
+  },
+  Tile: (node, inputs) => {
+    const x = need(node, inputs, 0), repeats = ints(need(node, inputs, 1));
+    if (repeats.length !== x.shape.length || repeats.some((r) => !(r >= 0))) throw nodeError(node, `has repeats [${repeats.join(", ")}], expected ${x.shape.length} counts ≥ 0 for ${shapeText(x.shape)}`);
+    const st = strides(x.shape);
+    return [gatherFlat(x, x.shape.map((d, k) => d * repeats[k]), (pos) => {
+      let k = 0;
+      for (let d = 0; d < pos.length; d++) k += (pos[d] % x.shape[d]) * st[d];
+      return k;
+    })];
+  },
+  Range: (node, inputs) => {
+    const start = need(node, inputs, 0), limit = need(node, inputs, 1), delta = need(node, inputs, 2);
+    const [a, b, d] = [start, limit, delta].map((t) => t.data[0]);
+    if (d === 0) throw nodeError(node, "has a delta of 0");
+    const n = Math.max(Math.ceil((b - a) / d), 0);
+    const out = tensor(start.dtype, [n]);
+    for (let k = 0; k < n; k++) out.data[k] = a + k * d;
+    return [out];
+  },
+  Clip: (node, inputs, opset) => {
+    const x = need(node, inputs, 0);
+    // bounds: attributes before opset 11, optional inputs from 11
+    const lo = opset >= 11 ? scalarOr(inputs[1], -Infinity) : (attr(node, "min", -Infinity) as number);
+    const hi = opset >= 11 ? scalarOr(inputs[2], Infinity) : (attr(node, "max", Infinity) as number);
+    return unary((v) => Math.min(Math.max(v, lo), hi))(node, [x], opset);
+  },
+  ReduceSum: reduceOp(13, 0, (a, x) => a + x),
+  ReduceMean: reduceOp(18, 0, (a, x) => a + x, (a, n) => a / n),
+  ReduceMax: reduceOp(18, -Infinity, (a, x) => (x > a || Number.isNaN(x) ? x : a)),
+  ReduceMin: reduceOp(18, Infinity, (a, x) => (x < a || Number.isNaN(x) ? x : a)),
+  ReduceProd: reduceOp(18, 1, (a, x) => a * x),
+  ReduceL2: reduceOp(18, 0, (a, x) => a + x * x, (a) => Math.sqrt(a)),
+  ReduceLogSumExp: reduceOp(18, 0, (a, x) => a + Math.exp(x), (a) => Math.log(a)),
+  ArgMax: argOp((x, best) => x > best),
+  ArgMin: argOp((x, best) => x < best),
+  Less: predicate((x, y) => x < y),
+  LessOrEqual: predicate((x, y) => x <= y),
+  Greater: predicate((x, y) => x > y),
+  GreaterOrEqual: predicate((x, y) => x >= y),
+  And: predicate((x, y) => x !== 0 && y !== 0),
+  Or: predicate((x, y) => x !== 0 || y !== 0),
+  Xor: predicate((x, y) => (x !== 0) !== (y !== 0)),
+  Not: (node, inputs, opset) => [{ ...unary((x) => (x === 0 ? 1 : 0))(node, inputs, opset)[0], dtype: "bool" }],
+  Max: variadic((x, y) => (Number.isNaN(x) || x > y ? x : y)),
+  Min: variadic((x, y) => (Number.isNaN(x) || x < y ? x : y)),
+  Sum: variadic((x, y) => x + y),
+  Mean: variadic((x, y) => x + y, true),
   Add: binary((x, y) => x + y),
   Sub: binary((x, y) => x - y),
   Mul: binary((x, y) => x * y),
@@ -358,6 +574,29 @@ export const OPS: Record<string, Op> = {
   Tanh: unary(Math.tanh),
   Sigmoid: unary((x) => 1 / (1 + Math.exp(-x))),
   Relu: unary((x) => Math.max(0, x)),
+  LeakyRelu: (node, inputs, opset) => {
+    const alpha = attr(node, "alpha", 0.01) as number;
+    return unary((x) => (x < 0 ? alpha * x : x))(node, inputs, opset);
+  },
+  Softplus: unary((x) => (x > 20 ? x : Math.log1p(Math.exp(x)))),
+  HardSigmoid: (node, inputs, opset) => {
+    const alpha = attr(node, "alpha", 0.2) as number, beta = attr(node, "beta", 0.5) as number;
+    return unary((x) => Math.min(1, Math.max(0, alpha * x + beta)))(node, inputs, opset);
+  },
+  Elu: (node, inputs, opset) => {
+    const alpha = attr(node, "alpha", 1) as number;
+    return unary((x) => (x < 0 ? alpha * Math.expm1(x) : x))(node, inputs, opset);
+  },
+  Sign: unary(Math.sign),
+  // round half to even, as ONNX (and NumPy) do
+  Round: unary((x) => {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  }),
+  Abs: unary(Math.abs),
+  Reciprocal: unary((x) => 1 / x),
+  Floor: unary(Math.floor),
+  Ceil: unary(Math.ceil),
   Softmax: softmaxOp(false),
   LogSoftmax: softmaxOp(true),
   MatMul: (node, inputs) => {
@@ -402,3 +641,6 @@ export const OPS: Record<string, Op> = {
   // what exportOnnx writes for pooling (ops-reduce.ts)
   ...REDUCE_OPS,
 };
+
+// no prototype: an operator named "constructor" or "toString" in a file is unknown, not Object's
+export const OPS: Record<string, Op> = Object.assign(Object.create(null) as Record<string, Op>, TABLE);

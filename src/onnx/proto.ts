@@ -3,10 +3,24 @@
 // but it compiles each message's decoder with `new Function`, which workerd and pages with a strict CSP refuse;
 // this walker calls the same Reader methods the generated code calls, and nothing is evaluated.
 
-import protobuf from "protobufjs/minimal.js";
+import * as imported from "protobufjs/minimal.js";
 import { ONNX_MESSAGES, type FieldDescriptor, type MessageDescriptor } from "./schema.js";
 
-const { Reader, Writer } = protobuf;
+type Protobuf = typeof import("protobufjs/minimal.js");
+/**
+ * Node, Deno, Bun and bundlers give the CommonJS module as the default export. A page or worker without a
+ * bundler maps "protobufjs/minimal.js" to protobufjs's own prebuilt browser file (dist/minimal/protobuf.min.js,
+ * with an import map or a module list): evaluated as a module it exports nothing and, as it was written to do,
+ * sets globalThis.protobuf (see docs/onnx-import.md).
+ */
+export function pickProtobuf(module: { default?: unknown }, global: { protobuf?: unknown }): Protobuf {
+  const found = (module.default ?? global.protobuf) as Protobuf | undefined;
+  if (!found?.Reader || !found.Writer) {
+    throw new Error('wasm-rnn/onnx: "protobufjs/minimal.js" gave no Reader/Writer: map it to protobufjs/dist/minimal/protobuf.min.js (or load that file first) when there is no bundler');
+  }
+  return found;
+}
+const { Reader, Writer } = pickProtobuf(imported as { default?: unknown }, globalThis as { protobuf?: unknown });
 type ReaderT = InstanceType<typeof Reader>;
 type WriterT = InstanceType<typeof Writer>;
 

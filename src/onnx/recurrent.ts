@@ -218,9 +218,9 @@ function runTimeMajor(r: RecurrentNode, inputs: OpInputs): Tensor[] {
   const x = reverse ? reverseTime(X.data as Float32Array, T, Bn, r.inputSize, lengths) : (X.data as Float32Array);
   const res = layer.forward(x, { seqLen: T, batch: Bn, h0, c0, lengths });
   const out = reverse ? reverseTime(res.output, T, Bn, H, lengths) : res.output;
-  // [T, B, D·H] → Y [T, D, B, H]
-  const Y = tensor("float32", [T, D, Bn, H]);
-  for (let t = 0; t < T; t++) {
+  // [T, B, D·H] → Y [T, D, B, H]: the same layout when D = 1 (the layer's output array becomes Y as it is)
+  const Y = tensor("float32", [T, D, Bn, H], D === 1 ? out : undefined);
+  for (let t = 0; t < T && D > 1; t++) {
     for (let b = 0; b < Bn; b++) {
       for (let d = 0; d < D; d++) {
         Y.data.set(out.subarray(((t * Bn + b) * D + d) * H, ((t * Bn + b) * D + d + 1) * H), ((t * D + d) * Bn + b) * H);

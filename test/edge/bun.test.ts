@@ -8,8 +8,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob,
-  type Fixture, type RuntimeResult, type TaskRuntimeResult,
+  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx,
+  type Fixture, type OnnxRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
 } from "./setup.js";
 import { checkTaskResults } from "../helpers/task-fixture.js";
 
@@ -68,6 +68,15 @@ test('Bun: "wasm-rnn/tasks" alone, simd: task golden results bit-identical to No
   assert.is(r.build, "simd");
   assert.match(r.how, /Bun\.file\(\) to decodeTaskModel/);
   console.log(`  Bun, simd: ${checkTaskResults("Bun (simd)", r, fx.tasks, { bitIdentical: true, classify: true })}`);
+});
+
+test('Bun: "wasm-rnn/onnx" (its "bun" condition, protobufjs from node_modules) runs a torch.onnx.export LM: PyTorch\'s outputs within tolerance, relaxed and simd (bit-identical to Node)', async () => {
+  if (!runtimeAvailable("Bun", problem)) return;
+  for (const build of [undefined, "simd"]) {
+    const { r } = await runBun<OnnxRuntimeResult>(`bun-onnx-${build ?? "default"}`, { onnxPath: fx.onnx.path, inputs: fx.onnx.inputs, build }, "bun-onnx.mjs");
+    assert.is(r.build, build ?? "relaxed");
+    console.log(`  ${checkOnnx("Bun", r, fx)}`);
+  }
 });
 
 test.run();

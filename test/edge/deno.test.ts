@@ -8,8 +8,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob,
-  type Fixture, type RuntimeResult, type TaskRuntimeResult,
+  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx,
+  type Fixture, type OnnxRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
 } from "./setup.js";
 import { checkTaskResults } from "../helpers/task-fixture.js";
 
@@ -70,6 +70,15 @@ test('Deno: "wasm-rnn/tasks" alone, simd: task golden results bit-identical to N
   assert.is(r.build, "simd");
   assert.match(r.how, /loadTaskModel\(path\)/);
   console.log(`  Deno, simd: ${checkTaskResults("Deno (simd)", r, fx.tasks, { bitIdentical: true, classify: true })}`);
+});
+
+test('Deno: "wasm-rnn/onnx" (its "deno" condition, protobufjs from node_modules) runs a torch.onnx.export LM: PyTorch\'s outputs within tolerance, relaxed and simd (bit-identical to Node)', async () => {
+  if (!runtimeAvailable("Deno", problem)) return;
+  for (const build of [undefined, "simd"]) {
+    const { r } = await runDeno<OnnxRuntimeResult>(`deno-onnx-${build ?? "default"}`, { onnxPath: fx.onnx.path, inputs: fx.onnx.inputs, build }, "deno-onnx.mjs");
+    assert.is(r.build, build ?? "relaxed");
+    console.log(`  ${checkOnnx("Deno", r, fx)}`);
+  }
 });
 
 test.run();

@@ -7,13 +7,14 @@
 
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { init, LanguageModel, Trainer, Vocabulary, encodeModel, decodeModel, generateText, type GenerateOptions } from "../../src/index.js";
 import { GOLDEN_DIR, worstRatio, type GoldenCase } from "../helpers/golden.js";
 import { taskFixture, type TaskFixture, type TaskJobResult } from "../helpers/task-fixture.js";
+import { loadOnnx } from "../../src/onnx/index.js";
 
 /** The repository (this file runs as dist/test/edge/setup.js). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -38,6 +39,19 @@ export interface RuntimeResult {
   supported: string[];
   golden: { name: string; output?: number[]; logits?: number[]; loss?: number[]; hN: number[]; cN?: number[] }[];
   generated: { text: string; pieces: number; modelBytes: number } | null;
+  timings: Record<string, number>;
+}
+
+/** A tensor as the ONNX interop fixtures store it (test/fixtures/interop/onnx/*.json). */
+export interface StoredTensor { dtype: "float32" | "int64" | "int32"; shape: number[]; data: number[] }
+
+/** What a runtime's "wasm-rnn/onnx" script reports (runtimes/*-onnx.mjs with onnx-job.mjs). */
+export interface OnnxRuntimeResult {
+  runtime: string;
+  build: string;
+  exports: string[];
+  kernelNodes: string[];
+  outputs: Record<string, { shape: number[]; data: number[] }>;
   timings: Record<string, number>;
 }
 
@@ -66,6 +80,9 @@ export interface Fixture {
   /** "wasm-rnn/tasks": the task golden files, a task model file (and its path in the app), Node's results. */
   tasks: TaskFixture;
   taskModelPath: string;
+  /** "wasm-rnn/onnx": an exporter's file (test/fixtures/interop/onnx), its path in the app, its stored inputs and
+   * expected outputs, and Node's outputs on the simd build. */
+  onnx: { name: string; path: string; bytes: Uint8Array; inputs: Record<string, StoredTensor>; expected: Record<string, StoredTensor>; node: Record<string, Float32Array | number[]> };
   /** Writes a job file for deno.mjs / bun.mjs and returns its path. */
   jobFile(name: string, job: Record<string, unknown>): string;
 }
@@ -117,6 +134,8 @@ async function makeFixture(): Promise<Fixture> {
   const untar = spawnSync("tar", ["-xzf", tarball, "-C", packageDir, "--strip-components=1"], { encoding: "utf8" });
   assert.is(untar.status, 0, `tar failed: ${untar.stderr}`);
   rmSync(tarball);
+  // its dependencies, as npm would install them next to it (only "wasm-rnn/onnx" loads one: protobufjs)
+  for (const dep of ["protobufjs", "long"]) cpSync(path.join(ROOT, "node_modules", dep), path.join(app, "node_modules", dep), { recursive: true });
   writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "edge-app", private: true, type: "module", dependencies: { "wasm-rnn": "*" } }, null, 2));
   for (const f of readdirSync(path.join(EDGE_DIR, "runtimes"))) copyFileSync(path.join(EDGE_DIR, "runtimes", f), path.join(app, f));
   console.log(`  packed and unpacked wasm-rnn into ${app} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -150,14 +169,59 @@ async function makeFixture(): Promise<Fixture> {
   const taskModelPath = path.join(app, "task-model.wrnn");
   writeFileSync(taskModelPath, tasks.modelBytes);
 
+  const onnx = await onnxFixture(app);
+
   return {
-    install, installProblem, app, packageDir, modelPath, modelBytes, golden, generate, expectedText, tasks, taskModelPath,
+    install, installProblem, app, packageDir, modelPath, modelBytes, golden, generate, expectedText, tasks, taskModelPath, onnx,
     jobFile(name, job) {
       const file = path.join(app, `${name}.json`);
       writeFileSync(file, JSON.stringify(job));
       return file;
     },
   };
+}
+
+/** The ONNX file the runtimes load: an LM from torch.onnx.export (Gather, LSTM, MatMul, glue). */
+const ONNX_NAME = "torch_lm_lstm_2l";
+
+async function onnxFixture(app: string): Promise<Fixture["onnx"]> {
+  const dir = path.join(ROOT, "test/fixtures/interop/onnx");
+  const bytes = new Uint8Array(readFileSync(path.join(dir, `${ONNX_NAME}.onnx`)));
+  const ref = JSON.parse(readFileSync(path.join(dir, `${ONNX_NAME}.json`), "utf8")) as { inputs: Record<string, StoredTensor>; outputs: Record<string, StoredTensor> };
+  const file = path.join(app, "model.onnx");
+  writeFileSync(file, bytes);
+  const model = await loadOnnx(bytes);
+  try {
+    const feeds = Object.fromEntries(Object.entries(ref.inputs).map(([k, t]) => [k, {
+      data: t.dtype === "float32" ? Float32Array.from(t.data) : t.dtype === "int32" ? Int32Array.from(t.data) : BigInt64Array.from(t.data.map(BigInt)),
+      shape: t.shape,
+    }]));
+    const node = Object.fromEntries(Object.entries(model.run(feeds)).map(([k, v]) => [k, Array.from(v.data as ArrayLike<number>, Number)]));
+    return { name: ONNX_NAME, path: file, bytes, inputs: ref.inputs, expected: ref.outputs, node };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * A runtime's "wasm-rnn/onnx" results: every expected output within |Δ| ≤ 1e-4 + 1e-3·|ref| of PyTorch's (the
+ * fixture's JSON), the recurrent node and the products on the kernels, and, on the simd build, Node's floats bit
+ * for bit. Returns a line to print.
+ */
+export function checkOnnx(runtime: string, r: OnnxRuntimeResult, fx: Fixture): string {
+  for (const name of ["loadOnnx", "init", "OnnxModel"]) assert.ok(r.exports.includes(name), `${runtime}: "wasm-rnn/onnx" lacks ${name}`);
+  assert.ok(r.kernelNodes.some((n) => /\(LSTM\)$/.test(n)), `${runtime}: the LSTM node is not on the kernels (${r.kernelNodes.join(", ")})`);
+  let worst = 0, where = "";
+  for (const [key, want] of Object.entries(fx.onnx.expected)) {
+    const got = r.outputs[key];
+    assert.ok(got, `${runtime}: no output "${key}" (got ${Object.keys(r.outputs).join(", ")})`);
+    assert.equal(got.shape, want.shape, `${runtime}: shape of ${key}`);
+    const { ratio, index } = worstRatio(got.data, want.data);
+    assert.ok(ratio <= 1, `${runtime} ${fx.onnx.name}: ${key}[${index}] = ${got.data[index]}, PyTorch ${want.data[index]} (${ratio.toFixed(2)}× tolerance)`);
+    if (ratio > worst) { worst = ratio; where = key; }
+    if (r.build === "simd") assert.equal(got.data, Array.from(fx.onnx.node[key]), `${runtime}: ${key} differs from Node's (simd) bit for bit`);
+  }
+  return `${runtime}, ${r.build} build: ${fx.onnx.name}.onnx via "wasm-rnn/onnx" (${r.kernelNodes.length} nodes on the kernels), worst ${(worst * 100).toFixed(3)}% of tolerance (${where})${r.build === "simd" ? ", bit-identical to Node" : ""}; load ${r.timings.loadMs.toFixed(1)} ms, run ${r.timings.runMs.toFixed(1)} ms`;
 }
 
 /**

@@ -12,8 +12,8 @@ import * as assert from "uvu/assert";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  edgeFixture, runtimeAvailable, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, ROOT,
-  type Fixture, type RuntimeResult, type TaskRuntimeResult,
+  edgeFixture, runtimeAvailable, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx, ROOT,
+  type Fixture, type OnnxRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
 } from "./setup.js";
 import { checkTaskResults } from "../helpers/task-fixture.js";
 
@@ -36,18 +36,20 @@ await (async () => {
   const { workerModules, MODULES_ROOT } = (await import(pathToFileURL(path.join(ROOT, "examples/worker/modules.mjs")).href)) as Modules;
   const modules = workerModules({ entry: path.join(fx.app, "workerd.mjs"), packageDir: fx.packageDir, data: { "./model.wrnn": fx.modelBytes } });
   const taskModules = workerModules({ entry: path.join(fx.app, "workerd-tasks.mjs"), packageDir: fx.packageDir, data: { "./task-model.wrnn": fx.tasks.modelBytes } });
+  const onnxModules = workerModules({ entry: path.join(fx.app, "workerd-onnx.mjs"), packageDir: fx.packageDir, data: { "./model.onnx": fx.onnx.bytes } });
   const worker = (name: string, mods: unknown[], bindings: Record<string, string>) => ({ name, modules: mods, modulesRoot: MODULES_ROOT, compatibilityDate: "2026-04-01", bindings });
   const started = performance.now();
   mf = new miniflare.Miniflare({
     workers: [
       worker("auto", modules, {}), worker("simd", modules, { WASM_RNN_BUILD: "simd" }),
       worker("tasks-auto", taskModules, {}), worker("tasks-simd", taskModules, { WASM_RNN_BUILD: "simd" }),
+      worker("onnx-auto", onnxModules, {}), worker("onnx-simd", onnxModules, { WASM_RNN_BUILD: "simd" }),
     ],
     cf: false, host: "127.0.0.1", port: 0,
   });
   await mf.ready;
   startMs = performance.now() - started;
-  console.log(`  miniflare ${version} (workerd ${workerdVersion}) started in ${startMs.toFixed(0)} ms, ${modules.length} modules per worker ("wasm-rnn/tasks" workers: ${taskModules.length})`);
+  console.log(`  miniflare ${version} (workerd ${workerdVersion}) started in ${startMs.toFixed(0)} ms, ${modules.length} modules per worker ("wasm-rnn/tasks" workers: ${taskModules.length}, "wasm-rnn/onnx" workers: ${onnxModules.length})`);
 })();
 
 test.after(async () => {
@@ -100,6 +102,15 @@ test('workerd: "wasm-rnn/tasks" alone, simd: task golden results bit-identical t
   describeTaskRun('workerd, "wasm-rnn/tasks" init({ build: "simd" })', r, ms);
   assert.is(r.build, "simd");
   console.log(`  workerd, simd: ${checkTaskResults("workerd (simd)", r, fx.tasks, { bitIdentical: true, classify: true })}`);
+});
+
+test('workerd: "wasm-rnn/onnx" (its "workerd" condition; protobufjs as its prebuilt browser file) runs a torch.onnx.export LM: PyTorch\'s outputs within tolerance, relaxed and simd (bit-identical to Node)', async () => {
+  if (!runtimeAvailable("workerd (miniflare)", problem)) return;
+  for (const [name, build] of [["onnx-auto", "relaxed"], ["onnx-simd", "simd"]]) {
+    const { r } = await runWorker<OnnxRuntimeResult>(name, { inputs: fx.onnx.inputs });
+    assert.is(r.build, build);
+    console.log(`  ${checkOnnx("workerd", r, fx)}`);
+  }
 });
 
 test.run();

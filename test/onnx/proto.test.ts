@@ -8,7 +8,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs/light.js";
-import { decodeMessage, encodeMessage, type Message } from "../../src/onnx/proto.js";
+import { decodeMessage, encodeMessage, pickProtobuf, type Message } from "../../src/onnx/proto.js";
+import { createRequire } from "node:module";
 import { ONNX_MESSAGES } from "../../src/onnx/schema.js";
 
 const DIR = join(resolve(dirname(fileURLToPath(import.meta.url)), "../../.."), "test/fixtures/interop/onnx");
@@ -85,6 +86,23 @@ test("damaged input throws (the model decoder turns it into one sentence)", () =
   for (let i = 0; i < 40; i++) graph = { node: [{ attribute: [{ name: "g", type: 5, g: graph }] }] };
   const inner = encodeMessage("GraphProto", graph);
   assert.throws(() => decodeMessage("GraphProto", inner), /nested deeper/);
+});
+
+test("protobufjs is the module's default export (Node, Deno, Bun, bundlers) or the global its prebuilt browser file sets (import map)", () => {
+  const require = createRequire(import.meta.url);
+  const minimal = require("protobufjs/minimal.js") as { Reader: unknown };
+  // protobufjs's own browser build, evaluated as a classic script would be: it assigns protobuf to its global
+  const sandbox: { protobuf?: unknown } = {};
+  new Function("window", "self", "global", "module", "define", readFileSync(require.resolve("protobufjs/dist/minimal/protobuf.min.js"), "utf8"))(sandbox, undefined, undefined, undefined, undefined);
+  assert.ok(sandbox.protobuf, "protobuf.min.js sets window.protobuf");
+  assert.is(pickProtobuf({ default: minimal }, sandbox), minimal, "the module's default first");
+  const fromGlobal = pickProtobuf({}, sandbox);
+  assert.is(fromGlobal, sandbox.protobuf);
+  const w = fromGlobal.Writer.create();
+  w.uint32(300);
+  assert.is(fromGlobal.Reader.create(w.finish()).uint32(), 300, "the browser build reads and writes");
+  assert.throws(() => pickProtobuf({}, {}), /"protobufjs\/minimal\.js" gave no Reader\/Writer: map it to protobufjs\/dist\/minimal\/protobuf\.min\.js/);
+  assert.throws(() => pickProtobuf({ default: {} }, {}), /gave no Reader\/Writer/);
 });
 
 test.run();

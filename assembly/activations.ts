@@ -8,7 +8,7 @@
 // The error bounds are measured in test/activations.test.ts and quoted in the README.
 
 import {
-  ld, st, splat, add, sub, mul, div, madd, neg, abs, pmin, pmax, selectLess, wherePositiveElseZero, withSignOf, shiftedToExponent,
+  ld, st, splat, add, sub, mul, div, madd, neg, abs, pmin, pmax, selectLess, wherePositiveElseZero, whereInsideUnit, withSignOf, shiftedToExponent,
 } from "./lanes";
 
 // Every constant sits in a static table, four lanes each, and is read with a v128.load from a fixed address:
@@ -17,6 +17,7 @@ import {
 const K_LOG2E = 0, K_MAGIC = 1, K_LN2_HI = 2, K_LN2_LO = 3, K_EXP_MIN = 4, K_EXP_MAX = 5;
 const K_P7 = 6, K_P6 = 7, K_P5 = 8, K_P4 = 9, K_P3 = 10, K_P2 = 11, K_ONE = 12, K_TWO = 13;
 const K_T9 = 14, K_T7 = 15, K_T5 = 16, K_T3 = 17, K_TANH_SMALL = 18, K_TANH_CLAMP = 19, K_SIGN = 20, K_ZERO = 21;
+const K_HARD_SLOPE = 22;
 
 const TABLE: usize = memory.data<f32>([
   1.4426950408889634, 1.4426950408889634, 1.4426950408889634, 1.4426950408889634, // log2(e)
@@ -43,6 +44,7 @@ const TABLE: usize = memory.data<f32>([
   10.0, 10.0, 10.0, 10.0, // 1 − 2/(1 + e^20) rounds to exactly 1 in f32 (at 9 it would not)
   -0.0, -0.0, -0.0, -0.0, // sign bit
   0.0, 0.0, 0.0, 0.0,
+  0.2, 0.2, 0.2, 0.2, // hard sigmoid's slope (Keras, TensorFlow.js, ONNX HardSigmoid's default alpha)
 ], 16);
 
 /** Constant i of the table as T. */
@@ -87,6 +89,29 @@ const TABLE: usize = memory.data<f32>([
   p = madd<T>(p, a2, k<T>(K_T3));
   const small = madd<T>(mul<T>(a, a2), p, a);
   return withSignOf<T>(selectLess<T>(a, k<T>(K_TANH_SMALL), small, big), x);
+}
+
+/** clip(0.2·x + 0.5, 0, 1): Keras / TensorFlow.js's hard sigmoid, ONNX HardSigmoid(α 0.2, β 0.5). NaN stays NaN. */
+// @ts-ignore: decorator
+@inline export function hardSigmoid<T>(x: T): T {
+  return pmin<T>(pmax<T>(madd<T>(x, k<T>(K_HARD_SLOPE), k<T>(K_P2)), k<T>(K_ZERO)), k<T>(K_ONE));
+}
+
+// Gate activations of GRU and LSTM (their σ gates): `hard` is a constant at every call site, so each kernel
+// instantiation keeps one branch (the σ kernels compile to what they were before hard σ existed).
+
+/** σ(x), or the hard sigmoid when `hard`. */
+// @ts-ignore: decorator
+@inline export function gate<T>(hard: bool, x: T): T {
+  if (hard) return hardSigmoid<T>(x);
+  return sigmoid<T>(x);
+}
+
+/** The gate's derivative from its output y: y(1 − y) for σ; 0.2 where 0 < y < 1, else 0, for the hard sigmoid. */
+// @ts-ignore: decorator
+@inline export function gateGrad<T>(hard: bool, y: T): T {
+  if (hard) return whereInsideUnit<T>(y, k<T>(K_HARD_SLOPE));
+  return mul<T>(y, sub<T>(splat<T>(1), y));
 }
 
 /** max(x, 0), letting NaN through. */

@@ -9,9 +9,10 @@ export {
   tanhArray, sigmoidArray, reluArray, tanhBackward, sigmoidBackward, reluBackward,
 } from "./activations";
 export { rnnForward, rnnBackward } from "./cells/rnn";
-export { lstmForward, lstmBackward } from "./cells/lstm";
+export { lstmForward, lstmBackward, lstmForwardHard, lstmBackwardHard } from "./cells/lstm";
 export {
   gruForward, gruBackward, gruRbGates, gruRbForward, gruRbBackwardN, gruRbBackwardR,
+  gruForwardHard, gruBackwardHard, gruRbGatesHard, gruRbBackwardNHard, gruRbBackwardRHard,
 } from "./cells/gru";
 export { columnSums, fillRowsWithBias } from "./bptt";
 export { swapAxes01, copyBlock, addInPlace, zeroPadded, mulInPlace } from "./rows";

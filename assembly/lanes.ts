@@ -102,6 +102,15 @@ import { madd as maddV } from "./simd";
   else return ((h as f32) > 0 ? d : 0) as T;
 }
 
+/** d where 0 < y < 1, else 0 (the hard sigmoid's derivative, scaled, at its output y). */
+// @ts-ignore: decorator
+@inline export function whereInsideUnit<T>(y: T, d: T): T {
+  if (isVector<T>()) {
+    const inside = v128.and(f32x4.gt(y as v128, f32x4.splat(0)), f32x4.lt(y as v128, f32x4.splat(1)));
+    return v128.and(d as v128, inside) as T;
+  } else return ((y as f32) > 0 && (y as f32) < 1 ? d : 0) as T;
+}
+
 /** |t| with the sign bit of x. */
 // @ts-ignore: decorator
 @inline export function withSignOf<T>(t: T, x: T): T {

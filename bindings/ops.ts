@@ -126,6 +126,7 @@ export class Ops {
   // -------------------------------------------------------------------------------- cells ----
   // One time step of B sequences. gates [B, G·H] (pre-activations in, activations out), states [B, H], `out`
   // the step's rows of the layer output (row stride out.ld), lens/t: rows past their length are frozen.
+  // hard (GRU, LSTM): the σ gates are hard sigmoids clip(0.2·x + 0.5, 0, 1) (the *Hard kernels).
 
   rnnForward(o: { gates: Mat; hPrev: Mat; hNext: Mat; out: Mat; relu: boolean; lens: Lengths; t: number }): void {
     this.k.rnnForward(o.gates.ptr, o.hPrev.ptr, o.hNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, o.relu, addr(o.lens), o.t);
@@ -136,38 +137,38 @@ export class Ops {
     this.k.rnnBackward(o.gates.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, o.relu, addr(o.lens), o.t);
   }
 
-  lstmForward(o: { gates: Mat; hPrev: Mat; cPrev: Mat; hNext: Mat; cNext: Mat; out: Mat; lens: Lengths; t: number }): void {
-    this.k.lstmForward(o.gates.ptr, o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
+  lstmForward(o: { gates: Mat; hPrev: Mat; cPrev: Mat; hNext: Mat; cNext: Mat; out: Mat; lens: Lengths; t: number; hard: boolean }): void {
+    (o.hard ? this.k.lstmForwardHard : this.k.lstmForward)(o.gates.ptr, o.hPrev.ptr, o.cPrev.ptr, o.hNext.ptr, o.cNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
   }
 
-  lstmBackward(o: { gates: Mat; cPrev: Mat; cNext: Mat; dh: Mat; dc: Mat; dOut: Mat | null; lens: Lengths; t: number }): void {
-    this.k.lstmBackward(o.gates.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
+  lstmBackward(o: { gates: Mat; cPrev: Mat; cNext: Mat; dh: Mat; dc: Mat; dOut: Mat | null; lens: Lengths; t: number; hard: boolean }): void {
+    (o.hard ? this.k.lstmBackwardHard : this.k.lstmBackward)(o.gates.ptr, o.cPrev.ptr, o.cNext.ptr, o.dh.ptr, o.dc.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
   }
 
   /** Reset-after GRU: hh = h·W_hhᵀ [B, 3H] (bhh added here: its n block sits inside r⊙(·)); hn saved for backward. */
-  gruForward(o: { gates: Mat; hh: Mat; bhh: Mat | null; hn: Mat; hPrev: Mat; hNext: Mat; out: Mat; lens: Lengths; t: number }): void {
-    this.k.gruForward(o.gates.ptr, o.hh.ptr, addr(o.bhh), o.hn.ptr, o.hPrev.ptr, o.hNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
+  gruForward(o: { gates: Mat; hh: Mat; bhh: Mat | null; hn: Mat; hPrev: Mat; hNext: Mat; out: Mat; lens: Lengths; t: number; hard: boolean }): void {
+    (o.hard ? this.k.gruForwardHard : this.k.gruForward)(o.gates.ptr, o.hh.ptr, addr(o.bhh), o.hn.ptr, o.hPrev.ptr, o.hNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
   }
 
-  gruBackward(o: { gates: Mat; dGhh: Mat; hn: Mat; hPrev: Mat; dh: Mat; dOut: Mat | null; lens: Lengths; t: number }): void {
-    this.k.gruBackward(o.gates.ptr, o.dGhh.ptr, o.hn.ptr, o.hPrev.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
+  gruBackward(o: { gates: Mat; dGhh: Mat; hn: Mat; hPrev: Mat; dh: Mat; dOut: Mat | null; lens: Lengths; t: number; hard: boolean }): void {
+    (o.hard ? this.k.gruBackwardHard : this.k.gruBackward)(o.gates.ptr, o.dGhh.ptr, o.hn.ptr, o.hPrev.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
   }
 
   /** Reset-before GRU, first half: r, z from their pre-activations; rh = r⊙h_{t-1}. */
-  gruRbGates(o: { gates: Mat; hPrev: Mat; rh: Mat }): void {
-    this.k.gruRbGates(o.gates.ptr, o.hPrev.ptr, o.rh.ptr, o.hPrev.rows, o.hPrev.cols);
+  gruRbGates(o: { gates: Mat; hPrev: Mat; rh: Mat; hard: boolean }): void {
+    (o.hard ? this.k.gruRbGatesHard : this.k.gruRbGates)(o.gates.ptr, o.hPrev.ptr, o.rh.ptr, o.hPrev.rows, o.hPrev.cols);
   }
 
   gruRbForward(o: { gates: Mat; hPrev: Mat; hNext: Mat; out: Mat; lens: Lengths; t: number }): void {
     this.k.gruRbForward(o.gates.ptr, o.hPrev.ptr, o.hNext.ptr, o.out.ptr, o.out.ld, o.hPrev.rows, o.hPrev.cols, addr(o.lens), o.t);
   }
 
-  gruRbBackwardN(o: { gates: Mat; hPrev: Mat; dh: Mat; dOut: Mat | null; lens: Lengths; t: number }): void {
-    this.k.gruRbBackwardN(o.gates.ptr, o.hPrev.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
+  gruRbBackwardN(o: { gates: Mat; hPrev: Mat; dh: Mat; dOut: Mat | null; lens: Lengths; t: number; hard: boolean }): void {
+    (o.hard ? this.k.gruRbBackwardNHard : this.k.gruRbBackwardN)(o.gates.ptr, o.hPrev.ptr, o.dh.ptr, addr(o.dOut), o.dOut ? o.dOut.ld : 0, o.dh.rows, o.dh.cols, addr(o.lens), o.t);
   }
 
-  gruRbBackwardR(o: { gates: Mat; q: Mat; hPrev: Mat; dh: Mat }): void {
-    this.k.gruRbBackwardR(o.gates.ptr, o.q.ptr, o.hPrev.ptr, o.dh.ptr, o.dh.rows, o.dh.cols);
+  gruRbBackwardR(o: { gates: Mat; q: Mat; hPrev: Mat; dh: Mat; hard: boolean }): void {
+    (o.hard ? this.k.gruRbBackwardRHard : this.k.gruRbBackwardR)(o.gates.ptr, o.q.ptr, o.hPrev.ptr, o.dh.ptr, o.dh.rows, o.dh.cols);
   }
 
   // --------------------------------------------------------------------------------- rows ----

@@ -1,18 +1,19 @@
 // LSTM step, gate blocks in PyTorch's order i, f, g, o:
 //   i, f, o = σ(a_i, a_f, a_o)   g = tanh(a_g)   c_t = f⊙c_{t-1} + i⊙g   h_t = o⊙tanh(c_t)
-// Step functions over a lane type T, called four units at a time and then one by one (see rnn.ts).
+// Step functions over a lane type T, called four units at a time and then one by one (see rnn.ts). σ is the
+// logistic function, or the hard sigmoid in the *Hard kernels (`hard`: a constant in each exported kernel).
 
-import { sigmoid, tanh } from "../activations";
+import { gate, gateGrad, tanh } from "../activations";
 import { ld, st, add, sub, mul, splat } from "../lanes";
 import { isActive, row } from "../simd";
 
 // @ts-ignore: decorator
-@inline function forwardAt<T>(gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize): void {
+@inline function forwardAt<T>(hard: bool, gi: usize, H: usize, cp: usize, cn: usize, hn: usize, o: usize, off: usize): void {
   const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H; // H in bytes here
-  const i = sigmoid<T>(ld<T>(pi));
-  const f = sigmoid<T>(ld<T>(pf));
+  const i = gate<T>(hard, ld<T>(pi));
+  const f = gate<T>(hard, ld<T>(pf));
   const g = tanh<T>(ld<T>(pg));
-  const og = sigmoid<T>(ld<T>(po));
+  const og = gate<T>(hard, ld<T>(po));
   const c = add<T>(mul<T>(f, ld<T>(cp + off)), mul<T>(i, g));
   const h = mul<T>(og, tanh<T>(c));
   st<T>(pi, i); st<T>(pf, f); st<T>(pg, g); st<T>(po, og);
@@ -26,6 +27,22 @@ export function lstmForward(
   gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32,
 ): void {
+  forwardRows(false, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
+}
+
+/** lstmForward with hard-sigmoid gates i, f, o. */
+export function lstmForwardHard(
+  gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
+  B: i32, H: i32, lens: usize, t: i32,
+): void {
+  forwardRows(true, gates, hPrev, cPrev, hNext, cNext, out, ldo, B, H, lens, t);
+}
+
+// @ts-ignore: decorator
+@inline function forwardRows(
+  hard: bool, gates: usize, hPrev: usize, cPrev: usize, hNext: usize, cNext: usize, out: usize, ldo: i32,
+  B: i32, H: i32, lens: usize, t: i32,
+): void {
   const bytes = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const hn = row(hNext, b, H), cn = row(cNext, b, H), o = row(out, b, ldo), cp = row(cPrev, b, H);
@@ -37,13 +54,13 @@ export function lstmForward(
     }
     const gi = row(gates, b, 4 * H);
     let j = 0;
-    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(gi, bytes, cp, cn, hn, o, <usize>j << 2);
-    for (; j < H; j++) forwardAt<f32>(gi, bytes, cp, cn, hn, o, <usize>j << 2);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) forwardAt<v128>(hard, gi, bytes, cp, cn, hn, o, <usize>j << 2);
+    for (; j < H; j++) forwardAt<f32>(hard, gi, bytes, cp, cn, hn, o, <usize>j << 2);
   }
 }
 
 // @ts-ignore: decorator
-@inline function backwardAt<T>(gi: usize, H: usize, cp: usize, cn: usize, d: usize, dcr: usize, o: usize, off: usize): void {
+@inline function backwardAt<T>(hard: bool, gi: usize, H: usize, cp: usize, cn: usize, d: usize, dcr: usize, o: usize, off: usize): void {
   const one = splat<T>(1);
   const pi = gi + off, pf = pi + H, pg = pf + H, po = pg + H;
   let dht = ld<T>(d + off);
@@ -51,10 +68,10 @@ export function lstmForward(
   const i = ld<T>(pi), f = ld<T>(pf), g = ld<T>(pg), og = ld<T>(po);
   const tc = tanh<T>(ld<T>(cn + off));
   const dct = add<T>(ld<T>(dcr + off), mul<T>(mul<T>(dht, og), sub<T>(one, mul<T>(tc, tc))));
-  st<T>(pi, mul<T>(mul<T>(dct, g), mul<T>(i, sub<T>(one, i))));
-  st<T>(pf, mul<T>(mul<T>(dct, ld<T>(cp + off)), mul<T>(f, sub<T>(one, f))));
+  st<T>(pi, mul<T>(mul<T>(dct, g), gateGrad<T>(hard, i)));
+  st<T>(pf, mul<T>(mul<T>(dct, ld<T>(cp + off)), gateGrad<T>(hard, f)));
   st<T>(pg, mul<T>(mul<T>(dct, i), sub<T>(one, mul<T>(g, g))));
-  st<T>(po, mul<T>(mul<T>(dht, tc), mul<T>(og, sub<T>(one, og))));
+  st<T>(po, mul<T>(mul<T>(dht, tc), gateGrad<T>(hard, og)));
   st<T>(dcr + off, mul<T>(dct, f));
   st<T>(d + off, splat<T>(0));
 }
@@ -67,6 +84,22 @@ export function lstmBackward(
   gates: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
   B: i32, H: i32, lens: usize, t: i32,
 ): void {
+  backwardRows(false, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
+}
+
+/** lstmBackward for hard-sigmoid gates (from lstmForwardHard's activations). */
+export function lstmBackwardHard(
+  gates: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
+  B: i32, H: i32, lens: usize, t: i32,
+): void {
+  backwardRows(true, gates, cPrev, cNext, dh, dc, dOut, ldo, B, H, lens, t);
+}
+
+// @ts-ignore: decorator
+@inline function backwardRows(
+  hard: bool, gates: usize, cPrev: usize, cNext: usize, dh: usize, dc: usize, dOut: usize, ldo: i32,
+  B: i32, H: i32, lens: usize, t: i32,
+): void {
   const bytes = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const gi = row(gates, b, 4 * H);
@@ -77,7 +110,7 @@ export function lstmBackward(
     const d = row(dh, b, H), dcr = row(dc, b, H), cp = row(cPrev, b, H), cn = row(cNext, b, H);
     const o = dOut ? row(dOut, b, ldo) : 0;
     let j = 0;
-    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) backwardAt<v128>(gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
-    for (; j < H; j++) backwardAt<f32>(gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+    if (ASC_FEATURE_SIMD) for (; j + 4 <= H; j += 4) backwardAt<v128>(hard, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
+    for (; j < H; j++) backwardAt<f32>(hard, gi, bytes, cp, cn, d, dcr, o, <usize>j << 2);
   }
 }

@@ -67,7 +67,7 @@ export function languageModelShapes(c: LanguageModelConfig): Record<string, numb
   if (c.embedSize !== null) shapes["embedding.weight"] = [V, c.embedSize];
   const layout = new ParamLayout({
     cell: c.cell, inputSize: c.embedSize ?? V, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
-    bias: c.bias, batchFirst: false, seed: c.seed, dropout: c.dropout, nonlinearity: c.nonlinearity, resetAfter: c.resetAfter,
+    bias: c.bias, batchFirst: false, seed: c.seed, dropout: c.dropout, nonlinearity: c.nonlinearity, resetAfter: c.resetAfter, recurrentActivation: "sigmoid",
   });
   for (const e of layout.entries) shapes[`rnn.${e.name}`] = e.shape;
   shapes["fc.weight"] = [V, D * c.hiddenSize];

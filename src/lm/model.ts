@@ -110,7 +110,7 @@ export class LanguageModel implements HasParameters {
     const modules = heap.scope(() => ({
       rnn: new Recurrent(this.rt, "rnn", {
         cell: c.cell, inputSize: this.inWidth, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional,
-        bias: c.bias, batchFirst: false, seed: c.seed, dropout: c.dropout, nonlinearity: c.nonlinearity, resetAfter: c.resetAfter,
+        bias: c.bias, batchFirst: false, seed: c.seed, dropout: c.dropout, nonlinearity: c.nonlinearity, resetAfter: c.resetAfter, recurrentActivation: "sigmoid",
       }),
       embedding: c.embedSize === null ? null : new Embedding(this.rt, "embedding", c.vocabSize, c.embedSize),
       fc: new Linear(this.rt, "fc", this.outWidth, c.vocabSize),

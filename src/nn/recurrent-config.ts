@@ -22,12 +22,21 @@ export interface RNNOptions extends RecurrentOptions {
   nonlinearity?: "tanh" | "relu";
 }
 
+/**
+ * The activation of the σ gates (GRU r, z; LSTM i, f, o): "sigmoid" (default, PyTorch's) or "hardSigmoid",
+ * clip(0.2·x + 0.5, 0, 1) (Keras / TensorFlow.js's default recurrent_activation, ONNX HardSigmoid α 0.2, β 0.5).
+ */
+export type RecurrentActivation = "sigmoid" | "hardSigmoid";
+
 export interface GRUOptions extends RecurrentOptions {
   /** true: PyTorch/cuDNN candidate tanh(W_in x + b_in + r⊙(W_hn h + b_hn)); false: textbook tanh(W_in x + b_in + W_hn(r⊙h) + b_hn). */
   resetAfter?: boolean;
+  recurrentActivation?: RecurrentActivation;
 }
 
-export type LSTMOptions = RecurrentOptions;
+export interface LSTMOptions extends RecurrentOptions {
+  recurrentActivation?: RecurrentActivation;
+}
 
 export interface LayerConfig {
   cell: CellType;
@@ -41,10 +50,14 @@ export interface LayerConfig {
   dropout: number;
   nonlinearity: "tanh" | "relu";
   resetAfter: boolean;
+  /** GRU and LSTM: the σ gates' activation ("sigmoid" for RNN). */
+  recurrentActivation: RecurrentActivation;
 }
 
 const COMMON = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "batchFirst", "seed", "dropout"] as const;
-const EXTRA: Record<CellType, readonly string[]> = { rnn: ["nonlinearity"], gru: ["resetAfter"], lstm: [] };
+const EXTRA: Record<CellType, readonly string[]> = {
+  rnn: ["nonlinearity"], gru: ["resetAfter", "recurrentActivation"], lstm: ["recurrentActivation"],
+};
 
 /** Number of gate blocks G: rows of W_ih / W_hh are G·H. */
 export function gateCount(cell: CellType): number {
@@ -61,6 +74,10 @@ export function resolveConfig(cell: CellType, className: string, input: unknown)
   const nonlinearity = o.nonlinearity ?? "tanh";
   if (nonlinearity !== "tanh" && nonlinearity !== "relu") {
     throw new TypeError(`${where("nonlinearity")} must be "tanh" or "relu", got ${describe(nonlinearity)}`);
+  }
+  const recurrentActivation = o.recurrentActivation ?? "sigmoid";
+  if (recurrentActivation !== "sigmoid" && recurrentActivation !== "hardSigmoid") {
+    throw new TypeError(`${where("recurrentActivation")} must be "sigmoid" or "hardSigmoid", got ${describe(recurrentActivation)}`);
   }
   const seed = o.seed ?? 0;
   if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
@@ -82,6 +99,7 @@ export function resolveConfig(cell: CellType, className: string, input: unknown)
     dropout,
     nonlinearity,
     resetAfter: checkBoolean(where("resetAfter"), o.resetAfter ?? true),
+    recurrentActivation,
   };
 }
 
@@ -93,6 +111,8 @@ export function layerOptions(c: LayerConfig): Record<string, unknown> {
   };
   if (c.cell === "rnn") o.nonlinearity = c.nonlinearity;
   if (c.cell === "gru") o.resetAfter = c.resetAfter;
+  // only when not the default, so that configurations (and files) of σ-gated layers read as they always did
+  if (c.recurrentActivation !== "sigmoid") o.recurrentActivation = c.recurrentActivation;
   return o;
 }
 

@@ -127,7 +127,8 @@ export class Recurrent implements Module<Mat, RecurrentActivations, RecurrentGra
   constructor(private readonly rt: Runtime, readonly path: string, readonly config: Readonly<LayerConfig>) {
     this.layout = new ParamLayout(config);
     const c = config;
-    this.cell = c.cell === "rnn" ? rnnCell(c.nonlinearity === "relu") : c.cell === "gru" ? gruCell(c.resetAfter) : lstmCell();
+    const hard = c.recurrentActivation === "hardSigmoid";
+    this.cell = c.cell === "rnn" ? rnnCell(c.nonlinearity === "relu") : c.cell === "gru" ? gruCell(c.resetAfter, hard) : lstmCell(hard);
     this.params = new ParameterBlock(rt, path, this.layout.entries.map((e) => [e.name, e.shape] as const));
     this.random = new Random(rt, c.seed + 1);
     this.dropout = c.dropout > 0 && c.numLayers > 1 ? new Dropout(rt, path ? `${path}.dropout` : "dropout", c.dropout, this.layout.D * c.hiddenSize, this.random) : null;

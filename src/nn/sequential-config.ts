@@ -2,7 +2,7 @@
 // that each module's input width is the previous one's output width), without allocating anything.
 
 import { checkBoolean, checkKnownKeys, checkObject, checkPositiveInt, describe } from "../errors.js";
-import { resolveConfig, type CellType, type LayerConfig } from "./recurrent-config.js";
+import { resolveConfig, type CellType, type LayerConfig, type RecurrentActivation } from "./recurrent-config.js";
 import type { PoolMode } from "./pool.js";
 import { ParamLayout } from "./recurrent-params.js";
 
@@ -11,6 +11,7 @@ export type ModuleConfig =
   | {
     name: string; type: "RNN" | "GRU" | "LSTM"; inputSize: number; hiddenSize: number; numLayers?: number;
     bidirectional?: boolean; bias?: boolean; nonlinearity?: "tanh" | "relu"; resetAfter?: boolean; dropout?: number;
+    recurrentActivation?: RecurrentActivation;
   }
   | { name: string; type: "Pool"; mode: PoolMode }
   | { name: string; type: "Linear"; inFeatures: number; outFeatures: number; bias?: boolean }
@@ -75,10 +76,14 @@ export function resolveSequential(input: unknown, seed: number): SequentialPlan 
         break;
       }
       case "RNN": case "GRU": case "LSTM": {
+        const type = o.type;
         if (rows === "sequences") throw new TypeError(`${where}: a recurrent module needs steps, but a Pool before it made one row per sequence`);
         // not batchFirst or seed: a Sequential is time-major, and seeds each module from its own seed
-        checkKnownKeys(where, o, ["name", "type", "inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "nonlinearity", "resetAfter", "dropout"]);
-        const { name: _n, type, ...options } = o;
+        checkKnownKeys(where, o, [
+          "name", "type", "inputSize", "hiddenSize", "numLayers", "bidirectional", "bias", "nonlinearity", "resetAfter", "dropout",
+          ...(type === "RNN" ? [] : ["recurrentActivation"]),
+        ]);
+        const { name: _n, type: _t, ...options } = o;
         const inFeatures = takes("inputSize", options.inputSize);
         const layer = resolveConfig(RECURRENT[type as string], where, { ...options, seed: seed + 1000 * i });
         stages.push({ kind: "recurrent", name, layer, inFeatures, outFeatures: (layer.bidirectional ? 2 : 1) * layer.hiddenSize, rows: "steps" });
@@ -130,6 +135,8 @@ export function stageConfig(s: Stage): ModuleConfig {
       return {
         name: s.name, type, inputSize: l.inputSize, hiddenSize: l.hiddenSize, numLayers: l.numLayers, bidirectional: l.bidirectional,
         bias: l.bias, dropout: l.dropout, ...(l.cell === "rnn" ? { nonlinearity: l.nonlinearity } : {}), ...(l.cell === "gru" ? { resetAfter: l.resetAfter } : {}),
+        // only when not the default: files of σ-gated models stay as they were (and readable by older versions)
+        ...(l.recurrentActivation !== "sigmoid" ? { recurrentActivation: l.recurrentActivation } : {}),
       };
     }
     case "pool": return { name: s.name, type: "Pool", mode: s.mode };

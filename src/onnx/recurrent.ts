@@ -2,6 +2,7 @@
 // B [D, 2·G·H] arrive in ONNX's gate order and are loaded in PyTorch's (LSTM i,o,f,c → i,f,g,o; GRU z,r,h →
 // r,z,n); linear_before_reset 1 is PyTorch's reset-after GRU, 0 the textbook resetAfter: false. Directions
 // forward and bidirectional are one layer; reverse is a forward layer over each sequence reversed in time.
+// Gate activations: Sigmoid, or HardSigmoid (α 0.2, β 0.5) as the layer's recurrentActivation "hardSigmoid".
 // Outputs Y [T, D, B, H], Y_h and Y_c [D, B, H] (layout 0); layout 1 (batch-major X [B, T, I], Y [B, T, D, H],
 // states [B, D, H]) is transposed to and from layout 0 around the layer.
 
@@ -35,24 +36,11 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
   refuseAttr(node, "clip", () => false, "cell clipping has no equivalent here");
   refuseAttr(node, "input_forget", (v) => v === 0, "coupled input and forget gates have no equivalent here");
   refuseAttr(node, "layout", (v) => v === 0 || v === 1, "layout is 0 (time-major) or 1 (batch-major)");
-  refuseAttr(node, "activation_alpha", () => false, "only the default activations are supported");
-  refuseAttr(node, "activation_beta", () => false, "only the default activations are supported");
   if (op === "LSTM" && node.inputs[7]) throw nodeError(node, `input "P" (peepholes, ${q(node.inputs[7])}) is not supported`);
   const direction = attr(node, "direction", "forward") as string;
   if (direction !== "forward" && direction !== "reverse" && direction !== "bidirectional") throw nodeError(node, `attribute "direction" = ${q(direction)} is not one of forward, reverse, bidirectional`);
   const D = direction === "bidirectional" ? 2 : 1;
-  let nonlinearity: "tanh" | "relu" = "tanh";
-  const acts = node.attributes.get("activations") as string[] | undefined;
-  if (acts !== undefined) {
-    const given = acts.map((a) => a.toLowerCase());
-    const defaults = DEFAULT_ACTIVATIONS[op];
-    const relu = op === "RNN" && given.every((a) => a === "relu");
-    const ok = given.length === defaults.length * D && given.every((a, i) => a === defaults[i % defaults.length]);
-    if (!ok && !(relu && given.length === D)) {
-      throw nodeError(node, `attribute "activations" = ${JSON.stringify(acts)} is not supported: expected ${op === "RNN" ? "Tanh or Relu" : JSON.stringify(defaults.map((a) => a[0].toUpperCase() + a.slice(1)))} for each direction`);
-    }
-    if (relu) nonlinearity = "relu";
-  }
+  const { nonlinearity, recurrentActivation } = activationsOf(node, D);
   const W = weight(1), R = weight(2), B = weight(3);
   if (!W || !R) throw nodeError(node, `needs its weights W and R as initializers or constants`);
   const G = ORDER[op].length;
@@ -67,7 +55,8 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
   if (op !== "GRU") refuseAttr(node, "linear_before_reset", (v) => v === 0, "it is a GRU attribute");
 
   const options = { inputSize: I, hiddenSize: H, bidirectional: D === 2 };
-  const layer: RecurrentLayer = op === "LSTM" ? new LSTM(options) : op === "GRU" ? new GRU({ ...options, resetAfter }) : new RNN({ ...options, nonlinearity });
+  const layer: RecurrentLayer = op === "LSTM" ? new LSTM({ ...options, recurrentActivation })
+    : op === "GRU" ? new GRU({ ...options, resetAfter, recurrentActivation }) : new RNN({ ...options, nonlinearity });
   try {
     const params: Record<string, Float32Array> = {};
     const order = ORDER[op], GH = G * H;
@@ -90,6 +79,38 @@ export function buildRecurrent(node: OnnxNode, weight: (i: number) => Tensor | u
     throw e;
   }
   return { node, layer, direction, hidden: H, inputSize: I, batchMajor: (attr(node, "layout", 0) as number) === 1 };
+}
+
+/**
+ * The node's "activations" (f, g[, h] per direction): the defaults; Relu for an RNN; for GRU and LSTM
+ * HardSigmoid as f (in every direction alike) with ONNX's default α 0.2, β 0.5, which activation_alpha and
+ * activation_beta may restate (they hold one value per activation that takes one: here the HardSigmoids).
+ */
+function activationsOf(node: OnnxNode, D: number): { nonlinearity: "tanh" | "relu"; recurrentActivation: "sigmoid" | "hardSigmoid" } {
+  const op = node.opType, defaults = DEFAULT_ACTIVATIONS[op];
+  const acts = node.attributes.get("activations") as string[] | undefined;
+  const given = (acts ?? []).map((a) => a.toLowerCase());
+  const hardCount = given.filter((a) => a === "hardsigmoid").length;
+  const restated = (name: string, value: number) => {
+    const v = node.attributes.get(name) as number[] | undefined;
+    if (v === undefined) return;
+    if (hardCount === 0) throw nodeError(node, `attribute "${name}" = ${JSON.stringify(v)} is not supported: only the default activations (or HardSigmoid gates with alpha 0.2, beta 0.5) are`);
+    if (v.length !== hardCount || v.some((x) => Math.abs(x - value) > 1e-6)) {
+      throw nodeError(node, `attribute "${name}" = ${JSON.stringify(v)} is not supported: HardSigmoid gates need ${name.slice(11)} ${value} (one value per HardSigmoid, ${hardCount} here)`);
+    }
+  };
+  restated("activation_alpha", 0.2);
+  restated("activation_beta", 0.5);
+  if (acts === undefined) return { nonlinearity: "tanh", recurrentActivation: "sigmoid" };
+  if (op === "RNN" && given.length === D && given.every((a) => a === "relu")) return { nonlinearity: "relu", recurrentActivation: "sigmoid" };
+  const gate = op !== "RNN" && given[0] === "hardsigmoid" ? "hardsigmoid" : defaults[0];
+  const expected = [gate, ...defaults.slice(1)];
+  if (given.length !== defaults.length * D || !given.every((a, i) => a === expected[i % expected.length])) {
+    const title = (a: string) => (a === "hardsigmoid" ? "HardSigmoid" : a[0].toUpperCase() + a.slice(1));
+    const choices = op === "RNN" ? "Tanh or Relu" : `${JSON.stringify(defaults.map(title))} or ${JSON.stringify(["hardsigmoid", ...defaults.slice(1)].map(title))}, the same`;
+    throw nodeError(node, `attribute "activations" = ${JSON.stringify(acts)} is not supported: expected ${choices} for each direction`);
+  }
+  return { nonlinearity: "tanh", recurrentActivation: gate === "hardsigmoid" ? "hardSigmoid" : "sigmoid" };
 }
 
 /** Runs the node: inputs X, W, R, B, sequence_lens, initial_h, initial_c (by position). */

@@ -49,6 +49,11 @@ export class Rng {
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export const tanh = Math.tanh;
+/** clip(0.2·x + 0.5, 0, 1): the gates of recurrentActivation "hardSigmoid". */
+export const hardSigmoid = (x: number): number => Math.min(1, Math.max(0, 0.2 * x + 0.5));
+/** A σ gate's function, and its derivative from its output y. */
+const gateFn = (hard: boolean) => (hard ? hardSigmoid : sigmoid);
+const gateDer = (hard: boolean) => (hard ? (y: number) => (y > 0 && y < 1 ? 0.2 : 0) : (y: number) => y * (1 - y));
 export const relu = (x: number): number => (x > 0 ? x : 0);
 
 export interface MatmulOptions {
@@ -109,9 +114,9 @@ export function rnnBackwardRef(h: F64, dh: F64, dOut: F64 | undefined, relu_: bo
 }
 
 /** a: [4H] pre-activations i, f, g, o. Returns activated gates [4H], c_t, h_t. */
-export function lstmForwardRef(a: F64, cPrev: F64): { gates: F64; c: F64; h: F64 } {
-  const H = cPrev.length;
-  const gates = map(4 * H, (j) => (j >= 2 * H && j < 3 * H ? tanh(a[j]) : sigmoid(a[j])));
+export function lstmForwardRef(a: F64, cPrev: F64, hard = false): { gates: F64; c: F64; h: F64 } {
+  const H = cPrev.length, act = gateFn(hard);
+  const gates = map(4 * H, (j) => (j >= 2 * H && j < 3 * H ? tanh(a[j]) : act(a[j])));
   const c = map(H, (j) => gates[H + j] * cPrev[j] + gates[j] * gates[2 * H + j]);
   const h = map(H, (j) => gates[3 * H + j] * tanh(c[j]));
   return { gates, c, h };
@@ -119,18 +124,18 @@ export function lstmForwardRef(a: F64, cPrev: F64): { gates: F64; c: F64; h: F64
 
 /** gates: activated i, f, g, o; c: c_t. Returns dA [4H], ∂L/∂c_{t-1}, direct ∂L/∂h_{t-1} (zero). */
 export function lstmBackwardRef(
-  gates: F64, cPrev: F64, c: F64, dh: F64, dc: F64, dOut: F64 | undefined,
+  gates: F64, cPrev: F64, c: F64, dh: F64, dc: F64, dOut: F64 | undefined, hard = false,
 ): { dA: F64; dc: F64; dh: F64 } {
-  const H = cPrev.length;
+  const H = cPrev.length, der = gateDer(hard);
   const dA = new Float64Array(4 * H), dcPrev = new Float64Array(H);
   for (let j = 0; j < H; j++) {
     const i = gates[j], f = gates[H + j], g = gates[2 * H + j], o = gates[3 * H + j];
     const dht = dh[j] + (dOut ? dOut[j] : 0), tc = tanh(c[j]);
     const dct = dc[j] + dht * o * (1 - tc * tc);
-    dA[j] = dct * g * i * (1 - i);
-    dA[H + j] = dct * cPrev[j] * f * (1 - f);
+    dA[j] = dct * g * der(i);
+    dA[H + j] = dct * cPrev[j] * der(f);
     dA[2 * H + j] = dct * i * (1 - g * g);
-    dA[3 * H + j] = dht * tc * o * (1 - o);
+    dA[3 * H + j] = dht * tc * der(o);
     dcPrev[j] = dct * f;
   }
   return { dA, dc: dcPrev, dh: new Float64Array(H) };
@@ -140,8 +145,8 @@ export function lstmBackwardRef(
  * Reset-after GRU. gx: [3H] x W_ihᵀ + b_ih; hh: [3H] h_{t-1} W_hhᵀ; bhh: [3H] or undefined.
  * Returns the activated r, z, n [3H], hnSave = hh_n + b_hn [H], and h_t.
  */
-export function gruForwardRef(gx: F64, hh: F64, bhh: F64 | undefined, hPrev: F64): { gates: F64; hn: F64; h: F64 } {
-  const H = hPrev.length, b = (j: number) => (bhh ? bhh[j] : 0);
+export function gruForwardRef(gx: F64, hh: F64, bhh: F64 | undefined, hPrev: F64, hard = false): { gates: F64; hn: F64; h: F64 } {
+  const H = hPrev.length, b = (j: number) => (bhh ? bhh[j] : 0), sigmoid = gateFn(hard);
   const gates = new Float64Array(3 * H), hn = new Float64Array(H), h = new Float64Array(H);
   for (let j = 0; j < H; j++) {
     const r = sigmoid(gx[j] + hh[j] + b(j));
@@ -156,16 +161,16 @@ export function gruForwardRef(gx: F64, hh: F64, bhh: F64 | undefined, hPrev: F64
 
 /** Returns ∂L/∂gx [3H], ∂L/∂(hh + b_hh) [3H], and the direct ∂L/∂h_{t-1} = dh_t ⊙ z. */
 export function gruBackwardRef(
-  gates: F64, hn: F64, hPrev: F64, dh: F64, dOut: F64 | undefined,
+  gates: F64, hn: F64, hPrev: F64, dh: F64, dOut: F64 | undefined, hard = false,
 ): { dA: F64; dGhh: F64; dh: F64 } {
-  const H = hPrev.length;
+  const H = hPrev.length, der = gateDer(hard);
   const dA = new Float64Array(3 * H), dGhh = new Float64Array(3 * H), dhPrev = new Float64Array(H);
   for (let j = 0; j < H; j++) {
     const r = gates[j], z = gates[H + j], n = gates[2 * H + j];
     const dht = dh[j] + (dOut ? dOut[j] : 0);
     const dan = dht * (1 - z) * (1 - n * n);
-    const daz = dht * (hPrev[j] - n) * z * (1 - z);
-    const dar = dan * hn[j] * r * (1 - r);
+    const daz = dht * (hPrev[j] - n) * der(z);
+    const dar = dan * hn[j] * der(r);
     dA[j] = dar; dA[H + j] = daz; dA[2 * H + j] = dan;
     dGhh[j] = dar; dGhh[H + j] = daz; dGhh[2 * H + j] = dan * r;
     dhPrev[j] = dht * z;
@@ -174,8 +179,8 @@ export function gruBackwardRef(
 }
 
 /** Reset-before GRU, first half: σ of the (complete) r, z pre-activations [2H], and r ⊙ h_{t-1}. */
-export function gruRbGatesRef(a: F64, hPrev: F64): { r: F64; z: F64; rh: F64 } {
-  const H = hPrev.length;
+export function gruRbGatesRef(a: F64, hPrev: F64, hard = false): { r: F64; z: F64; rh: F64 } {
+  const H = hPrev.length, sigmoid = gateFn(hard);
   const r = map(H, (j) => sigmoid(a[j])), z = map(H, (j) => sigmoid(a[H + j]));
   return { r, z, rh: map(H, (j) => r[j] * hPrev[j]) };
 }
@@ -188,15 +193,15 @@ export function gruRbForwardRef(z: F64, an: F64, hPrev: F64): { n: F64; h: F64 }
 
 /** Backward, both halves: q = dA_n·W_hn = ∂L/∂(r⊙h_{t-1}). Returns dA [3H] and the direct ∂L/∂h_{t-1}. */
 export function gruRbBackwardRef(
-  r: F64, z: F64, n: F64, q: F64, hPrev: F64, dh: F64, dOut: F64 | undefined,
+  r: F64, z: F64, n: F64, q: F64, hPrev: F64, dh: F64, dOut: F64 | undefined, hard = false,
 ): { dAn: F64; dA: F64; dh: F64 } {
-  const H = hPrev.length;
+  const H = hPrev.length, der = gateDer(hard);
   const dA = new Float64Array(3 * H), dhPrev = new Float64Array(H);
   for (let j = 0; j < H; j++) {
     const dht = dh[j] + (dOut ? dOut[j] : 0);
     dA[2 * H + j] = dht * (1 - z[j]) * (1 - n[j] * n[j]);
-    dA[H + j] = dht * (hPrev[j] - n[j]) * z[j] * (1 - z[j]);
-    dA[j] = q[j] * hPrev[j] * r[j] * (1 - r[j]);
+    dA[H + j] = dht * (hPrev[j] - n[j]) * der(z[j]);
+    dA[j] = q[j] * hPrev[j] * der(r[j]);
     dhPrev[j] = dht * z[j] + q[j] * r[j];
   }
   return { dAn: dA.slice(2 * H), dA, dh: dhPrev };

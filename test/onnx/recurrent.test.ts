@@ -129,7 +129,7 @@ test("layout 1 (batch-major X, Y, states) is layout 0 with the first axes swappe
 
 test("refuses clip, non-default activations, input_forget, layout 2, peepholes, naming node, operator and attribute", async () => {
   await refuses(recurrentModel("LSTM", { T, B, I, H, attrs: { clip: { float: 3 } } }), /node "rec" \(LSTM\) attribute "clip" = 3 is not supported/);
-  await refuses(recurrentModel("GRU", { T, B, I, H, attrs: { activations: ["HardSigmoid", "Tanh"] } }), /node "rec" \(GRU\) attribute "activations" = \["HardSigmoid","Tanh"\] is not supported/);
+  await refuses(recurrentModel("GRU", { T, B, I, H, attrs: { activations: ["HardSigmoid", "Relu"] } }), /node "rec" \(GRU\) attribute "activations" = \["HardSigmoid","Relu"\] is not supported/);
   await refuses(recurrentModel("LSTM", { T, B, I, H, attrs: { input_forget: 1 } }), /node "rec" \(LSTM\) attribute "input_forget" = 1 is not supported/);
   await refuses(recurrentModel("RNN", { T, B, I, H, attrs: { layout: 2 } }), /node "rec" \(RNN\) attribute "layout" = 2 is not supported/);
   await refuses(recurrentModel("RNN", { T, B, I, H, attrs: { activations: ["Sigmoid"] } }), /node "rec" \(RNN\) attribute "activations" = \["Sigmoid"\] is not supported: expected Tanh or Relu/);
@@ -143,6 +143,23 @@ test("the default activations written out, and RNN Relu, are accepted", async ()
   const relu = await run(recurrentModel("RNN", { T, B, I, H, attrs: { activations: ["Relu"] } }));
   assert.ok(relu.Y.data.every((v) => v >= 0));
   await run(recurrentModel("LSTM", { T, B, I, H, D: 2, attrs: { direction: "bidirectional", activations: ["Sigmoid", "Tanh", "Tanh", "Sigmoid", "Tanh", "Tanh"] } }));
+});
+
+test("HardSigmoid gates (α 0.2, β 0.5, given or not) are accepted for GRU and LSTM; other HardSigmoid parameters and mixed directions are refused", async () => {
+  for (const [op, rest] of [["GRU", ["Tanh"]], ["LSTM", ["Tanh", "Tanh"]]] as const) {
+    const acts = ["HardSigmoid", ...rest, "HardSigmoid", ...rest];
+    const bi = { direction: "bidirectional", activations: acts };
+    const hard = await run(recurrentModel(op, { T, B, I, H, D: 2, attrs: bi }));
+    const restated = await run(recurrentModel(op, { T, B, I, H, D: 2, attrs: { ...bi, activation_alpha: { floats: [0.2, 0.2] }, activation_beta: { floats: [0.5, 0.5] } } }));
+    const plain = await run(recurrentModel(op, { T, B, I, H, D: 2, attrs: { direction: "bidirectional" } }));
+    close(restated.Y.data, hard.Y.data, `${op} restated α, β`);
+    assert.ok(hard.Y.data.some((v, i) => Math.abs(v - plain.Y.data[i]) > 1e-3), `${op}: HardSigmoid gates change the outputs`);
+    await refuses(recurrentModel(op, { T, B, I, H, D: 2, attrs: { ...bi, activation_alpha: { floats: [0.3, 0.2] } } }), new RegExp(`node "rec" \\(${op}\\) attribute "activation_alpha" = \\[0\\.3`));
+    await refuses(recurrentModel(op, { T, B, I, H, D: 2, attrs: { ...bi, activation_beta: { floats: [0.5] } } }), /attribute "activation_beta" = \[0\.5\] is not supported: HardSigmoid gates need beta 0\.5 \(one value per HardSigmoid, 2 here\)/);
+    const mixed = ["HardSigmoid", ...rest, "Sigmoid", ...rest];
+    await refuses(recurrentModel(op, { T, B, I, H, D: 2, attrs: { direction: "bidirectional", activations: mixed } }), new RegExp(`node "rec" \\(${op}\\) attribute "activations" = .* is not supported`));
+  }
+  await refuses(recurrentModel("RNN", { T, B, I, H, attrs: { activations: ["HardSigmoid"] } }), /node "rec" \(RNN\) attribute "activations"/);
 });
 
 test("refuses sequence_lens outside [1, T] when run, naming the node", async () => {

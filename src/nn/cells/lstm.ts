@@ -1,8 +1,8 @@
-// LSTM, gates i, f, g, o: c_t = f⊙c_{t-1} + i⊙g, h_t = o⊙tanh(c_t).
+// LSTM, gates i, f, g, o: c_t = f⊙c_{t-1} + i⊙g, h_t = o⊙tanh(c_t). hard: i, f, o are hard sigmoids.
 
 import { type Cell, gatesAt, stateAt, cellAt, outAt } from "./cell.js";
 
-export function lstmCell(): Cell {
+export function lstmCell(hard: boolean): Cell {
   return {
     G: 4,
     usesAux: false,
@@ -21,11 +21,11 @@ export function lstmCell(): Cell {
       const gates = gatesAt(r, t), hPrev = stateAt(r, prev);
       // += h_{t-1}·W_hhᵀ (nothing to add for a zero state: the product's sums are +0, and G + 0 = G)
       if (!zeroState) r.ops.matmul({ C: gates, A: hPrev, B: r.packs.whhT, accumulate: true });
-      r.ops.lstmForward({ gates, hPrev, cPrev: cellAt(r, prev), hNext: stateAt(r, next), cNext: cellAt(r, next), out: outAt(r, t), lens: r.lens, t });
+      r.ops.lstmForward({ gates, hPrev, cPrev: cellAt(r, prev), hNext: stateAt(r, next), cNext: cellAt(r, next), out: outAt(r, t), lens: r.lens, t, hard });
     },
     stepBackward(r, t, prev, next, dh, dc, dOut) {
       const gates = gatesAt(r, t);
-      r.ops.lstmBackward({ gates, cPrev: cellAt(r, prev), cNext: cellAt(r, next), dh, dc, dOut, lens: r.lens, t });
+      r.ops.lstmBackward({ gates, cPrev: cellAt(r, prev), cNext: cellAt(r, next), dh, dc, dOut, lens: r.lens, t, hard });
       r.ops.matmul({ C: dh, A: gates, B: r.packs.whhN, accumulate: true }); // dh_{t-1} += dA·W_hh
     },
     recurrentGrads(r, grad, hPrev, gWhh, gBhh, gBih) {

@@ -16,6 +16,7 @@ import { givenFlags } from "./given-flags.js";
 import { saveTaskModel, type TaskModel } from "../tasks/node.js";
 import { describeModules } from "./task-settings.js";
 import { loadTask } from "./task-use.js";
+import { convertTfjs } from "./convert-tfjs.js";
 
 export interface ModelLoadOptions {
   /** A Vocabulary JSON file, for models that carry none (or to replace theirs). */
@@ -133,11 +134,12 @@ export function describeTaskModel(model: TaskModel): string {
 export function registerConvert(program: Command): void {
   const command = program
     .command("convert")
-    .description("convert a language model or a task model (wasm-rnn fit's) between wasm-rnn's format (.wrnn, checkpoints) and safetensors (the output's extension decides)")
+    .description("convert a language model or a task model (wasm-rnn fit's) between wasm-rnn's format (.wrnn, checkpoints), safetensors (the output's extension decides) and TensorFlow.js layers-model folders (model.json + weights.bin)")
     .argument("<in>", "a .wrnn model, a checkpoint (its model is converted) or a .safetensors file", filePath)
     .argument("<out>", "the file to write: .safetensors for safetensors, anything else for wasm-rnn's format", filePath)
     .option("--force", "replace <out> if it exists");
   addModelLoadOptions(command).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean }, cmd: Command) => {
+    if (await convertTfjs(input, output, options)) return; // either side a TensorFlow.js folder
     const task = await isTaskModelFile(input);
     if (task) refuseLanguageModelFlags(givenFlags(cmd), input);
     await prepareOutput(output, { what: "the converted model", force: options.force ?? false, alternative: "give another <out> path" });

@@ -76,7 +76,7 @@ function biasBlocks(b: Float32Array, H: number, order: number[]): Float32Array {
 function recurrent(w: Writer, c: Readonly<LayerConfig>, p: Record<string, Float32Array>, prefix: string, lastReturnsSequences: boolean): void {
   const cls: RecurrentClass = c.cell === "lstm" ? "LSTM" : c.cell === "gru" ? "GRU" : "SimpleRNN";
   const H = c.hiddenSize, order = ORDER[cls], G = order.length, D = c.bidirectional ? 2 : 1;
-  const ra = (c as { recurrentActivation?: string }).recurrentActivation ?? "sigmoid";
+  const ra = c.recurrentActivation;
   if (c.cell === "gru" && c.resetAfter) w.notes.push("a reset-after GRU (PyTorch's form) is written as Keras GRU reset_after: true with a bias [2, 3H]: Keras (Python) and this library load it, TensorFlow.js 4 refuses it (GRUCell does not support reset_after)");
   for (let l = 0; l < c.numLayers; l++) {
     const I = l === 0 ? c.inputSize : D * H;
@@ -160,7 +160,7 @@ export function exportTfjs(model: Exportable): TfjsArtifacts {
       embedding(w, eye, V, V);
       w.notes.push(`the one-hot input is written as an Embedding(${V}, ${V}) holding the identity`);
     } else embedding(w, p["embedding.weight"], V, c.embedSize);
-    const layer = { ...c, inputSize: c.embedSize ?? V, batchFirst: true } as unknown as LayerConfig;
+    const layer: LayerConfig = { ...c, inputSize: c.embedSize ?? V, batchFirst: true, recurrentActivation: "sigmoid" };
     recurrent(w, layer, p, "rnn.", true);
     dense(w, p["fc.weight"], p["fc.bias"], (c.bidirectional ? 2 : 1) * c.hiddenSize, V);
   } else if (model instanceof Sequential) {
@@ -174,8 +174,11 @@ export function exportTfjs(model: Exportable): TfjsArtifacts {
         case "RNN": case "GRU": case "LSTM": {
           const cell = m.type === "RNN" ? "rnn" : m.type === "GRU" ? "gru" : "lstm";
           const pooledLast = next?.type === "Pool" && next.mode === "last";
-          const cfg = { cell, inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers ?? 1, bidirectional: m.bidirectional ?? false, bias: m.bias ?? true, nonlinearity: m.nonlinearity ?? "tanh", resetAfter: m.resetAfter ?? true, recurrentActivation: (m as { recurrentActivation?: string }).recurrentActivation };
-          recurrent(w, cfg as unknown as LayerConfig, p, `${m.name}.`, !pooledLast);
+          const cfg: LayerConfig = {
+            cell, inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers ?? 1, bidirectional: m.bidirectional ?? false, bias: m.bias ?? true,
+            nonlinearity: m.nonlinearity ?? "tanh", resetAfter: m.resetAfter ?? true, recurrentActivation: m.recurrentActivation ?? "sigmoid", batchFirst: true, seed: 0, dropout: 0,
+          };
+          recurrent(w, cfg, p, `${m.name}.`, !pooledLast);
           break;
         }
         case "Pool":

@@ -26,3 +26,6 @@ export async function loadTfjs(modelJson: unknown, weights: TfjsWeightsInput, op
 export async function loadTfjsUrl(url: string | URL, options: LoadTfjsUrlOptions = {}): Promise<TfjsModel> {
   return loadTfjsUrlWith(init, url, options);
 }
+
+/** A loaded model as a LanguageModel or a TaskModel (for .wrnn files): `toWasmRnnModel(model.plan)`. */
+export { toWasmRnnModel, type WasmRnnModel } from "./to-model.js";

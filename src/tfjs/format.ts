@@ -59,7 +59,7 @@ export function parseModelJson(input: unknown): ParsedModelJson {
     try {
       json = JSON.parse(json);
     } catch (e) {
-      fail(`model.json is not JSON (${(e as Error).message})`);
+      fail(`model.json is not JSON (${(e as Error).message.replace(/[\u0000-\u001f\u2028\u2029]+/g, " ").slice(0, 200)})`);
     }
   }
   if (!isRecord(json)) fail(`model.json must be an object { modelTopology, weightsManifest }, got ${describe(json)}`);

@@ -316,7 +316,9 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
           if (!isRecord(w) || typeof w.class_name !== "string" || !isRecord(w.config)) layerError(l, `has no wrapped layer { class_name, config }`);
           if (w.class_name !== "LSTM" && w.class_name !== "GRU" && w.class_name !== "SimpleRNN") layerError(l, `wraps ${q(w.class_name)}: supported are LSTM, GRU and SimpleRNN`);
           if (l.config.backward_layer !== undefined && l.config.backward_layer !== null) layerError(l, `has a backward_layer of its own: only the default (a copy of the wrapped layer) is supported`);
-          const m = l.config.merge_mode ?? "concat";
+          // absent: Keras's default, concat; null: the two directions as two outputs, which a chain has no room for
+          const m = l.config.merge_mode === undefined ? "concat" : l.config.merge_mode;
+          if (m === null) layerError(l, "has merge_mode null (the two directions as separate outputs): only merged outputs are supported");
           if (m !== "concat" && m !== "sum" && m !== "mul" && m !== "ave") layerError(l, `has merge_mode ${JSON.stringify(m)}: supported are "concat", "sum", "mul", "ave"`);
           merge = m;
           const innerName = typeof w.config.name === "string" ? w.config.name : "";

@@ -82,6 +82,19 @@ export class TfjsModel {
     let lengths: Int32Array | null = null;
     for (const u of this.units) {
       const s = u.stage;
+      try {
+        ({ x, width, steps, lengths } = this.runStage(u, data, x, B, T, width, steps, lengths));
+      } catch (e) {
+        const m = e instanceof Error ? e.message : String(e);
+        throw m.startsWith(where) ? e : new RangeError(`${where}: layer ${q(s.name)}: ${m}`);
+      }
+    }
+    return { data: x === data ? x.slice() : x, shape: steps ? [B, T, width] : [B, width] };
+  }
+
+  private runStage(u: Unit, data: Float32Array | Int32Array, x: Float32Array, B: number, T: number, width: number, steps: boolean, lengths: Int32Array | null) {
+    const s = u.stage;
+    {
       switch (s.kind) {
         case "embedding": {
           x = lookup(s, data, B, T);
@@ -112,7 +125,7 @@ export class TfjsModel {
           break;
       }
     }
-    return { data: x === data ? x.slice() : x, shape: steps ? [B, T, width] : [B, width] };
+    return { x, width, steps, lengths };
   }
 
   /** Frees the wasm memory of the layers. */

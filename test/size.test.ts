@@ -101,4 +101,11 @@ test("the ONNX importer (wasm-rnn/onnx, with its protobuf reader) is in neither 
   }
 });
 
+test("the TensorFlow.js importer (wasm-rnn/tfjs) is in neither the browser nor the tasks entry", () => {
+  for (const entry of [BROWSER_ENTRY, TASKS_ENTRY]) {
+    const tfjs = browserGraph(entry).scripts.filter((f) => f.includes(`${join("dist", "src", "tfjs")}`));
+    assert.equal(tfjs, [], `${entry.slice(ROOT.length + 1)} loads the TensorFlow.js importer`);
+  }
+});
+
 test.run();

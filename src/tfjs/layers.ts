@@ -113,6 +113,11 @@ function chainOf(config: unknown): unknown[] {
     }
     prev = l.name;
   });
+  const one = (v: unknown) => (Array.isArray(v) && v.length === 1 ? refName(v[0]) : null);
+  const first = (layers[0] as { name: string }).name;
+  if (one(config.input_layers) !== first || one(config.output_layers) !== prev) {
+    fail(`the Functional model's input_layers and output_layers must be its first layer ${q(first)} and its last ${q(prev ?? "")}: only plain chains with one input and one output are supported`);
+  }
   return layers;
 }
 

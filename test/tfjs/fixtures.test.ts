@@ -17,6 +17,9 @@ interface Stored { dtype: string; shape: number[]; data: number[] }
 interface Expected { name: string; note: string; inputs: { input: Stored }; outputs: { output: Stored } }
 
 const fixtures = readdirSync(DIR).filter((d) => !d.includes(".")).sort();
+// ours, written by tfjs 4.22 with test/fixtures/interop/tfjs-extra/generate.mjs
+const EXTRA = join(DIR, "../tfjs-extra");
+const extra = readdirSync(EXTRA).filter((d) => !d.includes("."));
 
 export function closeTo(got: Float32Array, want: readonly number[], what: string): number {
   assert.is(got.length, want.length, `${what}: length`);
@@ -30,15 +33,27 @@ export function closeTo(got: Float32Array, want: readonly number[], what: string
   return worst;
 }
 
-test("there are the four fixtures", () => {
+test("there are the four shared fixtures and the Functional one of ours", () => {
   assert.equal(fixtures, ["tfjs_classifier_bilstm", "tfjs_gru_sigmoid_seq", "tfjs_lm_lstm_hardsigmoid", "tfjs_simplernn_last_dense"]);
+  assert.equal(extra, ["tfjs_functional_gru"]);
 });
 
-for (const name of fixtures) {
+test("a Functional model that branches is refused, naming the layer", async () => {
+  const m = JSON.parse(readFileSync(join(EXTRA, "tfjs_functional_gru", "model.json"), "utf8"));
+  m.modelTopology.config.layers[3].inbound_nodes = [[["embedding_Embedding1", 0, 0, {}]]];
+  try {
+    await loadTfjs(m, new Uint8Array(readFileSync(join(EXTRA, "tfjs_functional_gru", "weights.bin"))));
+    assert.unreachable("loaded");
+  } catch (e) {
+    assert.match((e as Error).message, /Functional layer 3 "dropout_Dropout1" does not take exactly the output of the layer before it \("gru_GRU1"\)/);
+  }
+});
+
+for (const [dir, name] of [...fixtures.map((f) => [DIR, f]), ...extra.map((f) => [EXTRA, f])]) {
   test(`${name}: loadTfjs reproduces tfjs's predict()`, async () => {
-    const ref = JSON.parse(readFileSync(join(DIR, name, "expected.json"), "utf8")) as Expected;
-    const json = readFileSync(join(DIR, name, "model.json"), "utf8");
-    const weights = new Uint8Array(readFileSync(join(DIR, name, "weights.bin")));
+    const ref = JSON.parse(readFileSync(join(dir, name, "expected.json"), "utf8")) as Expected;
+    const json = readFileSync(join(dir, name, "model.json"), "utf8");
+    const weights = new Uint8Array(readFileSync(join(dir, name, "weights.bin")));
     const model = await loadTfjs(json, weights);
     try {
       const input = ref.inputs.input;

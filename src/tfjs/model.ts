@@ -92,38 +92,37 @@ export class TfjsModel {
     return { data: x === data ? x.slice() : x, shape: steps ? [B, T, width] : [B, width] };
   }
 
+  /** One stage on the whole batch: returns what flows on (values, their width, steps or not, the lengths). */
   private runStage(u: Unit, data: Float32Array | Int32Array, x: Float32Array, B: number, T: number, width: number, steps: boolean, lengths: Int32Array | null) {
     const s = u.stage;
-    {
-      switch (s.kind) {
-        case "embedding": {
-          x = lookup(s, data, B, T);
-          if (s.maskZero) lengths = maskLengths(s.name, data, B, T);
-          width = s.dim;
-          break;
-        }
-        case "recurrent": {
-          const r = runRecurrent(s, u.layer!, x, B, T, lengths);
-          x = r.y;
-          width = r.width;
-          steps = s.returnSequences;
-          if (!steps) lengths = null;
-          break;
-        }
-        case "dense": {
-          const rows = x.length / width;
-          x = u.dense!.run(x, rows);
-          width = s.outFeatures;
-          activate(x, width, s.activation);
-          break;
-        }
-        case "activation":
-          x = x.slice();
-          activate(x, width, s.activation);
-          break;
-        case "dropout":
-          break;
+    switch (s.kind) {
+      case "embedding": {
+        x = lookup(s, data, B, T);
+        if (s.maskZero) lengths = maskLengths(s.name, data, B, T);
+        width = s.dim;
+        break;
       }
+      case "recurrent": {
+        const r = runRecurrent(s, u.layer!, x, B, T, lengths);
+        x = r.y;
+        width = r.width;
+        steps = s.returnSequences;
+        if (!steps) lengths = null;
+        break;
+      }
+      case "dense": {
+        const rows = x.length / width;
+        x = u.dense!.run(x, rows);
+        width = s.outFeatures;
+        activate(x, width, s.activation);
+        break;
+      }
+      case "activation":
+        x = x.slice();
+        activate(x, width, s.activation);
+        break;
+      case "dropout":
+        break;
     }
     return { x, width, steps, lengths };
   }

@@ -67,6 +67,46 @@ for (const [what, layers, input] of cases) {
   }
 }
 
+// weights quantized as tensorflowjs_converter --quantize_uint8 / _uint16 / _float16 writes them
+{
+  const { readFileSync } = await import("node:fs");
+  const dir = new URL("../test/fixtures/interop/tfjs/tfjs_classifier_bilstm/", import.meta.url);
+  const f32 = new Float32Array(new Uint8Array(readFileSync(new URL("weights.bin", dir))).slice().buffer);
+  const input = JSON.parse(readFileSync(new URL("expected.json", dir), "utf8")).inputs.input;
+  const ids = Array.from({ length: input.shape[0] }, (_, b) => input.data.slice(b * input.shape[1], (b + 1) * input.shape[1]));
+  for (const dtype of ["uint8", "uint16", "float16"]) {
+    const json = JSON.parse(readFileSync(new URL("model.json", dir), "utf8"));
+    const parts = [];
+    let o = 0;
+    for (const w of json.weightsManifest[0].weights) {
+      const n = w.shape.reduce((a, b) => a * b, 1), v = f32.subarray(o, (o += n));
+      if (dtype === "float16") {
+        parts.push(new Uint8Array(Uint16Array.from(v, (x) => f16(x)).buffer));
+        w.quantization = { dtype };
+      } else {
+        const min = Math.min(...v), scale = (Math.max(...v) - min) / (dtype === "uint8" ? 255 : 65535) || 1;
+        const q = Array.from(v, (x) => Math.round((x - min) / scale));
+        parts.push(dtype === "uint8" ? Uint8Array.from(q) : new Uint8Array(Uint16Array.from(q).buffer));
+        w.quantization = { dtype, min, scale };
+      }
+    }
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+    compare(`classifier weights quantized ${dtype} (loadTfjs vs tfjs)`, Array.from((await ours(json, bytes, ids)).data), (await tfjsPredict(json, bytes, ids)).data);
+  }
+}
+
+/** float32 → float16 bits, round to nearest even (for the float16 case above). */
+function f16(x) {
+  const f = new Float32Array([x]), u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000, e = ((u >>> 23) & 0xff) - 127 + 15, m = u & 0x7fffff;
+  if (e <= 0) return sign | Math.round((m | 0x800000) / 2 ** (14 - e));
+  let h = sign | (e << 10) | (m >>> 13);
+  const rest = m & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+  return h;
+}
+
 // exportTfjs: tfjs loads what we write and computes what we compute
 const exported = [
   ["LSTM 2 layers bidirectional", new LSTM({ inputSize: F, hiddenSize: 3, numLayers: 2, bidirectional: true, batchFirst: true, seed: 3 }), features],
@@ -81,5 +121,5 @@ for (const [what, model, input] of exported) {
   compare(`export ${what} (loadTfjs of the export vs tfjs)`, Array.from(back.data), (await tfjsPredict(modelJson, weights, input)).data);
   model.dispose();
 }
-console.log(`${cases.length * 2 + exported.length} comparisons, worst ${(100 * worst).toFixed(2)}% of the tolerance, ${failures} failures`);
+console.log(`${cases.length * 2 + exported.length + 3} comparisons, worst ${(100 * worst).toFixed(2)}% of the tolerance, ${failures} failures`);
 process.exit(failures === 0 ? 0 : 1);

@@ -3,6 +3,7 @@
 // manifest cannot make us read past the bytes we were given, nor take more memory than those bytes hold.
 
 import { describe, shapeText } from "../errors.js";
+import { fromF16Bits } from "../quant/f16.js";
 
 /** The largest model.json text we parse (64 MiB), weight tensor (2^28 floats) and weight total (2^31 bytes). */
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -18,7 +19,13 @@ export interface WeightSpec {
   shape: number[];
   /** Index of the manifest group that holds it. */
   group: number;
+  /** tensorflowjs_converter --quantize_*: stored as uint8 / uint16 (value = q·scale + min) or float16. */
+  quant: { dtype: "uint8" | "uint16" | "float16"; min: number; scale: number } | null;
 }
+
+const QUANT_BYTES = { uint8: 1, uint16: 2, float16: 2 } as const;
+/** Bytes a weight takes in its shard. */
+export const bytesOf = (s: WeightSpec): number => s.shape.reduce((a, b) => a * b, 1) * (s.quant ? QUANT_BYTES[s.quant.dtype] : 4);
 
 export interface ParsedModelJson {
   format: string | null;
@@ -88,7 +95,15 @@ export function parseModelJson(input: unknown): ParsedModelJson {
       const name = w.name;
       if (names.has(name)) fail(`weight ${q(name)} is listed twice in weightsManifest`);
       names.add(name);
-      if (w.quantization !== undefined && w.quantization !== null) fail(`weight ${q(name)} is quantized (${describe(w.quantization)}): only float32 weights are supported; convert without --quantize_*`);
+      let quant: WeightSpec["quant"] = null;
+      if (w.quantization !== undefined && w.quantization !== null) {
+        const z = w.quantization as Record<string, unknown>;
+        const dtype = isRecord(z) ? z.dtype : undefined;
+        if (dtype !== "uint8" && dtype !== "uint16" && dtype !== "float16") fail(`weight ${q(name)} has quantization ${JSON.stringify(w.quantization)}: supported are uint8, uint16 (with min and scale) and float16`);
+        const min = dtype === "float16" ? 0 : z.min, scale = dtype === "float16" ? 1 : z.scale;
+        if (typeof min !== "number" || typeof scale !== "number" || !Number.isFinite(min) || !Number.isFinite(scale)) fail(`weight ${q(name)} is quantized as ${dtype} without finite numbers min and scale (got ${describe(min)}, ${describe(scale)})`);
+        quant = { dtype, min, scale };
+      }
       if (w.dtype !== "float32") fail(`weight ${q(name)} has dtype ${describe(w.dtype)}: only "float32" weights are supported (no layer loaded here has integer weights)`);
       if (!Array.isArray(w.shape) || w.shape.length > 8) fail(`weight ${q(name)} has shape ${describe(w.shape)}, expected an array of at most 8 sizes`);
       const shape = w.shape.map((d) => {
@@ -97,7 +112,7 @@ export function parseModelJson(input: unknown): ParsedModelJson {
       });
       const n = shape.reduce((a, b) => a * b, 1);
       if (n > MAX_ELEMENTS) fail(`weight ${q(name)} has shape ${shapeText(shape)}: ${n} values, more than this loader takes (2^28)`);
-      specs.push({ name, shape, group: gi });
+      specs.push({ name, shape, group: gi, quant });
     });
   });
   const str = (v: unknown) => (typeof v === "string" ? v : null);
@@ -115,13 +130,14 @@ function asBytes(v: unknown, what: string): Uint8Array {
 /** Every weight by name, cut from the bytes of its group (float32 little-endian, in manifest order). */
 export function decodeWeights(parsed: ParsedModelJson, input: unknown): Map<string, Weight> {
   const groupBytes = parsed.groups.map(() => 0);
-  for (const s of parsed.specs) groupBytes[s.group] += 4 * elementsOf(s.shape);
+  for (const s of parsed.specs) groupBytes[s.group] += bytesOf(s);
   const total = groupBytes.reduce((a, b) => a + b, 0);
-  if (total > MAX_WEIGHT_BYTES) fail(`weightsManifest describes ${total} bytes of weights, more than this loader takes (2 GiB)`);
+  const floats = parsed.specs.reduce((n, s) => n + elementsOf(s.shape), 0);
+  if (total > MAX_WEIGHT_BYTES || 4 * floats > MAX_WEIGHT_BYTES) fail(`weightsManifest describes ${floats} weight values (${total} bytes), more than this loader takes (2 GiB of float32)`);
   let shards: Uint8Array[];
   if (input instanceof ArrayBuffer || input instanceof Uint8Array) {
     const all = asBytes(input, "weights");
-    if (all.length !== total) fail(`the weights are ${all.length} bytes, but weightsManifest describes ${total} (${parsed.specs.length} float32 tensors): a truncated or mismatched weights file`);
+    if (all.length !== total) fail(`the weights are ${all.length} bytes, but weightsManifest describes ${total} (${parsed.specs.length} tensors): a truncated or mismatched weights file`);
     let offset = 0;
     shards = groupBytes.map((n) => all.subarray(offset, (offset += n)));
   } else if (input instanceof Map || isRecord(input)) {
@@ -150,11 +166,21 @@ export function decodeWeights(parsed: ParsedModelJson, input: unknown): Map<stri
   const out = new Map<string, Weight>();
   const offsets = parsed.groups.map(() => 0);
   for (const s of parsed.specs) {
-    const n = elementsOf(s.shape), bytes = shards[s.group];
-    const data = new Float32Array(n);
-    new Uint8Array(data.buffer).set(bytes.subarray(offsets[s.group], offsets[s.group] + 4 * n));
-    offsets[s.group] += 4 * n;
-    out.set(s.name, { shape: s.shape, data });
+    const n = elementsOf(s.shape), size = bytesOf(s), at = offsets[s.group];
+    const bytes = shards[s.group].subarray(at, at + size);
+    offsets[s.group] += size;
+    out.set(s.name, { shape: s.shape, data: decode(bytes, n, s.quant) });
   }
   return out;
+}
+
+/** float32 (little-endian), or a quantized weight's values as tfjs dequantizes them. */
+function decode(bytes: Uint8Array, n: number, quant: WeightSpec["quant"]): Float32Array {
+  const data = new Float32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (quant === null) for (let i = 0; i < n; i++) data[i] = view.getFloat32(4 * i, true);
+  else if (quant.dtype === "uint8") for (let i = 0; i < n; i++) data[i] = bytes[i] * quant.scale + quant.min;
+  else if (quant.dtype === "uint16") for (let i = 0; i < n; i++) data[i] = view.getUint16(2 * i, true) * quant.scale + quant.min;
+  else for (let i = 0; i < n; i++) data[i] = fromF16Bits(view.getUint16(2 * i, true));
+  return data;
 }

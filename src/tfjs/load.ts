@@ -4,7 +4,7 @@
 import type { LoadOptions } from "../../bindings/index.js";
 import type { InitResult } from "../init.js";
 import { checkKnownKeys, checkObject, describe } from "../errors.js";
-import { decodeWeights, fail, MAX_JSON_BYTES, MAX_WEIGHT_BYTES, parseModelJson, q, type TfjsWeightsInput } from "./format.js";
+import { bytesOf, decodeWeights, fail, MAX_JSON_BYTES, MAX_WEIGHT_BYTES, parseModelJson, q, type TfjsWeightsInput } from "./format.js";
 import { planModel } from "./layers.js";
 import { TfjsModel } from "./model.js";
 
@@ -57,7 +57,7 @@ export async function loadTfjsUrlWith(init: Init, url: string | URL, options: Lo
     return boundedBody(res, u, max);
   };
   const parsed = parseModelJson(await get(base, "model.json", MAX_JSON_BYTES));
-  const total = parsed.specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+  const total = parsed.specs.reduce((n, s) => n + bytesOf(s), 0);
   if (total > MAX_WEIGHT_BYTES) fail(`weightsManifest describes ${total} bytes of weights, more than this loader takes (2 GiB)`);
   const shards = new Map<string, Uint8Array>();
   for (const path of parsed.groups.flat()) {

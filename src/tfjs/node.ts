@@ -3,7 +3,7 @@
 
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import { MAX_JSON_BYTES, MAX_WEIGHT_BYTES, parseModelJson, q } from "./format.js";
+import { bytesOf, MAX_JSON_BYTES, MAX_WEIGHT_BYTES, parseModelJson, q } from "./format.js";
 import { loadTfjs } from "./index.js";
 import type { LoadTfjsOptions } from "./load.js";
 import type { TfjsModel } from "./model.js";
@@ -31,7 +31,7 @@ export async function loadTfjsFolder(path: string, options: LoadTfjsOptions = {}
   const file = isJson ? path : join(path, "model.json");
   const dir = resolve(isJson ? join(path, "..") : path);
   const parsed = parseModelJson(await readBounded(file, "model.json", MAX_JSON_BYTES));
-  const total = parsed.specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+  const total = parsed.specs.reduce((n, s) => n + bytesOf(s), 0);
   if (total > MAX_WEIGHT_BYTES) throw new RangeError(`loadTfjsFolder: ${file} describes ${total} bytes of weights, more than this loader takes (2 GiB)`);
   const shards = new Map<string, Uint8Array>();
   for (const p of parsed.groups.flat()) {

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init } from "../../src/index.js";
 import { loadTfjs, loadTfjsFolder, loadTfjsUrl } from "../../src/tfjs/node.js";
+import { fromF16Bits, toF16Bits } from "../../src/quant/f16.js";
 
 await init();
 
@@ -87,6 +88,44 @@ test("loadTfjsFolder and loadTfjsUrl (with a fetch of the folder) load the same 
     }
   }
   assert.equal(fetched.map((u) => u.split("/").slice(-1)[0]), ["model.json", "weights.bin"]);
+});
+
+test("weights quantized by tensorflowjs_converter (uint8, uint16 with min and scale; float16) load as tfjs dequantizes them", async () => {
+  const name = "tfjs_simplernn_last_dense";
+  const ref = JSON.parse(readFileSync(join(DIR, name, "expected.json"), "utf8")) as Expected;
+  const input = { data: Float32Array.from(ref.inputs.input.data), shape: ref.inputs.input.shape };
+  const f32 = new Float32Array(new Uint8Array(readFileSync(join(DIR, name, "weights.bin"))).slice().buffer);
+  for (const dtype of ["uint8", "uint16", "float16"] as const) {
+    const json = JSON.parse(readFileSync(join(DIR, name, "model.json"), "utf8")) as { weightsManifest: { weights: { shape: number[]; quantization?: unknown }[] }[] };
+    const parts: Uint8Array[] = [], dequantized: number[] = [];
+    let o = 0;
+    for (const w of json.weightsManifest[0].weights) {
+      const n = w.shape.reduce((a, b) => a * b, 1), v = f32.subarray(o, (o += n));
+      if (dtype === "float16") {
+        const h = Uint16Array.from(v, (x) => toF16Bits(x));
+        parts.push(new Uint8Array(h.buffer));
+        dequantized.push(...Array.from(h, fromF16Bits));
+        w.quantization = { dtype };
+      } else {
+        const min = Math.min(...v), levels = dtype === "uint8" ? 255 : 65535, scale = (Math.max(...v) - min) / levels || 1;
+        const q = Array.from(v, (x) => Math.round((x - min) / scale));
+        parts.push(dtype === "uint8" ? Uint8Array.from(q) : new Uint8Array(Uint16Array.from(q).buffer));
+        dequantized.push(...q.map((x) => Math.fround(x * scale + min)));
+        w.quantization = { dtype, min, scale };
+      }
+    }
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+    const quantized = await loadTfjs(json, bytes);
+    const plain = await loadTfjs(readFileSync(join(DIR, name, "model.json"), "utf8"), new Uint8Array(Float32Array.from(dequantized).buffer));
+    try {
+      assert.equal(quantized.predict(input).data, plain.predict(input).data, `${dtype}: the same as float32 weights of the dequantized values`);
+      assert.not.equal(quantized.predict(input).data, new Float32Array(ref.outputs.output.data), `${dtype}: quantization changed something`);
+    } finally {
+      quantized.dispose();
+      plain.dispose();
+    }
+  }
 });
 
 test.run();

@@ -4,9 +4,10 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { init } from "../../src/index.js";
 import { loadTfjs, loadTfjsFolder, loadTfjsUrl } from "../../src/tfjs/node.js";
 import { fromF16Bits, toF16Bits } from "../../src/quant/f16.js";
@@ -32,6 +33,16 @@ export function closeTo(got: Float32Array, want: readonly number[], what: string
     if (!(d <= tol)) assert.unreachable(`${what}[${i}]: got ${got[i]}, expected ${want[i]} (|Δ| ${d} > ${tol})`);
   }
   return worst;
+}
+
+async function rejects(f: () => Promise<unknown>, pattern: RegExp): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`resolved; expected ${pattern}`);
 }
 
 test("there are the four shared fixtures and the Functional one of ours", () => {
@@ -88,6 +99,36 @@ test("loadTfjsFolder and loadTfjsUrl (with a fetch of the folder) load the same 
     }
   }
   assert.equal(fetched.map((u) => u.split("/").slice(-1)[0]), ["model.json", "weights.bin"]);
+});
+
+test("several shards (folder and URL), a shard outside the folder, a missing file, an HTTP error", async () => {
+  const name = "tfjs_lm_lstm_hardsigmoid";
+  const ref = JSON.parse(readFileSync(join(DIR, name, "expected.json"), "utf8")) as Expected;
+  const input = { data: Int32Array.from(ref.inputs.input.data), shape: ref.inputs.input.shape };
+  const json = JSON.parse(readFileSync(join(DIR, name, "model.json"), "utf8")) as { weightsManifest: { paths: string[] }[] };
+  const bytes = readFileSync(join(DIR, name, "weights.bin"));
+  const tmp = mkdtempSync(join(tmpdir(), "wasm-rnn-tfjs-"));
+  try {
+    json.weightsManifest[0].paths = ["group1-shard1of2.bin", "group1-shard2of2.bin"];
+    writeFileSync(join(tmp, "model.json"), JSON.stringify(json));
+    writeFileSync(join(tmp, "group1-shard1of2.bin"), bytes.subarray(0, 1000));
+    writeFileSync(join(tmp, "group1-shard2of2.bin"), bytes.subarray(1000));
+    const fromFolder = await loadTfjsFolder(tmp);
+    const fetch = async (url: string) => (existsSync(fileURLToPath(url)) ? new Response(readFileSync(fileURLToPath(url))) : new Response("no", { status: 404 }));
+    const fromUrl = await loadTfjsUrl(pathToFileURL(join(tmp, "model.json")), { fetch });
+    for (const m of [fromFolder, fromUrl]) {
+      closeTo(m.predict(input).data, ref.outputs.output.data, "two shards");
+      m.dispose();
+    }
+    rmSync(join(tmp, "group1-shard2of2.bin"));
+    await rejects(() => loadTfjsFolder(tmp), /loadTfjsFolder: cannot read weights file .*group1-shard2of2\.bin: no such file/);
+    await rejects(() => loadTfjsUrl(pathToFileURL(join(tmp, "model.json")), { fetch }), /loadTfjs: fetching weights shard .*group1-shard2of2\.bin gave HTTP 404/);
+    json.weightsManifest[0].paths = ["../escape.bin"];
+    writeFileSync(join(tmp, "model.json"), JSON.stringify(json));
+    await rejects(() => loadTfjsFolder(tmp), /names the weights file "\.\.\/escape\.bin", which is outside its folder/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test("weights quantized by tensorflowjs_converter (uint8, uint16 with min and scale; float16) load as tfjs dequantizes them", async () => {

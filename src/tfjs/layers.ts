@@ -19,7 +19,7 @@ export type Stage =
     /** Bidirectional's merge mode; null for a plain layer. */
     merge: MergeMode | null;
     returnSequences: boolean; goBackwards: boolean; resetAfter: boolean; nonlinearity: "tanh" | "relu";
-    recurrentActivation: "sigmoid" | "hardSigmoid"; bias: boolean;
+    recurrentActivation: "sigmoid" | "hardSigmoid";
     /** PyTorch-named parameters of a one-layer (bidirectional when merge ≠ null) layer. */
     params: Record<string, Float32Array>;
   }
@@ -174,12 +174,25 @@ function inputShape(l: Layer): (number | null)[] | null {
 /** Takes the named weights of a layer (by the manifest name's last part) and checks their shapes. */
 class WeightTaker {
   readonly used = new Set<string>();
-  constructor(private readonly weights: Map<string, Weight>, private readonly options: PlanOptions) {}
+  /** Weight names by their first path segment (the layer's name), so a lookup never scans the whole manifest. */
+  private readonly byLayer = new Map<string, string[]>();
+  constructor(private readonly weights: Map<string, Weight>, private readonly options: PlanOptions) {
+    for (const name of weights.keys()) {
+      const first = name.split("/", 1)[0];
+      const list = this.byLayer.get(first);
+      if (list) list.push(name);
+      else this.byLayer.set(first, [name]);
+    }
+  }
 
-  take(l: Layer, prefix: string, suffix: string, shape: number[]): Float32Array {
-    const matches = [...this.weights.keys()].filter((n) => n.startsWith(`${prefix}/`) && n.endsWith(`/${suffix}`) && !this.used.has(n)
+  private candidates(prefix: string, suffix: string): string[] {
+    return (this.byLayer.get(prefix.split("/", 1)[0]) ?? []).filter((n) => n.startsWith(`${prefix}/`) && n.endsWith(`/${suffix}`) && !this.used.has(n)
       // "…/kernel" must not take "…/recurrent_kernel": the part before is a whole path segment
       && n.slice(0, -suffix.length).endsWith("/"));
+  }
+
+  take(l: Layer, prefix: string, suffix: string, shape: number[]): Float32Array {
+    const matches = this.candidates(prefix, suffix);
     if (matches.length === 0) layerError(l, `has no weight ${q(`${prefix}/…/${suffix}`)} in weightsManifest (it lists ${[...this.weights.keys()].slice(0, 12).map(q).join(", ")})`);
     if (matches.length > 1) layerError(l, `has several weights that could be its ${suffix}: ${matches.map(q).join(", ")}`);
     const name = matches[0], w = this.weights.get(name)!;
@@ -194,7 +207,7 @@ class WeightTaker {
 
   /** The shape of the weight take() would find, to learn sizes the config leaves out. */
   peek(prefix: string, suffix: string): number[] | null {
-    const name = [...this.weights.keys()].find((n) => n.startsWith(`${prefix}/`) && n.endsWith(`/${suffix}`) && n.slice(0, -suffix.length).endsWith("/") && !this.used.has(n));
+    const name = this.candidates(prefix, suffix)[0];
     return name === undefined ? null : this.weights.get(name)!.shape;
   }
 }
@@ -259,7 +272,7 @@ function recurrentStage(l: Layer, inner: Layer, taker: WeightTaker, prefixes: st
   return {
     kind: "recurrent", name: String(l.config.name ?? ""), className: cls, inputSize, hidden: H, merge,
     returnSequences: flag(inner, "return_sequences", false), goBackwards, resetAfter,
-    nonlinearity: activation === "relu" ? "relu" : "tanh", recurrentActivation, bias: true, params,
+    nonlinearity: activation === "relu" ? "relu" : "tanh", recurrentActivation, params,
   };
 }
 

@@ -78,6 +78,9 @@ function recurrent(w: Writer, c: Readonly<LayerConfig>, p: Record<string, Float3
   const H = c.hiddenSize, order = ORDER[cls], G = order.length, D = c.bidirectional ? 2 : 1;
   const ra = c.recurrentActivation;
   if (c.cell === "gru" && c.resetAfter) w.notes.push("a reset-after GRU (PyTorch's form) is written as Keras GRU reset_after: true with a bias [2, 3H]: Keras (Python) and this library load it, TensorFlow.js 4 refuses it (GRUCell does not support reset_after)");
+  // every parameter of the stack must find its Keras weight: one that does not (a peephole, say) is refused
+  const used = new Set<string>();
+  const own = Object.keys(p).filter((n) => n.startsWith(prefix) && /^(weight|bias)_/.test(n.slice(prefix.length)));
   for (let l = 0; l < c.numLayers; l++) {
     const I = l === 0 ? c.inputSize : D * H;
     const base = cls === "SimpleRNN" ? "simple_rnn" : cls.toLowerCase();
@@ -94,6 +97,7 @@ function recurrent(w: Writer, c: Readonly<LayerConfig>, p: Record<string, Float3
       const s = `_l${l}${d === 1 ? "_reverse" : ""}`, at = (n: string) => {
         const v = p[`${prefix}${n}${s}`];
         if (!v) fail(`parameter ${prefix}${n}${s} is missing`);
+        used.add(`${prefix}${n}${s}`);
         return v;
       };
       const path = D === 2 ? `${outer}/${d === 0 ? "forward" : "backward"}_${inner}` : inner;
@@ -116,6 +120,8 @@ function recurrent(w: Writer, c: Readonly<LayerConfig>, p: Record<string, Float3
     if (D === 2) w.add("Bidirectional", { name: outer, trainable: true, merge_mode: "concat", layer: { class_name: cls, config } });
     else w.add(cls, config);
   }
+  const extra = own.filter((n) => !used.has(n));
+  if (extra.length > 0) fail(`parameter ${extra.map((n) => JSON.stringify(n)).join(", ")} has no Keras ${cls} weight (Keras's ${cls} has kernel, recurrent_kernel and bias only)`);
 }
 
 function dense(w: Writer, weight: Float32Array, bias: Float32Array | null, K: number, N: number): void {

@@ -110,6 +110,12 @@ test("refused: Pool mean / max, quantized weights, other values", () => {
   q.dispose();
   pooled.dispose();
   assert.throws(() => exportTfjs({} as never), /exportTfjs: expected a recurrent layer/);
+  // a recurrent parameter with no Keras weight (as LSTM peepholes would be) is refused, not dropped
+  const lm = new LanguageModel({ vocabSize: 5, cell: "lstm", hiddenSize: 3 });
+  const params = lm.torchParams();
+  lm.torchParams = () => ({ ...params, "rnn.weight_ph_l0": new Float32Array(9) });
+  assert.throws(() => exportTfjs(lm), /exportTfjs: parameter "rnn\.weight_ph_l0" has no Keras LSTM weight/);
+  lm.dispose();
 });
 
 test.run();

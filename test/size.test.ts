@@ -113,4 +113,11 @@ test("the ONNX entry on a plain page (its import map: protobufjs's prebuilt brow
   assert.ok(total <= ONNX_BUDGET_GZIP, `the onnx entry is ${kb(total)} gzip, over the 90 KB budget`);
 });
 
+test("the TensorFlow.js importer (wasm-rnn/tfjs) is in neither the browser nor the tasks entry", () => {
+  for (const entry of [BROWSER_ENTRY, TASKS_ENTRY]) {
+    const tfjs = browserGraph(entry).scripts.filter((f) => f.includes(`${join("dist", "src", "tfjs")}`));
+    assert.equal(tfjs, [], `${entry.slice(ROOT.length + 1)} loads the TensorFlow.js importer`);
+  }
+});
+
 test.run();

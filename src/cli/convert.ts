@@ -17,6 +17,7 @@ import { saveTaskModel, type TaskModel } from "../tasks/node.js";
 import { describeModules } from "./task-settings.js";
 import { loadTask } from "./task-use.js";
 import { addOnnxOptions, convertOnnxIfAsked } from "./convert-onnx.js";
+import { convertTfjs } from "./convert-tfjs.js";
 
 export interface ModelLoadOptions {
   /** A Vocabulary JSON file, for models that carry none (or to replace theirs). */
@@ -134,11 +135,12 @@ export function describeTaskModel(model: TaskModel): string {
 export function registerConvert(program: Command): void {
   const command = program
     .command("convert")
-    .description("convert a language model or a task model (wasm-rnn fit's) between wasm-rnn's format (.wrnn, checkpoints), safetensors and ONNX (the extensions decide)")
-    .argument("<in>", "a .wrnn model, a checkpoint (its model is converted), a .safetensors file or an .onnx graph", filePath)
-    .argument("<out>", "the file to write: .safetensors for safetensors, .onnx for ONNX, anything else for wasm-rnn's format", filePath)
+    .description("convert a language model or a task model (wasm-rnn fit's) between wasm-rnn's format (.wrnn, checkpoints), safetensors, ONNX and TensorFlow.js layers-model folders (the extensions decide)")
+    .argument("<in>", "a .wrnn model, a checkpoint (its model is converted), a .safetensors file, an .onnx graph or a TensorFlow.js folder (model.json + weights)", filePath)
+    .argument("<out>", "the file to write: .safetensors for safetensors, .onnx for ONNX, a folder (ending in / or model.json) for TensorFlow.js, anything else for wasm-rnn's format", filePath)
     .option("--force", "replace <out> if it exists");
   addOnnxOptions(addModelLoadOptions(command)).action(async (input: string, output: string, options: ModelLoadOptions & { force?: boolean }, cmd: Command) => {
+    if (await convertTfjs(input, output, options)) return; // either side a TensorFlow.js folder
     if (await convertOnnxIfAsked(input, output, options, { given: givenFlags(cmd), loadLanguageModel: (p) => loadModelFile(p, options), readVocabulary, describeModel, describeTaskModel })) return;
     const task = await isTaskModelFile(input);
     if (task) refuseLanguageModelFlags(givenFlags(cmd), input);

@@ -1,0 +1,226 @@
+// A TensorFlow.js layers model ready to run: the recurrent layers are this library's (LSTM / GRU / RNN, on
+// the wasm kernels), Dense products run on the wasm GEMM, and the rest (embedding lookup, activations,
+// merges, masks) is glue over whole tensors. Tensors are batch-first as in Keras: [B, T, F] or [B, F].
+
+import { GRU } from "../layers/gru.js";
+import { LSTM } from "../layers/lstm.js";
+import { RNN } from "../layers/rnn.js";
+import type { RecurrentLayer } from "../layers/recurrent.js";
+import { describe, shapeText } from "../errors.js";
+import { q } from "./format.js";
+import { DenseProduct } from "./dense.js";
+import { activate, alignBackwards, carryForward, merge, reverseSteps } from "./glue.js";
+import type { Stage, TfjsPlan } from "./layers.js";
+
+export interface TfjsInput {
+  /** Token ids [B, T] (a model that starts with an Embedding) or features [B, T, F]. */
+  data: Float32Array | Int32Array;
+  shape: readonly number[];
+}
+
+export interface TfjsOutput {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** The longest batch·steps predict() takes in one call (2^24 rows). */
+const MAX_ROWS = 2 ** 24;
+
+type Unit = { stage: Stage; layer?: RecurrentLayer; dense?: DenseProduct };
+
+export class TfjsModel {
+  readonly inputKind: "tokens" | "features";
+  /** Features per step, or the vocabulary size of token ids. */
+  readonly inputSize: number;
+  /** The steps the model declares, or null when any length is taken. */
+  readonly seqLen: number | null;
+  readonly outputKind: "sequence" | "pooled";
+  readonly outFeatures: number;
+  /** The Keras layers, as "name (Class)" ("lstm_1 (LSTM)"), InputLayer left out. */
+  readonly layers: readonly string[];
+  private readonly units: Unit[] = [];
+  private disposed = false;
+
+  /** Builds every stage's module (loadTfjs is the public way in). */
+  constructor(readonly plan: TfjsPlan) {
+    this.inputKind = plan.inputKind;
+    this.inputSize = plan.inputSize;
+    this.seqLen = plan.seqLen;
+    this.outputKind = plan.outputKind;
+    this.outFeatures = plan.outFeatures;
+    this.layers = plan.stages.map((s) => `${s.name} (${s.kind === "recurrent" ? (s.merge ? `Bidirectional ${s.className}` : s.className) : s.kind[0].toUpperCase() + s.kind.slice(1)})`);
+    try {
+      for (const stage of plan.stages) this.units.push(build(stage));
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** Keras's model.predict on one batch: [B, T] ids or [B, T, F] features → [B, T, W] or [B, W]. */
+  predict(input: TfjsInput): TfjsOutput {
+    const where = "TfjsModel.predict";
+    if (this.disposed) throw new Error(`${where}: the model was disposed; load it again`);
+    if (typeof input !== "object" || input === null || !Array.isArray(input.shape)) throw new TypeError(`${where}: expected { data, shape }, got ${describe(input)}`);
+    const tokens = this.inputKind === "tokens";
+    const rank = tokens ? 2 : 3;
+    const shape = input.shape;
+    if (shape.length !== rank || shape.some((d) => !Number.isSafeInteger(d) || d < 1)) {
+      throw new RangeError(`${where}: input shape must be ${tokens ? "[batch, time] token ids" : `[batch, time, ${this.inputSize}]`}, got ${JSON.stringify(shape)}`);
+    }
+    const [B, T] = shape;
+    if (!tokens && shape[2] !== this.inputSize) throw new RangeError(`${where}: input shape ${shapeText(shape)} has ${shape[2]} features per step, the model takes ${this.inputSize}`);
+    if (this.seqLen !== null && T !== this.seqLen) throw new RangeError(`${where}: input shape ${shapeText(shape)} has ${T} steps, the model declares ${this.seqLen} (batch_input_shape)`);
+    if (B * T > MAX_ROWS) throw new RangeError(`${where}: ${B}·${T} batch·steps is more than one call takes (2^24); predict fewer sequences at a time`);
+    const data = input.data;
+    if (!(data instanceof Float32Array || data instanceof Int32Array)) throw new TypeError(`${where}: data must be an Int32Array or Float32Array, got ${describe(data)}`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== n) throw new RangeError(`${where}: data has ${data.length} values, expected ${n} for shape ${shapeText(shape)}`);
+
+    let x: Float32Array = data instanceof Float32Array ? data : Float32Array.from(data);
+    let width = tokens ? 0 : this.inputSize, steps = true;
+    let lengths: Int32Array | null = null;
+    for (const u of this.units) {
+      const s = u.stage;
+      try {
+        ({ x, width, steps, lengths } = this.runStage(u, data, x, B, T, width, steps, lengths));
+      } catch (e) {
+        const m = e instanceof Error ? e.message : String(e);
+        throw m.startsWith(where) ? e : new RangeError(`${where}: layer ${q(s.name)}: ${m}`);
+      }
+    }
+    return { data: x === data ? x.slice() : x, shape: steps ? [B, T, width] : [B, width] };
+  }
+
+  /** One stage on the whole batch: returns what flows on (values, their width, steps or not, the lengths). */
+  private runStage(u: Unit, data: Float32Array | Int32Array, x: Float32Array, B: number, T: number, width: number, steps: boolean, lengths: Int32Array | null) {
+    const s = u.stage;
+    switch (s.kind) {
+      case "embedding": {
+        x = lookup(s, data, B, T);
+        if (s.maskZero) lengths = maskLengths(s.name, data, B, T);
+        width = s.dim;
+        break;
+      }
+      case "recurrent": {
+        const r = runRecurrent(s, u.layer!, x, B, T, lengths);
+        x = r.y;
+        width = r.width;
+        steps = s.returnSequences;
+        if (!steps) lengths = null;
+        break;
+      }
+      case "dense": {
+        const rows = x.length / width;
+        x = u.dense!.run(x, rows);
+        width = s.outFeatures;
+        activate(x, width, s.activation);
+        break;
+      }
+      case "activation":
+        x = x.slice();
+        activate(x, width, s.activation);
+        break;
+      case "dropout":
+        break;
+    }
+    return { x, width, steps, lengths };
+  }
+
+  /** Frees the wasm memory of the layers. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const u of this.units) {
+      u.layer?.dispose();
+      u.dense?.dispose();
+    }
+    this.units.length = 0;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+}
+
+function build(stage: Stage): Unit {
+  if (stage.kind === "dense") return { stage, dense: new DenseProduct(stage.name, stage.inFeatures, stage.outFeatures, stage.weight, stage.bias) };
+  if (stage.kind !== "recurrent") return { stage };
+  const options: Record<string, unknown> = { inputSize: stage.inputSize, hiddenSize: stage.hidden, bidirectional: stage.merge !== null, batchFirst: true };
+  if (stage.className === "GRU") options.resetAfter = stage.resetAfter;
+  if (stage.className === "SimpleRNN") options.nonlinearity = stage.nonlinearity;
+  // the kernels' option, passed only when it is not their default
+  if (stage.className !== "SimpleRNN" && stage.recurrentActivation !== "sigmoid") options.recurrentActivation = stage.recurrentActivation;
+  let layer: RecurrentLayer;
+  try {
+    layer = stage.className === "LSTM" ? new LSTM(options as never) : stage.className === "GRU" ? new GRU(options as never) : new RNN(options as never);
+  } catch (e) {
+    throw new TypeError(`loadTfjs: layer ${q(stage.name)} (${stage.className}): ${(e as Error).message}`);
+  }
+  try {
+    layer.loadTorchParams(stage.params);
+    layer.eval();
+  } catch (e) {
+    layer.dispose();
+    throw e;
+  }
+  return { stage, layer };
+}
+
+function lookup(s: Extract<Stage, { kind: "embedding" }>, ids: Float32Array | Int32Array, B: number, T: number): Float32Array {
+  const E = s.dim, out = new Float32Array(B * T * E);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (!Number.isInteger(id) || id < 0 || id >= s.vocab) {
+      throw new RangeError(`TfjsModel.predict: token id ${id} at [${Math.floor(i / T)}, ${i % T}] is outside the Embedding ${q(s.name)}'s [0, ${s.vocab})`);
+    }
+    out.set(s.table.subarray(id * E, (id + 1) * E), i * E);
+  }
+  return out;
+}
+
+/** mask_zero: each row's steps before its first 0 (a 0 ends the sequence; nothing but zeros may follow it). */
+function maskLengths(name: string, ids: Float32Array | Int32Array, B: number, T: number): Int32Array {
+  const lengths = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    let L = T;
+    for (let t = 0; t < T; t++) {
+      const id = ids[b * T + t];
+      if (L === T && id === 0) L = t;
+      else if (L < T && id !== 0) {
+        throw new RangeError(`TfjsModel.predict: row ${b} has token 0 at step ${L} and token ${id} after it at step ${t}: with mask_zero (Embedding ${q(name)}) a 0 must only pad the end of a sequence here`);
+      }
+    }
+    lengths[b] = L;
+  }
+  return lengths;
+}
+
+/** One recurrent layer (or Bidirectional) over [B, T, I] → [B, T, W] or [B, W] as Keras returns it. */
+function runRecurrent(s: Extract<Stage, { kind: "recurrent" }>, layer: RecurrentLayer, x: Float32Array, B: number, T: number, lengths: Int32Array | null): { y: Float32Array; width: number } {
+  const H = s.hidden, D = s.merge ? 2 : 1, I = s.inputSize;
+  // a fully masked row runs one step, then gives zeros (Keras's initial state, never updated)
+  const runLengths = lengths ? lengths.map((L) => Math.max(L, 1)) : null;
+  const full = lengths ?? new Int32Array(B).fill(T);
+  const input = s.goBackwards ? reverseSteps(x, B, T, I, full) : x;
+  const res = layer.forward(input, { seqLen: T, batch: B, ...(runLengths ? { lengths: runLengths } : {}) });
+  let y = res.output; // [B, T, D·H], zeros past each row's length
+  const empty: number[] = [];
+  full.forEach((L, b) => { if (L === 0) empty.push(b); });
+  for (const b of empty) y.fill(0, b * T * D * H, (b + 1) * T * D * H);
+  if (!s.returnSequences) {
+    // the last step: each direction's final state ([D, B, H] → [B, D·H])
+    const last = new Float32Array(B * D * H);
+    for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) {
+      if (full[b] > 0) last.set(res.hN.subarray((d * B + b) * H, (d * B + b + 1) * H), (b * D + d) * H);
+    }
+    const merged = s.merge ? merge(last, H, s.merge) : last;
+    return { y: merged, width: s.merge === "concat" || !s.merge ? D * H : H };
+  }
+  if (lengths) {
+    if (s.goBackwards) y = alignBackwards(y, B, T, H, lengths);
+    else carryForward(y, B, T, D * H, 0, H, lengths); // the backward half of a Bidirectional is zero past the end, as in tfjs
+  }
+  const merged = s.merge ? merge(y, H, s.merge) : y;
+  return { y: merged, width: s.merge === "concat" || !s.merge ? D * H : H };
+}

@@ -1,0 +1,111 @@
+// What the fixtures do not cover, against a float64 reference of the Keras formulas (./keras-reference.ts)
+// on the same weights: merge modes sum / mul / ave, go_backwards, mask_zero (return_sequences true and false,
+// a fully padded row), Keras's reset_after GRU, relu SimpleRNN, Dense activations, use_bias false,
+// Dropout and Activation layers, hard_sigmoid.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { init } from "../../src/index.js";
+import { loadTfjs } from "../../src/tfjs/index.js";
+import { bidirectional, dense, embedding, floats, kerasPredict, layersModel, recurrent, type KLayer } from "./keras-reference.js";
+
+await init();
+
+function close(got: Float32Array, want: number[], what: string): void {
+  assert.is(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const tol = 1e-4 + 1e-3 * Math.abs(want[i]);
+    if (!(Math.abs(got[i] - want[i]) <= tol)) assert.unreachable(`${what}[${i}]: got ${got[i]}, expected ${want[i]}`);
+  }
+}
+
+const B = 3, T = 5, F = 4;
+const features = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => Array.from(floats(F, 100 + 10 * b + t, 1))));
+const ids = [[3, 1, 4, 1, 5], [2, 6, 0, 0, 0], [0, 0, 0, 0, 0], [7, 0, 0, 0, 0]];
+
+async function check(what: string, layers: KLayer[], input: number[][] | number[][][]): Promise<void> {
+  const { modelJson, weights } = layersModel(layers);
+  const model = await loadTfjs(modelJson, weights);
+  try {
+    const tokens = typeof (input[0] as unknown[])[0] === "number";
+    const shape = tokens ? [input.length, input[0].length] : [input.length, input[0].length, (input as number[][][])[0][0].length];
+    const data = tokens ? Int32Array.from((input as number[][]).flat()) : Float32Array.from((input as number[][][]).flat(2));
+    const got = model.predict({ data, shape });
+    const want = kerasPredict(layers, input);
+    assert.equal(got.shape, want.shape, `${what}: shape`);
+    close(got.data, want.data, what);
+  } finally {
+    model.dispose();
+  }
+}
+
+test("reference sanity: a merge changes the result, so the cases below can fail", () => {
+  const a = kerasPredict([bidirectional("b0", { cls: "GRU", units: 3, inputSize: F, first: true, return_sequences: true }, "sum")], features);
+  const m = kerasPredict([{ ...bidirectional("b0", { cls: "GRU", units: 3, inputSize: F, first: true, return_sequences: true }, "mul") }], features);
+  assert.ok(a.data.some((v, i) => Math.abs(v - m.data[i]) > 1e-3));
+});
+
+for (const mode of ["concat", "sum", "mul", "ave"]) {
+  test(`Bidirectional ${mode}: LSTM with return_sequences, GRU (reset_after) pooled`, async () => {
+    await check(`LSTM ${mode}`, [bidirectional(`bl_${mode}`, { cls: "LSTM", units: 4, inputSize: F, first: true, return_sequences: true }, mode)], features);
+    await check(`GRU ${mode}`, [bidirectional(`bg_${mode}`, { cls: "GRU", units: 3, inputSize: F, first: true, reset_after: true }, mode)], features);
+  });
+}
+
+test("Keras GRU reset_after true (bias [2, 3H]) and false (one bias), return_sequences", async () => {
+  await check("reset_after", [recurrent("g1", { cls: "GRU", units: 5, inputSize: F, first: true, reset_after: true, return_sequences: true })], features);
+  await check("reset-before", [recurrent("g2", { cls: "GRU", units: 5, inputSize: F, first: true, return_sequences: true })], features);
+});
+
+test("SimpleRNN relu and tanh, go_backwards, use_bias false; Dense activations", async () => {
+  for (const activation of ["relu", "tanh"]) {
+    for (const goBackwards of [false, true]) {
+      await check(`SimpleRNN ${activation} backwards ${goBackwards}`, [
+        recurrent(`r_${activation}`, { cls: "SimpleRNN", units: 4, inputSize: F, first: true, activation, go_backwards: goBackwards, return_sequences: true }),
+        dense(`d_${activation}`, 4, 3, "sigmoid"),
+      ], features);
+    }
+  }
+  for (const act of ["linear", "softmax", "sigmoid", "tanh", "relu"]) {
+    await check(`Dense ${act}`, [recurrent(`s_${act}`, { cls: "LSTM", units: 4, inputSize: F, first: true, use_bias: false }), dense(`dd_${act}`, 4, 3, act, act !== "relu")], features);
+  }
+});
+
+test("Dropout (identity in predict) and Activation layers", async () => {
+  await check("dropout + activation", [
+    recurrent("gru_d", { cls: "GRU", units: 4, inputSize: F, first: true, return_sequences: true }),
+    { class_name: "Dropout", config: { name: "drop", rate: 0.5 }, weights: [] },
+    dense("dense_d", 4, 3, "linear"),
+    { class_name: "Activation", config: { name: "act", activation: "softmax" }, weights: [] },
+  ], features);
+});
+
+test("mask_zero: token 0 ends the sequence (return_sequences false: the last unmasked step; true: it is repeated), a row of only zeros", async () => {
+  for (const cls of ["LSTM", "GRU", "SimpleRNN"] as const) {
+    for (const ret of [false, true]) {
+      await check(`${cls} masked ret ${ret}`, [embedding(`e_${cls}`, 8, 3, true), recurrent(`m_${cls}`, { cls, units: 4, inputSize: 3, return_sequences: ret }), dense(`o_${cls}`, 4, 2, "linear")], ids);
+      await check(`${cls} masked backwards ret ${ret}`, [embedding(`eb_${cls}`, 8, 3, true), recurrent(`mb_${cls}`, { cls, units: 4, inputSize: 3, return_sequences: ret, go_backwards: true })], ids);
+    }
+    for (const mode of ["concat", "ave"]) {
+      await check(`${cls} masked Bidirectional ${mode}`, [embedding(`ebi_${cls}`, 8, 3, true), bidirectional(`bi_${cls}`, { cls, units: 3, inputSize: 3, return_sequences: true }, mode), bidirectional(`bi2_${cls}`, { cls, units: 2, inputSize: mode === "concat" ? 6 : 3 }, "concat")], ids);
+    }
+  }
+});
+
+test("mask_zero refuses a 0 followed by other tokens (Keras would skip it: not a trailing pad)", async () => {
+  const layers = [embedding("e_mid", 8, 3, true), recurrent("m_mid", { cls: "LSTM", units: 2, inputSize: 3 })];
+  const { modelJson, weights } = layersModel(layers);
+  const model = await loadTfjs(modelJson, weights);
+  try {
+    assert.throws(() => model.predict({ data: Int32Array.from([1, 0, 2]), shape: [1, 3] }), /row 0 has token 0 at step 1 and token 2 after it at step 2/);
+  } finally {
+    model.dispose();
+  }
+});
+
+test("recurrent_activation hard_sigmoid (tfjs's default) for LSTM and GRU", async () => {
+  await check("LSTM hard_sigmoid", [recurrent("lh", { cls: "LSTM", units: 4, inputSize: F, first: true, recurrent_activation: "hard_sigmoid", return_sequences: true })], features);
+  await check("GRU hard_sigmoid", [bidirectional("gh", { cls: "GRU", units: 3, inputSize: F, first: true, recurrent_activation: "hard_sigmoid" }, "concat")], features);
+});
+
+test.run();

@@ -166,7 +166,7 @@ export function exportTfjs(model: Exportable): TfjsArtifacts {
       embedding(w, eye, V, V);
       w.notes.push(`the one-hot input is written as an Embedding(${V}, ${V}) holding the identity`);
     } else embedding(w, p["embedding.weight"], V, c.embedSize);
-    const layer: LayerConfig = { ...c, inputSize: c.embedSize ?? V, batchFirst: true, recurrentActivation: "sigmoid" };
+    const layer: LayerConfig = { ...c, inputSize: c.embedSize ?? V, batchFirst: true, recurrentActivation: "sigmoid", peepholes: false };
     recurrent(w, layer, p, "rnn.", true);
     dense(w, p["fc.weight"], p["fc.bias"], (c.bidirectional ? 2 : 1) * c.hiddenSize, V);
   } else if (model instanceof Sequential) {
@@ -182,7 +182,7 @@ export function exportTfjs(model: Exportable): TfjsArtifacts {
           const pooledLast = next?.type === "Pool" && next.mode === "last";
           const cfg: LayerConfig = {
             cell, inputSize: m.inputSize, hiddenSize: m.hiddenSize, numLayers: m.numLayers ?? 1, bidirectional: m.bidirectional ?? false, bias: m.bias ?? true,
-            nonlinearity: m.nonlinearity ?? "tanh", resetAfter: m.resetAfter ?? true, recurrentActivation: m.recurrentActivation ?? "sigmoid", batchFirst: true, seed: 0, dropout: 0,
+            nonlinearity: m.nonlinearity ?? "tanh", resetAfter: m.resetAfter ?? true, recurrentActivation: m.recurrentActivation ?? "sigmoid", peepholes: m.peepholes ?? false, batchFirst: true, seed: 0, dropout: 0,
           };
           recurrent(w, cfg, p, `${m.name}.`, !pooledLast);
           break;

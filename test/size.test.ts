@@ -23,8 +23,8 @@ const ONNX_IMPORT_MAP: Record<string, string> = { "protobufjs/minimal.js": join(
 const WASM_BUDGET = 64 * 1024;
 const ENTRY_BUDGET_GZIP = 100 * 1024;
 const TASKS_BUDGET_GZIP = 106 * 1024;
-/** The ONNX entry: the core it initialises, the importer, protobufjs's minified browser file (8.5 KB gzip); 81.9 KB at issue 14 (with the glue operators it added). */
-const ONNX_BUDGET_GZIP = 90 * 1024;
+/** The ONNX entry: the core it initialises, the importer, protobufjs's minified browser file (8.5 KB gzip), and exportOnnx / liftOnnx, which bring the language model and Sequential; 113.6 KB at issue 14 unbundled (a bundler drops what a page does not call: loadOnnx alone is 44.5 KB of JS with Vite). */
+const ONNX_BUDGET_GZIP = 120 * 1024;
 
 const gzipBytes = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
@@ -108,9 +108,9 @@ test("the ONNX importer (wasm-rnn/onnx, with its protobuf reader) is in neither 
   }
 });
 
-test("the ONNX entry on a plain page (its import map: protobufjs's prebuilt browser file) is at most 90 KB gzip", () => {
+test("the ONNX entry on a plain page (its import map: protobufjs's prebuilt browser file) is at most 120 KB gzip", () => {
   const total = entrySize(ONNX_ENTRY, "onnx entry (all it loads, protobufjs included)", ONNX_IMPORT_MAP);
-  assert.ok(total <= ONNX_BUDGET_GZIP, `the onnx entry is ${kb(total)} gzip, over the 90 KB budget`);
+  assert.ok(total <= ONNX_BUDGET_GZIP, `the onnx entry is ${kb(total)} gzip, over the 120 KB budget`);
 });
 
 test("the TensorFlow.js importer (wasm-rnn/tfjs) is in neither the browser nor the tasks entry", () => {

@@ -5,7 +5,6 @@
 
 import type { AttributeValue, OnnxNode } from "./model.js";
 import { bare, q, shapeText, sizeOf, strides, tensor, type DType, type Tensor } from "./tensor.js";
-import { REDUCE_OPS } from "./ops-reduce.js";
 
 export type OpInputs = (Tensor | undefined)[];
 export type Op = (node: OnnxNode, inputs: OpInputs, opset: number) => Tensor[];
@@ -638,8 +637,6 @@ const TABLE: Record<string, Op> = {
     matmul2d(a.data, 0, b.data, 0, out, 0, M, K, N, transA, transB, alpha);
     return [tensor("float32", [M, N], out)];
   },
-  // what exportOnnx writes for pooling (ops-reduce.ts)
-  ...REDUCE_OPS,
 };
 
 // no prototype: an operator named "constructor" or "toString" in a file is unknown, not Object's

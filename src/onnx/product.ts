@@ -3,39 +3,19 @@
 // weight is packed once at load, each call copies the rows in and the products out. Products of two computed
 // values stay in ops.ts.
 
-import type { Mat, PlanRecord, Runtime } from "../../bindings/index.js";
-import { runtime } from "../init.js";
-import { Linear, type LinearActivations } from "../nn/linear.js";
-import { writeParameters } from "../nn/module.js";
+import { FixedLinear } from "../nn/fixed-linear.js";
 import type { OnnxNode } from "./model.js";
 import { attr, nodeError } from "./ops.js";
 import { bare, q, shapeText, tensor, type Tensor } from "./tensor.js";
 
-interface ProductPlan extends PlanRecord {
-  x: Mat;
-  acts: LinearActivations;
-}
-
 export class ConstantProduct {
-  private readonly rt: Runtime;
-  private readonly linear: Linear;
-  private readonly plans;
+  private readonly linear: FixedLinear;
 
   /** y = x·W (+ bias): W [K, N] row-major, bias [N] or null. */
   constructor(private readonly node: OnnxNode, readonly K: number, readonly N: number, W: Float32Array, bias: Float32Array | null) {
-    this.rt = runtime();
-    const rt = this.rt;
-    rt.heap.checkFits(Linear.packBytes(K, N) + 4 * (2 * K * N + 2 * N), `loadOnnx: node ${q(node.name)} (${bare(node.opType)}) with a ${K}×${N} weight`, "the model is too large for this memory");
-    this.linear = rt.heap.scope(() => new Linear(rt, "", K, N, bias !== null));
-    this.plans = rt.ops.planCache<ProductPlan>();
-    try {
-      const weight = new Float32Array(N * K);
-      for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) weight[n * K + k] = W[k * N + n];
-      writeParameters(`loadOnnx: node ${q(node.name)}`, this.linear.parameters(), bias ? { weight, bias } : { weight });
-    } catch (e) {
-      this.dispose();
-      throw e;
-    }
+    const weight = new Float32Array(N * K);
+    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) weight[n * K + k] = W[k * N + n];
+    this.linear = new FixedLinear(`loadOnnx: node ${q(node.name)} (${bare(node.opType)}) with a ${K}×${N} weight`, `loadOnnx: node ${q(node.name)}`, K, N, weight, bias);
   }
 
   /** x [..., K] → [..., N]. */
@@ -46,16 +26,12 @@ export class ConstantProduct {
     const rows = x.data.length / this.K;
     const shape = [...x.shape.slice(0, -1), this.N];
     if (rows === 0) return tensor("float32", shape);
-    const plan = this.plans.get(String(rows), (p) => ({ x: p.mat(rows, this.K), acts: this.linear.declare(p, rows, 1) }));
-    this.plans.take(plan, () => 0, () => {}, () => `OnnxModel.run: node ${q(this.node.name)} (${bare(this.node.opType)}) on ${rows} rows`, "run fewer rows at a time");
-    const ops = this.rt.ops;
-    ops.write(plan.x, x.data as Float32Array);
-    return tensor("float32", shape, ops.read(this.linear.forward(plan.x, plan.acts)));
+    const what = () => `OnnxModel.run: node ${q(this.node.name)} (${bare(this.node.opType)}) on ${rows} rows`;
+    return tensor("float32", shape, this.linear.run(x.data as Float32Array, rows, what, "run fewer rows at a time"));
   }
 
   dispose(): void {
     this.linear.dispose();
-    this.plans.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 // The ONNX entry, "wasm-rnn/onnx": loadOnnx(bytes) turns an ONNX file with LSTM / GRU / RNN nodes (and the
 // glue exporters write around them) into a model that runs on this library's kernels. A separate entry, so the
-// core browser entry does not carry the protobuf reader (see test/size.test.ts).
+// core browser entry does not carry the protobuf reader (see test/size.test.ts). The exporter and the lifter
+// (exportOnnx, liftOnnx) are "wasm-rnn/onnx/export" (export-entry.ts).
 
 import { init, type InitResult } from "../init.js";
 import { loadOnnxWith, type LoadOnnxOptions } from "./load.js";
@@ -14,5 +15,3 @@ export type { LoadOnnxOptions } from "./load.js";
 export async function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Promise<OnnxModel> {
   return loadOnnxWith(init, bytes, options);
 }
-export { exportOnnx, type ExportOnnxOptions, type ExportableModel } from "./export.js";
-export { liftOnnx, type LiftedOnnx, type LiftedIO } from "./lift.js";

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { init, GRU, LSTM, RNN, LanguageModel, Sequential, loadModel, saveModel, type RecurrentLayer } from "../../src/node.js";
 import { TaskModel, loadTaskModel, saveTaskModel } from "../../src/tasks/node.js";
-import { liftOnnx } from "../../src/onnx/index.js";
+import { liftOnnx } from "../../src/onnx/export-entry.js";
 import { failsWith, ok, runMain } from "./run-main.js";
 import { checkBoth, close } from "../helpers/onnx-check.js";
 import { onnxFixtures, onnxYToSteps } from "../helpers/onnx-fixtures.js";

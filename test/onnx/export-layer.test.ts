@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { initForTests } from "../helpers/setup.js";
 import { GRU, LSTM, RNN } from "../../src/index.js";
-import { exportOnnx } from "../../src/onnx/index.js";
+import { exportOnnx } from "../../src/onnx/export-entry.js";
 import { checkBoth, noise, type Feeds } from "../helpers/onnx-check.js";
 import { decodeOnnx } from "../../src/onnx/model.js";
 

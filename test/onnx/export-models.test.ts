@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { initForTests } from "../helpers/setup.js";
 import { LanguageModel, Sequential, type ModuleConfig } from "../../src/index.js";
 import { TaskModel } from "../../src/tasks/index.js";
-import { exportOnnx } from "../../src/onnx/index.js";
+import { exportOnnx } from "../../src/onnx/export-entry.js";
 import { decodeOnnx } from "../../src/onnx/model.js";
 import { checkBoth, noise, type Feeds } from "../helpers/onnx-check.js";
 

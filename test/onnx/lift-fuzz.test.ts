@@ -8,7 +8,7 @@
 import { test } from "uvu";
 import fc from "fast-check";
 import { init, LanguageModel, Sequential } from "../../src/index.js";
-import { exportOnnx, liftOnnx, type LiftedOnnx } from "../../src/onnx/index.js";
+import { exportOnnx, liftOnnx, type LiftedOnnx } from "../../src/onnx/export-entry.js";
 import { Canaries } from "../helpers/canary.js";
 import { checkDecoders, fuzzStats } from "../helpers/fuzz-decode.js";
 import { applyByteEdit, byteEdit } from "../helpers/mutations.js";

@@ -11,7 +11,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { initForTests } from "../helpers/setup.js";
-import { exportOnnx, liftOnnx, type LiftedOnnx } from "../../src/onnx/index.js";
+import { exportOnnx, liftOnnx, type LiftedOnnx } from "../../src/onnx/export-entry.js";
 import { decodeOnnx } from "../../src/onnx/model.js";
 import { checkBoth, close, noise, type Feeds } from "../helpers/onnx-check.js";
 import { ONNX_EXTRA_FIXTURES, onnxFixtures, onnxYToSteps, type OnnxFixture } from "../helpers/onnx-fixtures.js";

@@ -37,40 +37,62 @@ export function merge(y: Float32Array, H: number, mode: MergeMode): Float32Array
   return out;
 }
 
-/** Each row's first L[b] steps reversed ([B, T, F] batch-first); the rest stays in place. */
-export function reverseSteps(x: Float32Array, B: number, T: number, F: number, lengths: Int32Array): Float32Array {
-  const out = new Float32Array(x.length);
+/**
+ * A Keras mask [B, T] (1: the step counts) as the recurrent kernels take it: each row's unmasked steps, in the
+ * order the layer reads them (last to first for go_backwards), packed at the front of [B, T, F], and their
+ * count. A masked step leaves a Keras layer's state as it is, so running the packed rows with these lengths
+ * gives the states Keras has at the unmasked steps, wherever the masked ones are (pre-padding, gaps).
+ */
+export function packSteps(x: Float32Array, B: number, T: number, F: number, mask: Uint8Array | null, backwards: boolean): { packed: Float32Array; lengths: Int32Array } {
+  const packed = new Float32Array(x.length), lengths = new Int32Array(B);
   for (let b = 0; b < B; b++) {
-    const L = lengths[b], row = b * T * F;
-    for (let t = 0; t < T; t++) {
-      const from = t < L ? L - 1 - t : t;
-      out.set(x.subarray(row + from * F, row + (from + 1) * F), row + t * F);
+    const row = b * T;
+    let k = 0;
+    for (let p = 0; p < T; p++) {
+      const t = backwards ? T - 1 - p : p;
+      if (mask && !mask[row + t]) continue;
+      packed.set(x.subarray((row + t) * F, (row + t + 1) * F), (row + k++) * F);
+    }
+    lengths[b] = k;
+  }
+  return { packed, lengths };
+}
+
+/**
+ * A one-direction layer's outputs [B, T, H] in Keras's order (the order it read the steps: reversed for
+ * go_backwards) from the packed run's: a masked step outputs the state it leaves untouched, i.e. the output
+ * of the unmasked step read before it, or zeros (the initial state) when there is none.
+ */
+export function unpackSteps(y: Float32Array, B: number, T: number, H: number, mask: Uint8Array, backwards: boolean): Float32Array {
+  const out = new Float32Array(y.length);
+  for (let b = 0; b < B; b++) {
+    const row = b * T;
+    let k = 0;
+    for (let p = 0; p < T; p++) {
+      if (mask[row + (backwards ? T - 1 - p : p)]) k++;
+      if (k > 0) out.set(y.subarray((row + k - 1) * H, (row + k) * H), (row + p) * H);
     }
   }
   return out;
 }
 
 /**
- * A masked forward layer's outputs as Keras (tfjs) gives them: a masked step repeats the output before it
- * (so steps past a sequence's end hold its last output), for the features [lo, hi) of each [B, T, W] row.
+ * A Bidirectional layer's outputs [B, T, 2H] at the original steps from the packed run's: the forward half
+ * as unpackSteps gives it; the backward half, which tfjs runs over the reversed steps and reverses back, holds
+ * at a masked step the output of the next unmasked step (zeros when none follows).
  */
-export function carryForward(y: Float32Array, B: number, T: number, W: number, lo: number, hi: number, lengths: Int32Array): void {
+export function unpackBidirectional(y: Float32Array, B: number, T: number, H: number, mask: Uint8Array, lengths: Int32Array): Float32Array {
+  const W = 2 * H, out = new Float32Array(y.length);
   for (let b = 0; b < B; b++) {
-    const L = lengths[b];
-    for (let t = Math.max(L, 1); t < T; t++) {
-      const dst = (b * T + t) * W, src = (b * T + L - 1) * W;
-      if (L === 0) y.fill(0, dst + lo, dst + hi);
-      else y.copyWithin(dst + lo, src + lo, src + hi);
+    const row = b * T, L = lengths[b];
+    let before = 0; // unmasked steps before t
+    for (let t = 0; t < T; t++) {
+      const on = mask[row + t] !== 0, dst = (row + t) * W;
+      const fwd = on ? before : before - 1;
+      if (fwd >= 0) out.set(y.subarray((row + fwd) * W, (row + fwd) * W + H), dst);
+      if (before < L) out.set(y.subarray((row + before) * W + H, (row + before + 1) * W), dst + H);
+      if (on) before++;
     }
-  }
-}
-
-/** go_backwards with a mask: the reversed sequence starts with its T − L masked steps, which output zeros. */
-export function alignBackwards(y: Float32Array, B: number, T: number, W: number, lengths: Int32Array): Float32Array {
-  const out = new Float32Array(y.length);
-  for (let b = 0; b < B; b++) {
-    const L = lengths[b], row = b * T * W;
-    out.set(y.subarray(row, row + L * W), row + (T - L) * W);
   }
   return out;
 }

@@ -25,6 +25,8 @@ export type Stage =
   }
   | { kind: "dense"; name: string; inFeatures: number; outFeatures: number; activation: Activation; weight: Float32Array; bias: Float32Array | null }
   | { kind: "activation"; name: string; activation: Activation }
+  /** Keras's Masking: steps whose features all equal `value` are masked for the recurrent layers after it. */
+  | { kind: "masking"; name: string; value: number }
   | { kind: "dropout"; name: string; rate: number };
 
 export interface TfjsPlan {
@@ -60,6 +62,7 @@ const KEYS: Record<string, string[]> = {
   Dense: [...COMMON, ...INIT("kernel", "bias"), "units", "activation", "use_bias"],
   Activation: [...COMMON, "activation"],
   Dropout: [...COMMON, "rate", "noise_shape", "seed"],
+  Masking: [...COMMON, "mask_value"],
 };
 
 interface Layer {
@@ -372,6 +375,13 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
         const bias = flag(l, "use_bias", true) ? taker.take(l, name, "bias", [N]).slice() : null;
         stages.push({ kind: "dense", name, inFeatures: K, outFeatures: N, activation, weight, bias });
         width = N;
+        break;
+      }
+      case "Masking": {
+        featuresIn("steps");
+        const v = l.config.mask_value ?? 0;
+        if (typeof v !== "number") layerError(l, `has mask_value ${describe(v)}, expected a number`);
+        stages.push({ kind: "masking", name, value: v });
         break;
       }
       case "Activation": case "Dropout": {

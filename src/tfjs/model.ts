@@ -9,7 +9,7 @@ import type { RecurrentLayer } from "../layers/recurrent.js";
 import { describe, shapeText } from "../errors.js";
 import { q } from "./format.js";
 import { DenseProduct } from "./dense.js";
-import { activate, alignBackwards, carryForward, merge, reverseSteps } from "./glue.js";
+import { activate, merge, packSteps, unpackBidirectional, unpackSteps } from "./glue.js";
 import type { Stage, TfjsPlan } from "./layers.js";
 
 export interface TfjsInput {
@@ -79,11 +79,12 @@ export class TfjsModel {
 
     let x: Float32Array = data instanceof Float32Array ? data : Float32Array.from(data);
     let width = tokens ? 0 : this.inputSize, steps = true;
-    let lengths: Int32Array | null = null;
+    // Keras's mask [B, T] (1: the step counts), from mask_zero or a Masking layer, until a layer drops it
+    let mask: Uint8Array | null = null;
     for (const u of this.units) {
       const s = u.stage;
       try {
-        ({ x, width, steps, lengths } = this.runStage(u, data, x, B, T, width, steps, lengths));
+        ({ x, width, steps, mask } = this.runStage(u, data, x, B, T, width, steps, mask));
       } catch (e) {
         const m = e instanceof Error ? e.message : String(e);
         throw m.startsWith(where) ? e : new RangeError(`${where}: layer ${q(s.name)}: ${m}`);
@@ -92,22 +93,25 @@ export class TfjsModel {
     return { data: x === data ? x.slice() : x, shape: steps ? [B, T, width] : [B, width] };
   }
 
-  /** One stage on the whole batch: returns what flows on (values, their width, steps or not, the lengths). */
-  private runStage(u: Unit, data: Float32Array | Int32Array, x: Float32Array, B: number, T: number, width: number, steps: boolean, lengths: Int32Array | null) {
+  /** One stage on the whole batch: returns what flows on (values, their width, steps or not, the mask). */
+  private runStage(u: Unit, data: Float32Array | Int32Array, x: Float32Array, B: number, T: number, width: number, steps: boolean, mask: Uint8Array | null) {
     const s = u.stage;
     switch (s.kind) {
       case "embedding": {
         x = lookup(s, data, B, T);
-        if (s.maskZero) lengths = maskLengths(s.name, data, B, T);
+        if (s.maskZero) mask = Uint8Array.from(data, (id) => (id !== 0 ? 1 : 0));
         width = s.dim;
         break;
       }
+      case "masking":
+        ({ x, mask } = maskSteps(x, width, s.value));
+        break;
       case "recurrent": {
-        const r = runRecurrent(s, u.layer!, x, B, T, lengths);
+        const r = runRecurrent(s, u.layer!, x, B, T, mask);
         x = r.y;
         width = r.width;
         steps = s.returnSequences;
-        if (!steps) lengths = null;
+        if (!steps) mask = null;
         break;
       }
       case "dense": {
@@ -124,7 +128,7 @@ export class TfjsModel {
       case "dropout":
         break;
     }
-    return { x, width, steps, lengths };
+    return { x, width, steps, mask };
   }
 
   /** Frees the wasm memory of the layers. */
@@ -179,48 +183,36 @@ function lookup(s: Extract<Stage, { kind: "embedding" }>, ids: Float32Array | In
   return out;
 }
 
-/** mask_zero: each row's steps before its first 0 (a 0 ends the sequence; nothing but zeros may follow it). */
-function maskLengths(name: string, ids: Float32Array | Int32Array, B: number, T: number): Int32Array {
-  const lengths = new Int32Array(B);
-  for (let b = 0; b < B; b++) {
-    let L = T;
-    for (let t = 0; t < T; t++) {
-      const id = ids[b * T + t];
-      if (L === T && id === 0) L = t;
-      else if (L < T && id !== 0) {
-        throw new RangeError(`TfjsModel.predict: row ${b} has token 0 at step ${L} and token ${id} after it at step ${t}: with mask_zero (Embedding ${q(name)}) a 0 must only pad the end of a sequence here`);
-      }
-    }
-    lengths[b] = L;
+/** Keras's Masking: a step whose features all equal `value` is masked, and its features become value · 0. */
+function maskSteps(x: Float32Array, width: number, value: number): { x: Float32Array; mask: Uint8Array } {
+  const rows = x.length / width, mask = new Uint8Array(rows), out = x.slice();
+  for (let r = 0; r < rows; r++) {
+    let on = 0;
+    for (let j = r * width; j < (r + 1) * width; j++) if (x[j] !== value) { on = 1; break; }
+    mask[r] = on;
+    // tfjs multiplies by the mask: −0 for a negative value, NaN for ±Infinity, as it gives them
+    if (!on) for (let j = r * width; j < (r + 1) * width; j++) out[j] *= 0;
   }
-  return lengths;
+  return { x: out, mask };
 }
 
 /** One recurrent layer (or Bidirectional) over [B, T, I] → [B, T, W] or [B, W] as Keras returns it. */
-function runRecurrent(s: Extract<Stage, { kind: "recurrent" }>, layer: RecurrentLayer, x: Float32Array, B: number, T: number, lengths: Int32Array | null): { y: Float32Array; width: number } {
+function runRecurrent(s: Extract<Stage, { kind: "recurrent" }>, layer: RecurrentLayer, x: Float32Array, B: number, T: number, mask: Uint8Array | null): { y: Float32Array; width: number } {
   const H = s.hidden, D = s.merge ? 2 : 1, I = s.inputSize;
-  // a fully masked row runs one step, then gives zeros (Keras's initial state, never updated)
-  const runLengths = lengths ? lengths.map((L) => Math.max(L, 1)) : null;
-  const full = lengths ?? new Int32Array(B).fill(T);
-  const input = s.goBackwards ? reverseSteps(x, B, T, I, full) : x;
-  const res = layer.forward(input, { seqLen: T, batch: B, ...(runLengths ? { lengths: runLengths } : {}) });
-  let y = res.output; // [B, T, D·H], zeros past each row's length
-  const empty: number[] = [];
-  full.forEach((L, b) => { if (L === 0) empty.push(b); });
-  for (const b of empty) y.fill(0, b * T * D * H, (b + 1) * T * D * H);
+  const width = s.merge === "concat" || !s.merge ? D * H : H;
+  // a forward layer without a mask reads x as it is; otherwise the steps it reads are packed first
+  const { packed, lengths } = mask || s.goBackwards ? packSteps(x, B, T, I, mask, s.goBackwards) : { packed: x, lengths: null };
+  // a fully masked row runs one step (the kernels take lengths ≥ 1); unpacked, it gives Keras's zero state
+  const res = layer.forward(packed, { seqLen: T, batch: B, ...(mask ? { lengths: lengths!.map((L) => Math.max(L, 1)) } : {}) });
   if (!s.returnSequences) {
     // the last step: each direction's final state ([D, B, H] → [B, D·H])
     const last = new Float32Array(B * D * H);
     for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) {
-      if (full[b] > 0) last.set(res.hN.subarray((d * B + b) * H, (d * B + b + 1) * H), (b * D + d) * H);
+      if (!mask || lengths![b] > 0) last.set(res.hN.subarray((d * B + b) * H, (d * B + b + 1) * H), (b * D + d) * H);
     }
-    const merged = s.merge ? merge(last, H, s.merge) : last;
-    return { y: merged, width: s.merge === "concat" || !s.merge ? D * H : H };
+    return { y: s.merge ? merge(last, H, s.merge) : last, width };
   }
-  if (lengths) {
-    if (s.goBackwards) y = alignBackwards(y, B, T, H, lengths);
-    else carryForward(y, B, T, D * H, 0, H, lengths); // the backward half of a Bidirectional is zero past the end, as in tfjs
-  }
-  const merged = s.merge ? merge(y, H, s.merge) : y;
-  return { y: merged, width: s.merge === "concat" || !s.merge ? D * H : H };
+  let y = res.output; // [B, T, D·H]
+  if (mask) y = s.merge ? unpackBidirectional(y, B, T, H, mask, lengths!) : unpackSteps(y, B, T, H, mask, s.goBackwards);
+  return { y: s.merge ? merge(y, H, s.merge) : y, width };
 }

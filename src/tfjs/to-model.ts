@@ -90,6 +90,9 @@ function asTaskModel(plan: TfjsPlan): TaskModel {
         break;
       case "activation":
         refuse(s, `is an Activation layer (${q(s.activation)})`);
+        break;
+      case "masking":
+        refuse(s, "masks steps (a Masking layer)");
     }
   });
   const softmax = last.kind === "dense" && last.activation === "softmax";

@@ -21,7 +21,7 @@ interface Expected { name: string; note: string; inputs: { input: Stored }; outp
 const fixtures = readdirSync(DIR).filter((d) => !d.includes(".")).sort();
 // ours, written by tfjs 4.22 with test/fixtures/interop/tfjs-extra/generate.mjs
 const EXTRA = join(DIR, "../tfjs-extra");
-const extra = readdirSync(EXTRA).filter((d) => !d.includes("."));
+const extra = readdirSync(EXTRA).filter((d) => !d.includes(".")).sort();
 
 export function closeTo(got: Float32Array, want: readonly number[], what: string): number {
   assert.is(got.length, want.length, `${what}: length`);
@@ -45,9 +45,9 @@ async function rejects(f: () => Promise<unknown>, pattern: RegExp): Promise<void
   assert.unreachable(`resolved; expected ${pattern}`);
 }
 
-test("there are the four shared fixtures and the Functional one of ours", () => {
+test("there are the four shared fixtures and three of ours (a Functional model, masks with gaps, Masking)", () => {
   assert.equal(fixtures, ["tfjs_classifier_bilstm", "tfjs_gru_sigmoid_seq", "tfjs_lm_lstm_hardsigmoid", "tfjs_simplernn_last_dense"]);
-  assert.equal(extra, ["tfjs_functional_gru"]);
+  assert.equal(extra, ["tfjs_functional_gru", "tfjs_masked_gaps", "tfjs_masking_lstm"]);
 });
 
 test("a Functional model that branches is refused, naming the layer", async () => {

@@ -1,7 +1,8 @@
 // Hand-made layers-model files and a float64 reference of what Keras (tfjs-layers) computes for them,
 // written from the Keras formulas on the Keras weight layouts (kernels x·K [I, G·H], gates i,f,c,o / z,r,h,
 // one bias or reset_after's [2, 3H]), independently of the loader's conversion to PyTorch's layouts.
-// Masks as tfjs-layers applies them: a masked step outputs the state before it and leaves the state as is.
+// Masks (Embedding mask_zero, Masking) as tfjs-layers applies them: a masked step outputs the state before it
+// and leaves the state as is.
 
 export interface KWeight { name: string; shape: number[]; data: Float32Array }
 export interface KLayer { class_name: string; config: Record<string, unknown>; weights: KWeight[] }
@@ -167,6 +168,11 @@ export function kerasPredict(layers: KLayer[], input: number[][] | Seq): { data:
       const K = l.weights[0].data, N = c.units as number, b = l.weights[1]?.data;
       const one = (row: number[]) => denseAct(c.activation as string, mulCols(row, K, N, 0, N).map((v, j) => v + (b ? b[j] : 0)));
       x = steps ? (x as Seq).map((s) => s.map(one)) : (x as number[][]).map(one);
+    } else if (l.class_name === "Masking") {
+      // a step is masked when every feature equals mask_value; tfjs multiplies the features by the mask
+      const v = (c.mask_value as number | undefined) ?? 0, seqs = x as Seq;
+      mask = seqs.map((s) => s.map((row) => row.some((f) => f !== v)));
+      x = seqs.map((s, b) => s.map((row, t) => row.map((f) => f * (mask![b][t] ? 1 : 0))));
     } else if (l.class_name === "Dropout") {
       // identity in predict
     } else if (l.class_name === "Activation") {
@@ -202,4 +208,8 @@ function denseAct(a: string, row: number[]): number[] {
   if (a !== "softmax") return row.map((v) => act(a, v));
   const m = Math.max(...row), e = row.map((v) => Math.exp(v - m)), s = e.reduce((p, q) => p + q, 0);
   return e.map((v) => v / s);
+}
+
+export function masking(name: string, value: number, inputSize: number): KLayer {
+  return { class_name: "Masking", config: { name, mask_value: value, batch_input_shape: [null, null, inputSize] }, weights: [] };
 }

@@ -1,13 +1,13 @@
 // What the fixtures do not cover, against a float64 reference of the Keras formulas (./keras-reference.ts)
 // on the same weights: merge modes sum / mul / ave, go_backwards, mask_zero (return_sequences true and false,
-// a fully padded row), Keras's reset_after GRU, relu SimpleRNN, Dense activations, use_bias false,
+// a fully padded row, pre-padding and gaps), Masking, Keras's reset_after GRU, relu SimpleRNN, Dense activations, use_bias false,
 // Dropout and Activation layers, hard_sigmoid.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { init } from "../../src/index.js";
 import { loadTfjs } from "../../src/tfjs/index.js";
-import { bidirectional, dense, embedding, floats, kerasPredict, layersModel, recurrent, type KLayer } from "./keras-reference.js";
+import { bidirectional, dense, embedding, floats, kerasPredict, layersModel, masking, recurrent, type KLayer } from "./keras-reference.js";
 
 await init();
 
@@ -92,14 +92,33 @@ test("mask_zero: token 0 ends the sequence (return_sequences false: the last unm
   }
 });
 
-test("mask_zero refuses a 0 followed by other tokens (Keras would skip it: not a trailing pad)", async () => {
-  const layers = [embedding("e_mid", 8, 3, true), recurrent("m_mid", { cls: "LSTM", units: 2, inputSize: 3 })];
-  const { modelJson, weights } = layersModel(layers);
-  const model = await loadTfjs(modelJson, weights);
-  try {
-    assert.throws(() => model.predict({ data: Int32Array.from([1, 0, 2]), shape: [1, 3] }), /row 0 has token 0 at step 1 and token 2 after it at step 2/);
-  } finally {
-    model.dispose();
+// Keras pads at the front by default (pad_sequences' padding "pre"), and a mask may have gaps: a masked step
+// anywhere keeps the state and repeats the output before it (the backward half: the one after it)
+const gapped = [[0, 0, 3, 1, 4], [2, 0, 6, 0, 5], [0, 0, 0, 0, 0], [7, 0, 0, 0, 0], [0, 1, 2, 3, 0], [1, 2, 3, 4, 5]];
+
+test("mask_zero with pre-padding and gaps: forward, go_backwards, Bidirectional, stacked (the mask goes on to the next layer)", async () => {
+  for (const cls of ["LSTM", "GRU", "SimpleRNN"] as const) {
+    for (const ret of [false, true]) {
+      await check(`${cls} gapped ret ${ret}`, [embedding(`ge_${cls}`, 8, 3, true), recurrent(`gm_${cls}`, { cls, units: 4, inputSize: 3, return_sequences: ret }), dense(`go_${cls}`, 4, 2, "linear")], gapped);
+      await check(`${cls} gapped backwards ret ${ret}`, [embedding(`gb_${cls}`, 8, 3, true), recurrent(`gmb_${cls}`, { cls, units: 4, inputSize: 3, return_sequences: true, go_backwards: true }), recurrent(`gm2_${cls}`, { cls, units: 3, inputSize: 4, return_sequences: ret })], gapped);
+      await check(`${cls} gapped Bidirectional ret ${ret}`, [embedding(`gbi_${cls}`, 8, 3, true), bidirectional(`gbi1_${cls}`, { cls, units: 3, inputSize: 3, return_sequences: true }, "concat"), dense(`gbd_${cls}`, 6, 4, "tanh"), bidirectional(`gbi2_${cls}`, { cls, units: 2, inputSize: 4, return_sequences: ret }, "sum")], gapped);
+    }
+  }
+});
+
+test("Masking: steps whose features all equal mask_value are skipped (0 and −1; one equal feature is not enough)", async () => {
+  for (const value of [0, -1]) {
+    // row 0 masked at the front, row 1 in the middle and at the end, row 2 fully, row 3 has one feature equal to the value
+    const x = features.map((s) => s.map((r) => r.slice()));
+    const pad = () => new Array<number>(F).fill(value);
+    x.push(x[0].map((r) => r.slice()), x[1].map((r) => r.slice()));
+    x[0][0] = pad(); x[0][1] = pad();
+    x[1][2] = pad(); x[1][4] = pad();
+    x[2] = x[2].map(pad);
+    x[3][1][0] = value; x[3][3] = pad();
+    await check(`Masking ${value} LSTM`, [masking(`mk_${-value}`, value, F), recurrent(`mkl_${-value}`, { cls: "LSTM", units: 4, inputSize: F, return_sequences: true }), dense(`mkd_${-value}`, 4, 2, "linear")], x);
+    await check(`Masking ${value} Bidirectional GRU pooled`, [masking(`mkb_${-value}`, value, F), bidirectional(`mkg_${-value}`, { cls: "GRU", units: 3, inputSize: F, reset_after: true }, "concat")], x);
+    await check(`Masking ${value} then a Dense (the masked steps' values, x · 0)`, [masking(`mkv_${-value}`, value, F), dense(`mkvd_${-value}`, F, 3, "linear")], x);
   }
 });
 

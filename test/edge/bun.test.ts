@@ -4,12 +4,15 @@
 // same model file and seed. Then "wasm-rnn/tasks" alone (its "bun" condition, its own init()): every task golden
 // file's forward, loss and gradients within PyTorch tolerance (relaxed and simd) and bit-identical to Node
 // (simd), and a task model file's bytes (Bun.file) decoded and classifying with Node's probabilities bit for bit.
+// "wasm-rnn/onnx" runs a torch.onnx.export LM, and "wasm-rnn/tfjs" (the Node entry, through its "bun"
+// condition) four TensorFlow.js models loaded by loadTfjs, loadTfjsFolder and loadTfjsUrl (a file URL), one also
+// written by saveTfjsFolder and read back: tfjs's outputs within tolerance, Node's bit for bit on simd.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx,
-  type Fixture, type OnnxRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
+  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx, checkTfjs, FILE_WAYS, SAVED,
+  type Fixture, type OnnxRuntimeResult, type TfjsRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
 } from "./setup.js";
 import { checkTaskResults } from "../helpers/task-fixture.js";
 
@@ -76,6 +79,16 @@ test('Bun: "wasm-rnn/onnx" (its "bun" condition, protobufjs from node_modules) r
     const { r } = await runBun<OnnxRuntimeResult>(`bun-onnx-${build ?? "default"}`, { onnxPath: fx.onnx.path, inputs: fx.onnx.inputs, build }, "bun-onnx.mjs");
     assert.is(r.build, build ?? "relaxed");
     console.log(`  ${checkOnnx("Bun", r, fx)}`);
+  }
+});
+
+test('Bun: "wasm-rnn/tfjs" (its "bun" condition: the Node entry) runs TensorFlow.js models loaded by loadTfjs (bytes), loadTfjsFolder and loadTfjsUrl (file URL), and one written by saveTfjsFolder: tfjs\'s outputs within tolerance, relaxed and simd (bit-identical to Node)', async () => {
+  if (!runtimeAvailable("Bun", problem)) return;
+  for (const build of [undefined, "simd"]) {
+    const roundTrip = { name: fx.tfjs.models[0].name, dir: `${fx.app}/tfjs-saved-bun-${build ?? "default"}` };
+    const { r, ms } = await runBun<TfjsRuntimeResult>(`bun-tfjs-${build ?? "default"}`, { dir: fx.tfjs.dir, models: fx.tfjs.models, build, roundTrip }, "bun-tfjs.mjs");
+    assert.is(r.build, build ?? "relaxed");
+    console.log(`  ${checkTfjs("Bun", r, fx, { folderFunctions: true, ways: FILE_WAYS, extra: [`${roundTrip.name} via ${SAVED}`] })}; whole run ${ms.toFixed(0)} ms`);
   }
 });
 

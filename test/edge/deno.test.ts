@@ -3,13 +3,16 @@
 // and a generation identical to Node's from the same model file and seed. Then "wasm-rnn/tasks" alone (its "deno"
 // condition, its own init()): every task golden file's forward, loss and gradients within PyTorch tolerance
 // (relaxed and simd) and bit-identical to Node (simd), and a task model file read with loadTaskModel classifying
-// with Node's probabilities bit for bit.
+// with Node's probabilities bit for bit. "wasm-rnn/onnx" runs a torch.onnx.export LM, and "wasm-rnn/tfjs" (the
+// Node entry, through its "deno" condition) four TensorFlow.js models loaded by loadTfjs, loadTfjsFolder and
+// loadTfjsUrl (a file URL), one also written by saveTfjsFolder and read back: tfjs's outputs within tolerance,
+// Node's bit for bit on simd.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx,
-  type Fixture, type OnnxRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
+  edgeFixture, runtimeAvailable, runScript, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx, checkTfjs, FILE_WAYS, SAVED,
+  type Fixture, type OnnxRuntimeResult, type TfjsRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
 } from "./setup.js";
 import { checkTaskResults } from "../helpers/task-fixture.js";
 
@@ -23,9 +26,9 @@ const found = fx.install.denoBinary();
 deno = found.path;
 problem = fx.installProblem ?? found.why;
 
-async function runDeno<R = RuntimeResult>(name: string, job: Record<string, unknown>, script = "deno.mjs"): Promise<{ r: R; ms: number }> {
+async function runDeno<R = RuntimeResult>(name: string, job: Record<string, unknown>, script = "deno.mjs", flags: string[] = []): Promise<{ r: R; ms: number }> {
   const started = performance.now();
-  const r = await runScript<R>(deno!, ["run", "--allow-read", "--no-lock", script, fx.jobFile(name, job)], {
+  const r = await runScript<R>(deno!, ["run", "--allow-read", ...flags, "--no-lock", script, fx.jobFile(name, job)], {
     cwd: fx.app, env: { DENO_DIR: `${fx.app}/.deno`, DENO_NO_UPDATE_CHECK: "1", DENO_NO_PROMPT: "1" },
   });
   return { r, ms: performance.now() - started };
@@ -78,6 +81,16 @@ test('Deno: "wasm-rnn/onnx" (its "deno" condition, protobufjs from node_modules)
     const { r } = await runDeno<OnnxRuntimeResult>(`deno-onnx-${build ?? "default"}`, { onnxPath: fx.onnx.path, inputs: fx.onnx.inputs, build }, "deno-onnx.mjs");
     assert.is(r.build, build ?? "relaxed");
     console.log(`  ${checkOnnx("Deno", r, fx)}`);
+  }
+});
+
+test('Deno: "wasm-rnn/tfjs" (its "deno" condition: the Node entry) runs TensorFlow.js models loaded by loadTfjs (bytes), loadTfjsFolder and loadTfjsUrl (file URL), and one written by saveTfjsFolder: tfjs\'s outputs within tolerance, relaxed and simd (bit-identical to Node)', async () => {
+  if (!runtimeAvailable("Deno", problem)) return;
+  for (const build of [undefined, "simd"]) {
+    const roundTrip = { name: fx.tfjs.models[0].name, dir: `${fx.app}/tfjs-saved-deno-${build ?? "default"}` };
+    const { r, ms } = await runDeno<TfjsRuntimeResult>(`deno-tfjs-${build ?? "default"}`, { dir: fx.tfjs.dir, models: fx.tfjs.models, build, roundTrip }, "deno-tfjs.mjs", [`--allow-write=${roundTrip.dir}`]);
+    assert.is(r.build, build ?? "relaxed");
+    console.log(`  ${checkTfjs("Deno", r, fx, { folderFunctions: true, ways: FILE_WAYS, extra: [`${roundTrip.name} via ${SAVED}`] })}; whole run ${ms.toFixed(0)} ms`);
   }
 });
 

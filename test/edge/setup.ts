@@ -3,7 +3,8 @@
 // next to the runtime scripts of test/edge/runtimes), picks some PyTorch golden cases, and saves a small trained
 // language model whose generation Node computes on the "simd" build. For "wasm-rnn/tasks" it adds the task
 // golden files and a small trained task model file (test/helpers/task-fixture.ts), with Node's results on the
-// simd build. Every test file shares the one fixture.
+// simd build. For "wasm-rnn/onnx" and "wasm-rnn/tfjs" it copies an ONNX file and the TensorFlow.js fixtures
+// (test/fixtures/interop) into the app, with Node's outputs on the simd build. Every test file shares the one fixture.
 
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
@@ -15,6 +16,8 @@ import { init, LanguageModel, Trainer, Vocabulary, encodeModel, decodeModel, gen
 import { GOLDEN_DIR, worstRatio, type GoldenCase } from "../helpers/golden.js";
 import { taskFixture, type TaskFixture, type TaskJobResult } from "../helpers/task-fixture.js";
 import { loadOnnx } from "../../src/onnx/index.js";
+import * as tfjsEntry from "../../src/tfjs/index.js";
+import * as tfjsNodeEntry from "../../src/tfjs/node.js";
 
 /** The repository (this file runs as dist/test/edge/setup.js). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -55,6 +58,17 @@ export interface OnnxRuntimeResult {
   timings: Record<string, number>;
 }
 
+/** What a runtime's "wasm-rnn/tfjs" script reports (runtimes/*-tfjs.mjs with tfjs-job.mjs): outputs by "<fixture> via <way>". */
+export interface TfjsRuntimeResult {
+  runtime: string;
+  build: string;
+  exports: string[];
+  /** The loaded model's layers by output key (none for a round trip). */
+  layers: Record<string, string[]>;
+  outputs: Record<string, { shape: number[]; data: number[] }>;
+  timings: Record<string, number>;
+}
+
 /** What a runtime's "wasm-rnn/tasks" script reports (runtimes/*-tasks.mjs with task-job.mjs). */
 export interface TaskRuntimeResult extends TaskJobResult {
   runtime: string;
@@ -83,6 +97,17 @@ export interface Fixture {
   /** "wasm-rnn/onnx": an exporter's file (test/fixtures/interop/onnx), its path in the app, its stored inputs and
    * expected outputs, and Node's outputs on the simd build. */
   onnx: { name: string; path: string; bytes: Uint8Array; inputs: Record<string, StoredTensor>; expected: Record<string, StoredTensor>; node: Record<string, Float32Array | number[]> };
+  /** "wasm-rnn/tfjs": the TensorFlow.js fixtures (test/fixtures/interop/tfjs) copied to `dir`/<name>/ in the app,
+   * each with its input and tfjs's output (expected.json), Node's layers and output on the simd build; the names
+   * the universal entry exports and the folder functions only the Node entry adds. */
+  tfjs: {
+    dir: string;
+    models: { name: string; input: StoredTensor }[];
+    expected: Record<string, StoredTensor>;
+    node: Record<string, { layers: string[]; data: number[] }>;
+    exports: string[];
+    folderFunctions: string[];
+  };
   /** Writes a job file for deno.mjs / bun.mjs and returns its path. */
   jobFile(name: string, job: Record<string, unknown>): string;
 }
@@ -170,9 +195,10 @@ async function makeFixture(): Promise<Fixture> {
   writeFileSync(taskModelPath, tasks.modelBytes);
 
   const onnx = await onnxFixture(app);
+  const tfjs = await tfjsFixture(app);
 
   return {
-    install, installProblem, app, packageDir, modelPath, modelBytes, golden, generate, expectedText, tasks, taskModelPath, onnx,
+    install, installProblem, app, packageDir, modelPath, modelBytes, golden, generate, expectedText, tasks, taskModelPath, onnx, tfjs,
     jobFile(name, job) {
       const file = path.join(app, `${name}.json`);
       writeFileSync(file, JSON.stringify(job));
@@ -222,6 +248,77 @@ export function checkOnnx(runtime: string, r: OnnxRuntimeResult, fx: Fixture): s
     if (r.build === "simd") assert.equal(got.data, Array.from(fx.onnx.node[key]), `${runtime}: ${key} differs from Node's (simd) bit for bit`);
   }
   return `${runtime}, ${r.build} build: ${fx.onnx.name}.onnx via "wasm-rnn/onnx" (${r.kernelNodes.length} nodes on the kernels), worst ${(worst * 100).toFixed(3)}% of tolerance (${where})${r.build === "simd" ? ", bit-identical to Node" : ""}; load ${r.timings.loadMs.toFixed(1)} ms, run ${r.timings.runMs.toFixed(1)} ms`;
+}
+
+/**
+ * The TensorFlow.js models the runtimes load (test/fixtures/interop/tfjs, saved by tfjs 4.22): between them every
+ * cell kernel (LSTM with tfjs's hard_sigmoid gates, a Bidirectional LSTM, a reset-before GRU, a SimpleRNN), token
+ * and feature inputs, per-step and last-step outputs, Dense on the GEMM with softmax. runtimes/workerd-tfjs.mjs
+ * bundles the same four.
+ */
+const TFJS_NAMES = ["tfjs_lm_lstm_hardsigmoid", "tfjs_classifier_bilstm", "tfjs_gru_sigmoid_seq", "tfjs_simplernn_last_dense"];
+
+async function tfjsFixture(app: string): Promise<Fixture["tfjs"]> {
+  const from = path.join(ROOT, "test/fixtures/interop/tfjs");
+  const dir = path.join(app, "tfjs");
+  const models: Fixture["tfjs"]["models"] = [];
+  const expected: Fixture["tfjs"]["expected"] = {};
+  const node: Fixture["tfjs"]["node"] = {};
+  for (const name of TFJS_NAMES) {
+    mkdirSync(path.join(dir, name), { recursive: true });
+    for (const f of ["model.json", "weights.bin"]) copyFileSync(path.join(from, name, f), path.join(dir, name, f));
+    const ref = JSON.parse(readFileSync(path.join(from, name, "expected.json"), "utf8")) as { inputs: { input: StoredTensor }; outputs: { output: StoredTensor } };
+    models.push({ name, input: ref.inputs.input });
+    expected[name] = ref.outputs.output;
+    const model = await tfjsEntry.loadTfjs(readFileSync(path.join(from, name, "model.json")), new Uint8Array(readFileSync(path.join(from, name, "weights.bin"))));
+    try {
+      const x = ref.inputs.input;
+      const y = model.predict({ data: x.dtype === "int32" ? Int32Array.from(x.data) : Float32Array.from(x.data), shape: x.shape });
+      assert.equal(y.shape, ref.outputs.output.shape, `Node: shape of ${name}'s output`);
+      node[name] = { layers: [...model.layers], data: Array.from(y.data) };
+    } finally {
+      model.dispose();
+    }
+  }
+  assert.is((await tfjsEntry.init()).build, "simd", "Node's tfjs outputs are the simd build's");
+  const exports = Object.keys(tfjsEntry).sort();
+  return { dir, models, expected, node, exports, folderFunctions: Object.keys(tfjsNodeEntry).filter((n) => !exports.includes(n)).sort() };
+}
+
+/** The ways runtimes/tfjs-job.mjs folderWays loads each model in Deno and Bun, and its round trip's label. */
+export const FILE_WAYS = ["loadTfjs(bytes)", "loadTfjsFolder", "loadTfjsUrl(file URL)"];
+export const SAVED = "saveTfjsFolder → loadTfjsFolder";
+
+/**
+ * A runtime's "wasm-rnn/tfjs" results: the entry's names (the folder functions exactly where `folderFunctions`),
+ * every fixture loaded each of `ways` (the labels of its script) with Node's layers, every output within
+ * |Δ| ≤ 1e-4 + 1e-3·|ref| of TensorFlow.js's own (expected.json) and, on the simd build, Node's floats bit for
+ * bit. `extra`: more labels the script reports for some fixture (a round trip), checked the same way. Returns a
+ * line to print.
+ */
+export function checkTfjs(runtime: string, r: TfjsRuntimeResult, fx: Fixture, { folderFunctions, ways, extra = [] }: { folderFunctions: boolean; ways: string[]; extra?: string[] }): string {
+  const { tfjs } = fx;
+  assert.ok(tfjs.folderFunctions.length > 0, "Node's entry has folder functions");
+  const missing = (folderFunctions ? [...tfjs.exports, ...tfjs.folderFunctions] : tfjs.exports).filter((n) => !r.exports.includes(n));
+  assert.equal(missing, [], `${runtime}: "wasm-rnn/tfjs" lacks ${missing.join(", ")}`);
+  if (!folderFunctions) assert.equal(tfjs.folderFunctions.filter((n) => r.exports.includes(n)), [], `${runtime}: "wasm-rnn/tfjs" should be the universal entry, without the folder functions`);
+  const wanted = tfjs.models.flatMap(({ name }) => ways.map((way) => `${name} via ${way}`)).concat(extra);
+  assert.equal(Object.keys(r.outputs).sort(), wanted.sort(), `${runtime}: the outputs reported`);
+  let worst = 0, where = "";
+  for (const [key, got] of Object.entries(r.outputs)) {
+    const name = key.slice(0, key.indexOf(" via "));
+    const want = tfjs.expected[name];
+    if (!extra.includes(key)) assert.equal(r.layers[key], tfjs.node[name].layers, `${runtime}: the layers of ${key}`);
+    assert.equal(got.shape, want.shape, `${runtime}: shape of ${key}`);
+    const { ratio, index } = worstRatio(got.data, want.data);
+    assert.ok(ratio <= 1, `${runtime} ${key}: output[${index}] = ${got.data[index]}, TensorFlow.js ${want.data[index]} (${ratio.toFixed(2)}× tolerance)`);
+    if (ratio > worst) { worst = ratio; where = key; }
+    if (r.build === "simd") assert.equal(got.data, tfjs.node[name].data, `${runtime}: ${key} differs from Node's (simd) bit for bit`);
+  }
+  const n = Object.keys(r.outputs).length;
+  const entry = `${r.exports.length} names, ${folderFunctions ? "with" : "without"} ${tfjs.folderFunctions.join(" / ")}`;
+  const also = extra.map((e) => ` and ${e}`).join("");
+  return `${runtime}, ${r.build} build: "wasm-rnn/tfjs" (${entry}); ${tfjs.models.length} TensorFlow.js models loaded by ${ways.join(", ")}${also}: ${n} outputs, worst ${(worst * 100).toFixed(3)}% of tolerance (${where})${r.build === "simd" ? ", bit-identical to Node" : ""}; load ${r.timings.loadMs.toFixed(1)} ms, predict ${r.timings.runMs.toFixed(1)} ms in all`;
 }
 
 /**

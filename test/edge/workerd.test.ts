@@ -5,15 +5,18 @@
 // Two more import only "wasm-rnn/tasks" (the "workerd" condition of its "./tasks" export, whose init() brings
 // the same bundled wasm modules): every task golden file's forward, loss and gradients within PyTorch
 // tolerance (relaxed and simd) and bit-identical to Node (simd), and a task model file (a Data module) decoded
-// and classifying with Node's probabilities bit for bit.
+// and classifying with Node's probabilities bit for bit. Two import "wasm-rnn/onnx" (a torch.onnx.export LM as
+// a Data module), two "wasm-rnn/tfjs" (its "workerd" condition: no folder functions): four TensorFlow.js models
+// as Data modules to loadTfjs and fetched by loadTfjsUrl from workerd's disk service (the worker's outbound
+// fetch), tfjs's outputs within tolerance and Node's bit for bit on simd.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  edgeFixture, runtimeAvailable, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx, ROOT,
-  type Fixture, type OnnxRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
+  edgeFixture, runtimeAvailable, checkGolden, describeRun, describeTaskRun, checkTasksExports, taskJob, checkOnnx, checkTfjs, ROOT,
+  type Fixture, type OnnxRuntimeResult, type TfjsRuntimeResult, type RuntimeResult, type TaskRuntimeResult,
 } from "./setup.js";
 import { checkTaskResults } from "../helpers/task-fixture.js";
 
@@ -37,19 +40,24 @@ await (async () => {
   const modules = workerModules({ entry: path.join(fx.app, "workerd.mjs"), packageDir: fx.packageDir, data: { "./model.wrnn": fx.modelBytes } });
   const taskModules = workerModules({ entry: path.join(fx.app, "workerd-tasks.mjs"), packageDir: fx.packageDir, data: { "./task-model.wrnn": fx.tasks.modelBytes } });
   const onnxModules = workerModules({ entry: path.join(fx.app, "workerd-onnx.mjs"), packageDir: fx.packageDir, data: { "./model.onnx": fx.onnx.bytes } });
-  const worker = (name: string, mods: unknown[], bindings: Record<string, string>) => ({ name, modules: mods, modulesRoot: MODULES_ROOT, compatibilityDate: "2026-04-01", bindings });
+  // the tfjs fixtures' files (copied into fx.app/tfjs) are Data modules of the worker's folder, read from there
+  const tfjsModules = workerModules({ entry: path.join(fx.app, "workerd-tfjs.mjs"), packageDir: fx.packageDir });
+  const worker = (name: string, mods: unknown[], bindings: Record<string, string>, more: Record<string, unknown> = {}) => ({ name, modules: mods, modulesRoot: MODULES_ROOT, compatibilityDate: "2026-04-01", bindings, ...more });
+  // the worker's outbound fetch() goes to workerd's disk service on the fixtures' folder: loadTfjsUrl's default fetch
+  const tfjsFiles = { outboundService: { disk: { path: fx.tfjs.dir } } };
   const started = performance.now();
   mf = new miniflare.Miniflare({
     workers: [
       worker("auto", modules, {}), worker("simd", modules, { WASM_RNN_BUILD: "simd" }),
       worker("tasks-auto", taskModules, {}), worker("tasks-simd", taskModules, { WASM_RNN_BUILD: "simd" }),
       worker("onnx-auto", onnxModules, {}), worker("onnx-simd", onnxModules, { WASM_RNN_BUILD: "simd" }),
+      worker("tfjs-auto", tfjsModules, {}, tfjsFiles), worker("tfjs-simd", tfjsModules, { WASM_RNN_BUILD: "simd" }, tfjsFiles),
     ],
     cf: false, host: "127.0.0.1", port: 0,
   });
   await mf.ready;
   startMs = performance.now() - started;
-  console.log(`  miniflare ${version} (workerd ${workerdVersion}) started in ${startMs.toFixed(0)} ms, ${modules.length} modules per worker ("wasm-rnn/tasks" workers: ${taskModules.length}, "wasm-rnn/onnx" workers: ${onnxModules.length})`);
+  console.log(`  miniflare ${version} (workerd ${workerdVersion}) started in ${startMs.toFixed(0)} ms, ${modules.length} modules per worker ("wasm-rnn/tasks" workers: ${taskModules.length}, "wasm-rnn/onnx" workers: ${onnxModules.length}, "wasm-rnn/tfjs" workers: ${tfjsModules.length})`);
 })();
 
 test.after(async () => {
@@ -110,6 +118,15 @@ test('workerd: "wasm-rnn/onnx" (its "workerd" condition; protobufjs as its prebu
     const { r } = await runWorker<OnnxRuntimeResult>(name, { inputs: fx.onnx.inputs });
     assert.is(r.build, build);
     console.log(`  ${checkOnnx("workerd", r, fx)}`);
+  }
+});
+
+test('workerd: "wasm-rnn/tfjs" (its "workerd" condition: no folder functions) runs TensorFlow.js models bundled as Data modules (loadTfjs) and fetched (loadTfjsUrl): tfjs\'s outputs within tolerance, relaxed and simd (bit-identical to Node)', async () => {
+  if (!runtimeAvailable("workerd (miniflare)", problem)) return;
+  for (const [name, build] of [["tfjs-auto", "relaxed"], ["tfjs-simd", "simd"]]) {
+    const { r, ms } = await runWorker<TfjsRuntimeResult>(name, { models: fx.tfjs.models, baseUrl: "http://tfjs.test/" });
+    assert.is(r.build, build);
+    console.log(`  ${checkTfjs("workerd", r, fx, { folderFunctions: false, ways: ["loadTfjs(Data modules)", "loadTfjsUrl(fetch)"] })}; whole request ${ms.toFixed(0)} ms`);
   }
 });
 

@@ -55,6 +55,14 @@ for (const cls of ["LSTM", "GRU", "SimpleRNN"]) {
     cases.push([`${cls} mask_zero Bidirectional ave ret ${ret}`, [R.embedding(`ebi${cls}${ret}`, 8, 3, true), R.bidirectional(`bi${cls}${ret}`, { cls, units: 3, inputSize: 3, return_sequences: ret }, "ave")], ids]);
   }
 }
+// token 0 before, between and after the tokens (Keras pads at the front by default); Masking on float steps
+const gapped = [[0, 0, 3, 1, 4], [2, 0, 6, 0, 5], [0, 0, 0, 0, 0], [0, 1, 2, 3, 0]];
+for (const cls of ["LSTM", "GRU", "SimpleRNN"]) {
+  cases.push([`${cls} gapped mask go_backwards → Bidirectional concat`, [R.embedding(`ge${cls}`, 8, 3, true), R.recurrent(`gb${cls}`, { cls, units: 4, inputSize: 3, return_sequences: true, go_backwards: true }), R.bidirectional(`gbi${cls}`, { cls, units: 3, inputSize: 4, return_sequences: true }, "concat")], gapped]);
+  cases.push([`${cls} gapped mask Bidirectional sum pooled`, [R.embedding(`gp${cls}`, 8, 3, true), R.bidirectional(`gpb${cls}`, { cls, units: 3, inputSize: 3 }, "sum")], gapped]);
+}
+const masked = features.map((s, b) => s.map((r, t) => ((b + t) % 3 === 0 ? r.map(() => -1) : r)));
+cases.push(["Masking -1 → LSTM seq → GRU pooled", [R.masking("mk", -1, F), R.recurrent("mkl", { cls: "LSTM", units: 4, inputSize: F, return_sequences: true }), R.recurrent("mkg", { cls: "GRU", units: 3, inputSize: 4 })], masked]);
 for (const [what, layers, input] of cases) {
   const { modelJson, weights } = R.layersModel(layers);
   const ref = R.kerasPredict(layers, input);

@@ -9,7 +9,8 @@ const require = createRequire(join(process.env.TFJS_DIR ?? ".", "package.json"))
 const tf = require("@tensorflow/tfjs");
 await tf.setBackend("cpu");
 const { init, LSTM, GRU, LanguageModel, Sequential } = await import("../dist/src/index.js");
-const { loadTfjs, exportTfjs } = await import("../dist/src/tfjs/index.js");
+const { loadTfjs } = await import("../dist/src/tfjs/index.js");
+const { exportTfjs } = await import("../dist/src/tfjs/export-entry.js");
 const R = await import("../dist/test/tfjs/keras-reference.js");
 await init();
 

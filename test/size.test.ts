@@ -19,6 +19,8 @@ const BROWSER_ENTRY = join(ROOT, "dist/src/index.js");
 const TASKS_ENTRY = join(ROOT, "dist/src/tasks/index.js");
 const ONNX_ENTRY = join(ROOT, "dist/src/onnx/index.js");
 const ONNX_EXPORT_ENTRY = join(ROOT, "dist/src/onnx/export-entry.js");
+const TFJS_ENTRY = join(ROOT, "dist/src/tfjs/index.js");
+const TFJS_EXPORT_ENTRY = join(ROOT, "dist/src/tfjs/export-entry.js");
 /** The import map a plain page gives "wasm-rnn/onnx" (docs/onnx-import.md): its one bare import, protobufjs. */
 const ONNX_IMPORT_MAP: Record<string, string> = { "protobufjs/minimal.js": join(ROOT, "node_modules/protobufjs/dist/minimal/protobuf.min.js") };
 const WASM_BUDGET = 64 * 1024;
@@ -28,6 +30,9 @@ const TASKS_BUDGET_GZIP = 106 * 1024;
 const ONNX_BUDGET_GZIP = 90 * 1024;
 /** The importer and "wasm-rnn/onnx/export" on one page (a converter page: load, lift, export): 113.6 KB at issue 14. */
 const ONNX_BOTH_BUDGET_GZIP = 120 * 1024;
+/** The TensorFlow.js loader with the core it initialises: 70.5 KB at issue 14; with its exporter (exportTfjs, toWasmRnnModel: the language model, Sequential, task models) 104.5 KB. */
+const TFJS_BUDGET_GZIP = 75 * 1024;
+const TFJS_BOTH_BUDGET_GZIP = 110 * 1024;
 
 const gzipBytes = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
@@ -123,6 +128,17 @@ test("wasm-rnn/onnx and wasm-rnn/onnx/export (exportOnnx, liftOnnx) on one page 
   const both = [...scripts].reduce((n, f) => n + gzipBytes(readFileSync(f)), 0) + gzipBytes(readFileSync(join(ROOT, "build/rnn.simd.wasm")));
   console.log(`  onnx + onnx/export entries on one page: ${scripts.size} JS modules + one wasm = ${kb(both)} gzip`);
   assert.ok(both <= ONNX_BOTH_BUDGET_GZIP, `the two ONNX entries are ${kb(both)} gzip together, over the ${kb(ONNX_BOTH_BUDGET_GZIP)} budget`);
+});
+
+test("the TensorFlow.js entry (wasm-rnn/tfjs) on a plain page is at most 75 KB gzip; with wasm-rnn/tfjs/export at most 110 KB", () => {
+  const total = entrySize(TFJS_ENTRY, "tfjs entry (all it loads)");
+  assert.ok(total <= TFJS_BUDGET_GZIP, `the tfjs entry is ${kb(total)} gzip, over the ${kb(TFJS_BUDGET_GZIP)} budget`);
+  const loader = browserGraph(TFJS_ENTRY), exporter = browserGraph(TFJS_EXPORT_ENTRY);
+  const scripts = new Set([...loader.scripts, ...exporter.scripts]);
+  for (const file of exporter.scripts) assert.not.match(readFileSync(file, "utf8"), /from\s*["']node:/, `${file} imports a Node built-in statically`);
+  const both = [...scripts].reduce((n, f) => n + gzipBytes(readFileSync(f)), 0) + gzipBytes(readFileSync(join(ROOT, "build/rnn.simd.wasm")));
+  console.log(`  tfjs + tfjs/export entries on one page: ${scripts.size} JS modules + one wasm = ${kb(both)} gzip`);
+  assert.ok(both <= TFJS_BOTH_BUDGET_GZIP, `the two tfjs entries are ${kb(both)} gzip together, over the ${kb(TFJS_BOTH_BUDGET_GZIP)} budget`);
 });
 
 test("the TensorFlow.js importer (wasm-rnn/tfjs) is in neither the browser nor the tasks entry", () => {

@@ -18,30 +18,57 @@ import { removeStaleTemps, tempName } from "./temp-files.js";
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   if (typeof path !== "string" || path === "") throw new TypeError(`writeFileAtomic: path must be a non-empty string, got ${describe(path)}`);
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`writeFileAtomic: bytes must be a Uint8Array, got ${describe(bytes)}`);
+  await writeFilesAtomic([[path, bytes]]);
+}
+
+/**
+ * writeFileAtomic for files that belong together (a model.json and the weights it describes): every file is
+ * written and fsynced to its temp first, and only then are the temps renamed over their targets, in order. A
+ * failed write (disk full, no permission) leaves every old file as it was and removes the temps; only a crash
+ * (or a failed rename, which a write that succeeded in the same directory makes unlikely) between the renames
+ * could pair an old file with a new one.
+ */
+export async function writeFilesAtomic(files: readonly (readonly [path: string, bytes: Uint8Array])[]): Promise<void> {
+  for (const [path, bytes] of files) {
+    if (typeof path !== "string" || path === "") throw new TypeError(`writeFilesAtomic: each path must be a non-empty string, got ${describe(path)}`);
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`writeFilesAtomic: the bytes of ${path} must be a Uint8Array, got ${describe(bytes)}`);
+  }
   const fs = await import("node:fs/promises");
   const { join } = await import("node:path");
-  const { dir, base, existing } = await resolveTarget(path);
-  await removeStaleTemps(dir, base);
-  const temp = join(dir, tempName(base));
-
-  let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
+  const staged: { path: string; temp: string; target: string; dir: string }[] = [];
+  let current = "";
   try {
-    handle = await fs.open(temp, "wx"); // exclusive: never clobber another writer's temp file
-    if (existing) await handle.chmod(existing.mode & 0o7777); // the replacement keeps the old file's permissions
-    await handle.writeFile(bytes);
-    await handle.sync(); // without this a crash after the rename can leave an empty file under the final name
-    await handle.close();
-    handle = undefined;
-    await fs.rename(temp, join(dir, base));
+    for (const [path, bytes] of files) {
+      current = path;
+      const { dir, base, existing } = await resolveTarget(path);
+      await removeStaleTemps(dir, base);
+      const temp = join(dir, tempName(base));
+      let handle: Awaited<ReturnType<typeof fs.open>> | undefined;
+      try {
+        handle = await fs.open(temp, "wx"); // exclusive: never clobber another writer's temp file
+        staged.push({ path, temp, target: join(dir, base), dir });
+        if (existing) await handle.chmod(existing.mode & 0o7777); // the replacement keeps the old file's permissions
+        await handle.writeFile(bytes);
+        await handle.sync(); // without this a crash after the rename can leave an empty file under the final name
+      } finally {
+        await handle?.close().catch(() => {});
+      }
+    }
+    for (const { path, temp, target } of staged) {
+      current = path;
+      await fs.rename(temp, target);
+    }
   } catch (e) {
-    await handle?.close().catch(() => {});
-    await fs.rm(temp, { force: true }).catch(() => {});
-    throw new Error(`Cannot write ${path}: ${reason(e, "its directory does not exist")}`, { cause: e });
+    for (const { temp } of staged) await fs.rm(temp, { force: true }).catch(() => {});
+    if (e instanceof Error && e.message.startsWith("Cannot write ")) throw e;
+    throw new Error(`Cannot write ${current}: ${reason(e, "its directory does not exist")}`, { cause: e });
   }
-  // Persist the rename itself. Directories cannot be opened for fsync everywhere (Windows), so best effort.
-  const dirHandle = await fs.open(dir, "r").catch(() => undefined);
-  await dirHandle?.sync().catch(() => {});
-  await dirHandle?.close().catch(() => {});
+  // Persist the renames. Directories cannot be opened for fsync everywhere (Windows), so best effort.
+  for (const dir of new Set(staged.map((f) => f.dir))) {
+    const dirHandle = await fs.open(dir, "r").catch(() => undefined);
+    await dirHandle?.sync().catch(() => {});
+    await dirHandle?.close().catch(() => {});
+  }
 }
 
 /**

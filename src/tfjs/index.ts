@@ -1,7 +1,7 @@
 // The TensorFlow.js entry, "wasm-rnn/tfjs": loadTfjs(modelJson, weights) turns a tfjs / Keras "layers-model"
 // (model.json + weights) of Embedding, LSTM / GRU / SimpleRNN (Bidirectional too), Dense, Dropout layers
-// into a model that runs on this library's kernels; exportTfjs writes our models back as one. A separate
-// entry, so the core entries do not carry it (see test/size.test.ts).
+// into a model that runs on this library's kernels. A separate entry, so the core entries do not carry it (see
+// test/size.test.ts); exportTfjs, which writes our models as one, is "wasm-rnn/tfjs/export" (export-entry.ts).
 
 import { init, type InitResult } from "../init.js";
 import type { TfjsWeightsInput } from "./format.js";
@@ -10,7 +10,6 @@ import type { TfjsModel } from "./model.js";
 
 export { init, type InitResult };
 export { TfjsModel, type TfjsInput, type TfjsOutput } from "./model.js";
-export { exportTfjs, type TfjsArtifacts, type Exportable } from "./export.js";
 export type { LoadTfjsOptions, LoadTfjsUrlOptions } from "./load.js";
 export type { TfjsWeightsInput } from "./format.js";
 
@@ -26,6 +25,3 @@ export async function loadTfjs(modelJson: unknown, weights: TfjsWeightsInput, op
 export async function loadTfjsUrl(url: string | URL, options: LoadTfjsUrlOptions = {}): Promise<TfjsModel> {
   return loadTfjsUrlWith(init, url, options);
 }
-
-/** A loaded model as a LanguageModel or a TaskModel (for .wrnn files): `toWasmRnnModel(model.plan)`. */
-export { toWasmRnnModel, type WasmRnnModel } from "./to-model.js";

@@ -1,13 +1,14 @@
 // The Node (and Deno, Bun) entry of "wasm-rnn/tfjs": everything of tfjs/index.ts, plus the folder functions:
 // loadTfjsFolder reads model.json and the shards it names; saveTfjsFolder writes exportTfjs's files.
 
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { bytesOf, MAX_JSON_BYTES, MAX_WEIGHT_BYTES, parseModelJson, q } from "./format.js";
 import { loadTfjs } from "./index.js";
 import type { LoadTfjsOptions } from "./load.js";
 import type { TfjsModel } from "./model.js";
 import { exportTfjs, type Exportable, type TfjsArtifacts } from "./export.js";
+import { writeFilesAtomic } from "../io/files.js";
 
 export * from "./index.js";
 
@@ -43,11 +44,17 @@ export async function loadTfjsFolder(path: string, options: LoadTfjsOptions = {}
   return loadTfjs(parsed.raw, shards, options);
 }
 
-/** Writes exportTfjs(model) as `folder`/model.json and `folder`/weights.bin; returns the artifacts. */
+/**
+ * Writes exportTfjs(model) as `folder`/model.json and `folder`/weights.bin; returns the artifacts. Both files
+ * are written in full before either replaces a previous pair (writeFilesAtomic), so a failed save leaves the
+ * previous model as it was.
+ */
 export async function saveTfjsFolder(folder: string, model: Exportable): Promise<TfjsArtifacts> {
   const artifacts = exportTfjs(model);
   await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, "model.json"), JSON.stringify(artifacts.modelJson));
-  await writeFile(join(folder, "weights.bin"), artifacts.weights);
+  await writeFilesAtomic([
+    [join(folder, "weights.bin"), artifacts.weights],
+    [join(folder, "model.json"), new TextEncoder().encode(JSON.stringify(artifacts.modelJson))],
+  ]);
   return artifacts;
 }

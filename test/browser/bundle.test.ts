@@ -3,12 +3,13 @@
 // worker as its own module chunk (not inlined), and the bundled page must compute what Node computes: the
 // simd build bit for bit, with 1 and 2 threads.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CHROMIUM_NEED, REPO_ROOT, RESULTS_DIR, browserTest, missingPrerequisite, withBrowser, type Session } from "./harness.js";
+import { viteBuild } from "./vite-build.js";
 import {
   assertGolden, assertNoProblems, assertSameBits, BATCH1, inNode, names, openChecksPage, pageGolden, pageLarge, type PageInfo,
 } from "./compare.js";
@@ -19,21 +20,7 @@ const PAGE = "/test-results/vite-bundle/index.html";
 const missing = missingPrerequisite([CHROMIUM_NEED]);
 
 /** Builds the app once per run (about a second). */
-async function buildApp(): Promise<string[]> {
-  const { build } = await import("vite");
-  await build({
-    root: APP,
-    base: "./",
-    configFile: false,
-    logLevel: "warn",
-    resolve: { alias: { "wasm-rnn": join(REPO_ROOT, "dist/src/index.js") } },
-    build: { outDir: OUT, emptyOutDir: true, target: "es2022" },
-    worker: { format: "es" },
-  });
-  return readdirSync(join(OUT, "assets"));
-}
-
-const assets = await buildApp();
+const { assets } = await viteBuild(APP, OUT, { "wasm-rnn": join(REPO_ROOT, "dist/src/index.js") });
 const openBundled = (s: Session, query: string): Promise<PageInfo> => openChecksPage(s, PAGE, query);
 
 test("Vite bundles it: the five wasm builds as assets, the pool worker as its own module chunk, nothing inlined", () => {

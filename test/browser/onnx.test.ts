@@ -4,12 +4,12 @@
 // (torch_lm_lstm_2l.onnx) on its stored inputs: PyTorch's outputs within |Δ| ≤ 1e-4 + 1e-3·|ref|, and on the
 // simd build Node's floats bit for bit. Prints the Vite bundle's gzip size.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CHROMIUM_NEED, REPO_ROOT, RESULTS_DIR, browserTest, describeProblems, missingPrerequisite, withBrowser, type Session } from "./harness.js";
+import { bundleSizes, viteBuild } from "./vite-build.js";
 import { worstRatio } from "../helpers/golden.js";
 import { initForTests } from "../helpers/setup.js";
 import { loadOnnx } from "../../src/onnx/index.js";
@@ -45,19 +45,6 @@ async function inNode(): Promise<Record<string, number[]>> {
   }
 }
 
-async function buildApp(): Promise<string[]> {
-  const { build } = await import("vite");
-  await build({
-    root: APP,
-    base: "./",
-    configFile: false,
-    logLevel: "warn",
-    resolve: { alias: { "wasm-rnn/onnx": join(REPO_ROOT, "dist/src/onnx/index.js") } },
-    build: { outDir: OUT, emptyOutDir: true, target: "es2022" },
-    worker: { format: "es" },
-  });
-  return readdirSync(join(OUT, "assets"));
-}
 
 async function openOnnxPage(s: Session, page: string, query: string): Promise<PageResult> {
   await s.page.goto(`${s.server.origin}${page}${query}`);
@@ -88,22 +75,12 @@ function check(what: string, r: PageResult, node: Record<string, number[]>): str
   return `${what}, ${r.build}: ${NAME}.onnx within ${(worst * 100).toFixed(3)}% of tolerance${r.build === "simd" ? ", bit-identical to Node" : ""}; load ${r.timings.loadMs.toFixed(1)} ms, run ${r.timings.runMs.toFixed(1)} ms`;
 }
 
-const assets = await buildApp();
+const { assets } = await viteBuild(APP, OUT, { "wasm-rnn/onnx": join(REPO_ROOT, "dist/src/onnx/index.js") });
 
 test("Vite bundles wasm-rnn/onnx with protobufjs: no Node built-in, no eval; its gzip size", () => {
-  const scripts = assets.filter((f) => f.endsWith(".js") && !f.startsWith("worker-"));
-  let gzip = 0;
-  for (const f of scripts) {
-    const code = readFileSync(join(OUT, "assets", f), "utf8");
-    assert.not.match(code, /from\s*["']node:|require\(["']node:/, `${f} imports a Node built-in`);
-    assert.not.match(code, /new Function\(|(?<![.\w$])eval\((?!\)\s*\{)/, `${f} evaluates code (a strict CSP and workerd refuse that)`);
-    gzip += gzipSync(readFileSync(join(OUT, "assets", f)), { level: 9 }).length;
-  }
-  const wasmFile = assets.find((f) => /^rnn\.relaxed-[\w-]+\.wasm$/.test(f));
-  assert.ok(wasmFile, `no relaxed wasm asset in ${assets.join(", ")}`);
-  const wasm = gzipSync(readFileSync(join(OUT, "assets", wasmFile!)), { level: 9 }).length;
-  assert.ok(gzip <= VITE_JS_BUDGET, `the Vite bundle of wasm-rnn/onnx is ${(gzip / 1024).toFixed(1)} KB gzip of JavaScript, over the ${VITE_JS_BUDGET / 1024} KB budget`);
-  console.log(`  Vite bundle of wasm-rnn/onnx: ${scripts.length} JS chunk(s) ${(gzip / 1024).toFixed(1)} KB gzip (+ relaxed wasm ${(wasm / 1024).toFixed(1)} KB gzip = ${((gzip + wasm) / 1024).toFixed(1)} KB); raw ${(scripts.reduce((n, f) => n + statSync(join(OUT, "assets", f)).size, 0) / 1024).toFixed(1)} KB`);
+  const size = bundleSizes(OUT, assets), kb = (n: number) => (n / 1024).toFixed(1);
+  assert.ok(size.jsGzip <= VITE_JS_BUDGET, `the Vite bundle of wasm-rnn/onnx is ${kb(size.jsGzip)} KB gzip of JavaScript, over the ${VITE_JS_BUDGET / 1024} KB budget`);
+  console.log(`  Vite bundle of wasm-rnn/onnx: ${size.chunks} JS chunk(s) ${kb(size.jsGzip)} KB gzip (+ relaxed wasm ${kb(size.wasmGzip)} KB gzip = ${kb(size.jsGzip + size.wasmGzip)} KB); raw ${kb(size.jsRaw)} KB`);
 });
 
 browserTest(test, missing, "plain page with an import map (protobufjs's prebuilt browser file): default build, then simd bit-identical to Node", async () => {

@@ -5,13 +5,14 @@
 // task model file made in Node (encodeTaskModel) to classify some texts, with Node's probabilities bit for bit.
 // The computation is test/edge/runtimes/task-job.mjs, the code the edge runtimes and Node run.
 
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { init } from "../../src/index.js";
 import { checkTaskResults, taskFixture, type TaskFixture, type TaskJobResult } from "../helpers/task-fixture.js";
 import { CHROMIUM_NEED, REPO_ROOT, RESULTS_DIR, browserTest, missingPrerequisite, resultsPath, withBrowser, type Session } from "./harness.js";
+import { viteBuild } from "./vite-build.js";
 import { assertNoProblems, openChecksPage, type PageInfo } from "./compare.js";
 
 const APP = join(REPO_ROOT, "test/browser/bundle-tasks-app");
@@ -37,19 +38,6 @@ async function node(): Promise<TaskFixture> {
 }
 
 /** Builds the app with Vite's API, as `vite build` would: no alias, "wasm-rnn/tasks" goes through the package's exports. */
-async function buildApp(): Promise<{ assets: string[]; ms: number }> {
-  const started = performance.now();
-  const { build } = await import("vite");
-  await build({
-    root: APP,
-    base: "./",
-    configFile: false,
-    logLevel: "warn",
-    build: { outDir: OUT, emptyOutDir: true, target: "es2022" },
-    worker: { format: "es" },
-  });
-  return { assets: readdirSync(join(OUT, "assets")), ms: performance.now() - started };
-}
 
 async function pageTasks(s: Session, f: TaskFixture): Promise<TaskJobResult> {
   const names = f.cases.map((c) => c.name);
@@ -85,7 +73,7 @@ browserTest(test, missing, "plain <script type=module> of the tasks entry alone,
 
 browserTest(test, missing, "Vite-built app importing \"wasm-rnn/tasks\" (through the package's exports), simd: task golden files bit-identical to Node; a task model file classifies with Node's probabilities bit for bit", async () => {
   const f = await node();
-  const { assets, ms } = await buildApp();
+  const { assets, ms } = await viteBuild(APP, OUT);
   for (const build of ["relaxed", "simd"]) {
     assert.ok(assets.some((a) => new RegExp(`^rnn\\.${build}-[\\w-]+\\.wasm$`).test(a)), `no asset for rnn.${build}.wasm in ${assets.join(", ")}`);
   }

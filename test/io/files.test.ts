@@ -8,7 +8,7 @@ import { createRequire, syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeModelFile, encodeModelFile } from "../../src/io/format.js";
-import { readFileBytes, writeFileAtomic } from "../../src/io/files.js";
+import { readFileBytes, writeFileAtomic, writeFilesAtomic } from "../../src/io/files.js";
 import { sameModel, rejects, sample } from "./format-helpers.js";
 
 let dir = "";
@@ -107,6 +107,41 @@ test("writeFileAtomic: an I/O error mid-write (injected) removes the temp file a
   await inject(fsp, "rename");
   await writeFileAtomic(path, new Uint8Array([4]));
   assert.equal(new Uint8Array(await readFile(path)), new Uint8Array([4]), "works again once the fault is gone");
+});
+
+test("writeFilesAtomic: files that belong together are all written before any replaces its old one", async () => {
+  const sub = join(dir, "pair");
+  await mkdir(sub);
+  const a = join(sub, "weights.bin"), b = join(sub, "model.json");
+  await writeFilesAtomic([[a, new Uint8Array([1, 1])], [b, new Uint8Array([2, 2])]]);
+  const old = async () => [Array.from(await readFile(a)), Array.from(await readFile(b))];
+  assert.equal(await old(), [[1, 1], [2, 2]]);
+  // the second target cannot be written: the first keeps its old bytes
+  await rejects(() => writeFilesAtomic([[a, new Uint8Array([9])], [join(sub, "model.json", "x"), new Uint8Array([9])]]), Error, /^Cannot write .*model\.json\/x: /);
+  assert.equal(await old(), [[1, 1], [2, 2]]);
+  // an I/O error writing the second file (injected on the second writeFile only)
+  const fsp = createRequire(import.meta.url)("node:fs/promises");
+  const handle = await fsp.open(a, "r");
+  const FileHandle = Object.getPrototypeOf(handle);
+  await handle.close();
+  const original = FileHandle.writeFile;
+  let calls = 0;
+  FileHandle.writeFile = async function (this: unknown, ...args: unknown[]) {
+    if (++calls === 2) throw Object.assign(new Error("ENOSPC: no space left on device, simulated"), { code: "ENOSPC" });
+    return original.apply(this, args);
+  };
+  syncBuiltinESMExports();
+  try {
+    await rejects(() => writeFilesAtomic([[a, new Uint8Array([7, 7, 7])], [b, new Uint8Array([8, 8, 8])]]), Error, /^Cannot write .*model\.json: no space left on the device \(ENOSPC\)$/);
+  } finally {
+    FileHandle.writeFile = original;
+    syncBuiltinESMExports();
+  }
+  assert.equal(await old(), [[1, 1], [2, 2]], "both old files after a failed second write");
+  assert.equal(await entries(sub), ["model.json", "weights.bin"], "no temp files left behind");
+  await writeFilesAtomic([[a, new Uint8Array([3])], [b, new Uint8Array([4])]]);
+  assert.equal(await old(), [[3], [4]]);
+  await rejects(() => writeFilesAtomic([[a, [1] as never]]), TypeError, /the bytes of .*weights\.bin must be a Uint8Array/);
 });
 
 test("readFileBytes: clear errors for missing files, directories and bad paths", async () => {

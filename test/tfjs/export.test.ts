@@ -4,7 +4,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { init, GRU, LSTM, RNN, LanguageModel, Sequential } from "../../src/index.js";
-import { exportTfjs, loadTfjs, type Exportable } from "../../src/tfjs/index.js";
+import { loadTfjs } from "../../src/tfjs/index.js";
+import { exportTfjs, type Exportable } from "../../src/tfjs/export-entry.js";
 import { floats } from "./keras-reference.js";
 
 await init();

@@ -23,9 +23,14 @@ test("./tfjs has the conditions ./onnx has, each naming built files", () => {
   assert.match(tfjs.browser.default, /tfjs\/index\.js$/);
 });
 
-test('import("wasm-rnn/tfjs") in Node gives loadTfjs, loadTfjsFolder, loadTfjsUrl, exportTfjs, saveTfjsFolder', async () => {
+test('import("wasm-rnn/tfjs") in Node gives loadTfjs, loadTfjsFolder, loadTfjsUrl, saveTfjsFolder; "wasm-rnn/tfjs/export" exportTfjs, toWasmRnnModel', async () => {
   const m = await import("wasm-rnn/tfjs" as string) as Record<string, unknown>;
-  for (const name of ["loadTfjs", "loadTfjsFolder", "loadTfjsUrl", "exportTfjs", "saveTfjsFolder", "toWasmRnnModel", "init", "TfjsModel"]) assert.type(m[name], "function", name);
+  assert.equal(Object.keys(m).sort(), ["TfjsModel", "init", "loadTfjs", "loadTfjsFolder", "loadTfjsUrl", "saveTfjsFolder"]);
+  for (const name of Object.keys(m)) assert.type(m[name], "function", name);
+  const out = await import("wasm-rnn/tfjs/export" as string) as Record<string, unknown>;
+  assert.equal(Object.keys(out).sort(), ["exportTfjs", "toWasmRnnModel"]);
+  const entry = pkg.exports["./tfjs/export"] as unknown as { types: string; default: string };
+  for (const file of [entry.default, entry.types]) assert.ok(existsSync(join(ROOT, file)), `./tfjs/export: ${file} is built`);
 });
 
 test("the browser entry of wasm-rnn/tfjs imports nothing from Node", () => {

@@ -50,9 +50,10 @@ export async function runTfjsJob(tfjs, { models, ways, build, roundTrip }) {
 /**
  * The ways of a runtime with files (Deno, Bun): loadTfjs on the bytes its own `readFile(path)` gives,
  * loadTfjsFolder, loadTfjsUrl on the model.json's `fileUrl(path)` (the runtime's fetch of a file: URL); and with
- * job.roundTrip = { name, dir }, that model as ours (toWasmRnnModel) written by saveTfjsFolder and read back.
+ * job.roundTrip = { name, dir }, that model as ours (toWasmRnnModel of `tfjsExport`, "wasm-rnn/tfjs/export")
+ * written by saveTfjsFolder and read back.
  */
-export function folderWays(tfjs, job, readFile, fileUrl) {
+export function folderWays(tfjs, tfjsExport, job, readFile, fileUrl) {
   const folder = (name) => `${job.dir}/${name}`;
   return {
     ways: {
@@ -64,7 +65,7 @@ export function folderWays(tfjs, job, readFile, fileUrl) {
       name: job.roundTrip.name,
       label: "saveTfjsFolder → loadTfjsFolder",
       async run(model) {
-        const { model: ours } = tfjs.toWasmRnnModel(model.plan);
+        const { model: ours } = tfjsExport.toWasmRnnModel(model.plan);
         try {
           await tfjs.saveTfjsFolder(job.roundTrip.dir, ours);
         } finally {

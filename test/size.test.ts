@@ -95,6 +95,15 @@ function entrySize(entry: string, what: string, importMap: Record<string, string
   return total;
 }
 
+/** Entries a page loads together: the gzip size of the modules they load between them plus one wasm; prints it. */
+function pageSize(entries: string[], what: string, importMap: Record<string, string> = {}): number {
+  const scripts = new Set(entries.flatMap((e) => browserGraph(e, importMap).scripts));
+  for (const file of scripts) assert.not.match(readFileSync(file, "utf8"), /from\s*["']node:/, `${file} imports a Node built-in statically`);
+  const total = [...scripts].reduce((n, f) => n + gzipBytes(readFileSync(f)), 0) + gzipBytes(readFileSync(join(ROOT, "build/rnn.simd.wasm")));
+  console.log(`  ${what} on one page: ${scripts.size} JS modules + one wasm = ${kb(total)} gzip`);
+  return total;
+}
+
 test("the browser entry (JS + the wasm it loads) is at most 100 KB gzip, with no bare or Node imports", () => {
   const total = entrySize(BROWSER_ENTRY, "browser entry");
   assert.ok(total <= ENTRY_BUDGET_GZIP, `the browser entry is ${kb(total)} gzip, over the 100 KB budget`);
@@ -103,10 +112,7 @@ test("the browser entry (JS + the wasm it loads) is at most 100 KB gzip, with no
 test("the tasks entry, with what it loads of the main one, is at most 106 KB gzip; both together are printed", () => {
   const total = entrySize(TASKS_ENTRY, "tasks entry (all it loads)");
   assert.ok(total <= TASKS_BUDGET_GZIP, `the tasks entry is ${kb(total)} gzip, over the 106 KB budget`);
-  const main = browserGraph(BROWSER_ENTRY), tasks = browserGraph(TASKS_ENTRY);
-  const scripts = new Set([...main.scripts, ...tasks.scripts]);
-  const both = [...scripts].reduce((n, f) => n + gzipBytes(readFileSync(f)), 0) + gzipBytes(readFileSync(join(ROOT, "build/rnn.simd.wasm")));
-  console.log(`  both entries on one page: ${scripts.size} JS modules + one wasm = ${kb(both)} gzip`);
+  pageSize([BROWSER_ENTRY, TASKS_ENTRY], "both entries");
 });
 
 test("the ONNX importer (wasm-rnn/onnx, with its protobuf reader) is in neither the browser nor the tasks entry", () => {
@@ -116,28 +122,20 @@ test("the ONNX importer (wasm-rnn/onnx, with its protobuf reader) is in neither 
   }
 });
 
-test("the ONNX entry on a plain page (its import map: protobufjs's prebuilt browser file) is at most 120 KB gzip", () => {
+test("the ONNX entry on a plain page (its import map: protobufjs's prebuilt browser file) is at most 90 KB gzip", () => {
   const total = entrySize(ONNX_ENTRY, "onnx entry (all it loads, protobufjs included)", ONNX_IMPORT_MAP);
   assert.ok(total <= ONNX_BUDGET_GZIP, `the onnx entry is ${kb(total)} gzip, over the ${kb(ONNX_BUDGET_GZIP)} budget`);
 });
 
 test("wasm-rnn/onnx and wasm-rnn/onnx/export (exportOnnx, liftOnnx) on one page are at most 120 KB gzip", () => {
-  const importer = browserGraph(ONNX_ENTRY, ONNX_IMPORT_MAP), exporter = browserGraph(ONNX_EXPORT_ENTRY, ONNX_IMPORT_MAP);
-  const scripts = new Set([...importer.scripts, ...exporter.scripts]);
-  for (const file of exporter.scripts) assert.not.match(readFileSync(file, "utf8"), /from\s*["']node:/, `${file} imports a Node built-in statically`);
-  const both = [...scripts].reduce((n, f) => n + gzipBytes(readFileSync(f)), 0) + gzipBytes(readFileSync(join(ROOT, "build/rnn.simd.wasm")));
-  console.log(`  onnx + onnx/export entries on one page: ${scripts.size} JS modules + one wasm = ${kb(both)} gzip`);
+  const both = pageSize([ONNX_ENTRY, ONNX_EXPORT_ENTRY], "onnx + onnx/export entries", ONNX_IMPORT_MAP);
   assert.ok(both <= ONNX_BOTH_BUDGET_GZIP, `the two ONNX entries are ${kb(both)} gzip together, over the ${kb(ONNX_BOTH_BUDGET_GZIP)} budget`);
 });
 
 test("the TensorFlow.js entry (wasm-rnn/tfjs) on a plain page is at most 75 KB gzip; with wasm-rnn/tfjs/export at most 110 KB", () => {
   const total = entrySize(TFJS_ENTRY, "tfjs entry (all it loads)");
   assert.ok(total <= TFJS_BUDGET_GZIP, `the tfjs entry is ${kb(total)} gzip, over the ${kb(TFJS_BUDGET_GZIP)} budget`);
-  const loader = browserGraph(TFJS_ENTRY), exporter = browserGraph(TFJS_EXPORT_ENTRY);
-  const scripts = new Set([...loader.scripts, ...exporter.scripts]);
-  for (const file of exporter.scripts) assert.not.match(readFileSync(file, "utf8"), /from\s*["']node:/, `${file} imports a Node built-in statically`);
-  const both = [...scripts].reduce((n, f) => n + gzipBytes(readFileSync(f)), 0) + gzipBytes(readFileSync(join(ROOT, "build/rnn.simd.wasm")));
-  console.log(`  tfjs + tfjs/export entries on one page: ${scripts.size} JS modules + one wasm = ${kb(both)} gzip`);
+  const both = pageSize([TFJS_ENTRY, TFJS_EXPORT_ENTRY], "tfjs + tfjs/export entries");
   assert.ok(both <= TFJS_BOTH_BUDGET_GZIP, `the two tfjs entries are ${kb(both)} gzip together, over the ${kb(TFJS_BOTH_BUDGET_GZIP)} budget`);
 });
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { Test } from "uvu";
+import * as assert from "uvu/assert";
 
 /** The repository root (this file runs as dist/test/browser/harness.js). */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -160,6 +161,24 @@ export async function withBrowser<T>(
     await browser?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Opens `url` (on the session's server) and waits for the page to leave its result in `window[key]`:
+ * { status: "ready" | "failed", error?, … }. Fails with the page's error and problems unless it is ready
+ * and the page reported no problem.
+ */
+export async function pageResult<R extends { status: string; error?: string }>(s: Session, url: string, key: string): Promise<R> {
+  await s.page.goto(`${s.server.origin}${url}`);
+  try {
+    await s.page.waitForFunction((k) => (window as unknown as Record<string, unknown>)[k] !== undefined, key, { timeout: 20_000 });
+  } catch (e) {
+    throw new Error(`the page did not finish: ${(e as Error).message}; page problems: ${describeProblems(s.problems)}`);
+  }
+  const r = await s.page.evaluate((k) => (window as unknown as Record<string, R>)[k], key);
+  assert.is(r.status, "ready", `the page failed: ${r.error}; page problems: ${describeProblems(s.problems)}`);
+  assert.equal(s.problems, [], `page problems: ${describeProblems(s.problems)}`);
+  return r;
 }
 
 export function describeProblems(problems: string[]): string {

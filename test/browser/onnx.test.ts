@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CHROMIUM_NEED, REPO_ROOT, RESULTS_DIR, browserTest, describeProblems, missingPrerequisite, withBrowser, type Session } from "./harness.js";
+import { CHROMIUM_NEED, REPO_ROOT, RESULTS_DIR, browserTest, missingPrerequisite, pageResult, withBrowser, type Session } from "./harness.js";
 import { bundleSizes, viteBuild } from "./vite-build.js";
 import { worstRatio } from "../helpers/golden.js";
 import { initForTests } from "../helpers/setup.js";
@@ -46,18 +46,7 @@ async function inNode(): Promise<Record<string, number[]>> {
 }
 
 
-async function openOnnxPage(s: Session, page: string, query: string): Promise<PageResult> {
-  await s.page.goto(`${s.server.origin}${page}${query}`);
-  try {
-    await s.page.waitForFunction(() => (window as unknown as { __onnx?: unknown }).__onnx !== undefined, null, { timeout: 20_000 });
-  } catch (e) {
-    throw new Error(`the page did not finish: ${(e as Error).message}; page problems: ${describeProblems(s.problems)}`);
-  }
-  const r = await s.page.evaluate(() => (window as unknown as { __onnx: PageResult }).__onnx);
-  assert.is(r.status, "ready", `loadOnnx failed in the page: ${r.error}; page problems: ${describeProblems(s.problems)}`);
-  assert.equal(s.problems, [], `page problems: ${describeProblems(s.problems)}`);
-  return r;
-}
+const openOnnxPage = (s: Session, page: string, query: string) => pageResult<PageResult>(s, `${page}${query}`, "__onnx");
 
 function check(what: string, r: PageResult, node: Record<string, number[]>): string {
   for (const name of ["loadOnnx", "init", "OnnxModel"]) assert.ok(r.exports.includes(name), `${what}: no export ${name}`);

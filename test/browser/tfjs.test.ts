@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CHROMIUM_NEED, REPO_ROOT, RESULTS_DIR, browserTest, describeProblems, missingPrerequisite, withBrowser, type Session } from "./harness.js";
+import { CHROMIUM_NEED, REPO_ROOT, RESULTS_DIR, browserTest, missingPrerequisite, pageResult, withBrowser, type Session } from "./harness.js";
 import { bundleSizes, viteBuild } from "./vite-build.js";
 import { worstRatio } from "../helpers/golden.js";
 import { initForTests } from "../helpers/setup.js";
@@ -52,15 +52,7 @@ async function inNode(): Promise<Record<string, Ran>> {
 }
 
 async function openTfjsPage(s: Session, page: string, query: string): Promise<PageResult> {
-  await s.page.goto(`${s.server.origin}${page}${query}`);
-  try {
-    await s.page.waitForFunction(() => (window as unknown as { __tfjs?: unknown }).__tfjs !== undefined, null, { timeout: 20_000 });
-  } catch (e) {
-    throw new Error(`the page did not finish: ${(e as Error).message}; page problems: ${describeProblems(s.problems)}`);
-  }
-  const r = await s.page.evaluate(() => (window as unknown as { __tfjs: PageResult }).__tfjs);
-  assert.is(r.status, "ready", `loadTfjsUrl failed in the page: ${r.error}; page problems: ${describeProblems(s.problems)}`);
-  assert.equal(s.problems, [], `page problems: ${describeProblems(s.problems)}`);
+  const r = await pageResult<PageResult>(s, `${page}${query}`, "__tfjs");
   // every file came by URL from the fixture folders, as an app fetches its model
   for (const f of fixtures) {
     const dir = f.folder.slice(REPO_ROOT.length - 1);

@@ -39,32 +39,22 @@ test("saveTfjsFolder → loadTfjsFolder: the model's outputs; a failed save keep
     } finally {
       loaded.dispose();
     }
-    const before = [await readFile(join(folder, "model.json")), await readFile(join(folder, "weights.bin"))];
-    // model.json cannot be replaced (a directory stands in its way): weights.bin must not change either
-    await rm(join(folder, "model.json"));
-    await mkdir(join(folder, "model.json"));
-    try {
-      await saveTfjsFolder(folder, second);
-      assert.unreachable("saved");
-    } catch (e) {
-      assert.match((e as Error).message, /^Cannot write .*model\.json: it is a directory$/);
+    // one file cannot be replaced (a directory stands in its way): the other must keep the previous save's bytes
+    for (const [blocked, other] of [["model.json", "weights.bin"], ["weights.bin", "model.json"]]) {
+      await saveTfjsFolder(folder, first);
+      const kept = await readFile(join(folder, other));
+      await rm(join(folder, blocked));
+      await mkdir(join(folder, blocked));
+      try {
+        await saveTfjsFolder(folder, second);
+        assert.unreachable("saved");
+      } catch (e) {
+        assert.match((e as Error).message, new RegExp(`^Cannot write .*${blocked.replace(".", "\\.")}: it is a directory$`));
+      }
+      assert.equal(await readFile(join(folder, other)), kept, `${other} is the previous save's`);
+      assert.equal((await readdir(folder)).sort(), ["model.json", "weights.bin"], "no temp files left behind");
+      await rm(join(folder, blocked), { recursive: true });
     }
-    assert.equal(await readFile(join(folder, "weights.bin")), before[1], "weights.bin is the previous save's");
-    assert.equal((await readdir(folder)).sort(), ["model.json", "weights.bin"], "no temp files left behind");
-    // and the other way round: weights.bin cannot be replaced, model.json must not change
-    await rm(join(folder, "model.json"), { recursive: true });
-    await saveTfjsFolder(folder, first);
-    const json = await readFile(join(folder, "model.json"));
-    await rm(join(folder, "weights.bin"));
-    await mkdir(join(folder, "weights.bin"));
-    try {
-      await saveTfjsFolder(folder, second);
-      assert.unreachable("saved");
-    } catch (e) {
-      assert.match((e as Error).message, /^Cannot write .*weights\.bin: it is a directory$/);
-    }
-    assert.equal(await readFile(join(folder, "model.json")), json, "model.json is the previous save's");
-    assert.equal((await readdir(folder)).sort(), ["model.json", "weights.bin"], "no temp files left behind");
   } finally {
     first.dispose();
     second.dispose();

@@ -141,7 +141,8 @@ export function decodeWeights(parsed: ParsedModelJson, input: unknown): Map<stri
     let offset = 0;
     shards = groupBytes.map((n) => all.subarray(offset, (offset += n)));
   } else if (input instanceof Map || isRecord(input)) {
-    const get = (path: string): unknown => (input instanceof Map ? input.get(path) : (input as Record<string, unknown>)[path]);
+    // own keys only: a manifest path "toString" or "__proto__" is a missing shard, not Object's
+    const get = (path: string): unknown => (input instanceof Map ? input.get(path) : Object.prototype.hasOwnProperty.call(input, path) ? (input as Record<string, unknown>)[path] : undefined);
     const known = new Set(parsed.groups.flat());
     const keys = input instanceof Map ? [...input.keys()] : Object.keys(input);
     const extra = keys.find((k) => !known.has(k));

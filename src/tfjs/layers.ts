@@ -97,7 +97,7 @@ function layerList(topology: Record<string, unknown>): Layer[] {
 
 /** A Functional model's layers when each one takes the one before it (one input, one output, no branches). */
 function chainOf(config: unknown): unknown[] {
-  if (!isRecord(config) || !Array.isArray(config.layers)) fail(`modelTopology's Functional config has no layers array`);
+  if (!isRecord(config) || !Array.isArray(config.layers) || config.layers.length === 0) fail(`modelTopology's Functional config has no layers (config.layers must be a non-empty array)`);
   const layers = config.layers as unknown[];
   const refName = (v: unknown): string | null => (Array.isArray(v) && typeof v[0] === "string" ? v[0] : isRecord(v) && Array.isArray(v.args) ? refName(v.args[0]) : null);
   let prev: string | null = null;
@@ -293,7 +293,8 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
   };
   layers.forEach((l, i) => {
     const name = typeof l.config.name === "string" ? l.config.name : `layer_${i}`;
-    if (!(l.className in KEYS)) {
+    // own keys only: a class_name "__proto__" or "toString" is unknown, not Object's
+    if (!Object.prototype.hasOwnProperty.call(KEYS, l.className)) {
       layerError(l, `is not supported: the layers loaded here are ${Object.keys(KEYS).join(", ")}`);
     }
     refuseKeys(l, KEYS[l.className]);

@@ -24,12 +24,13 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261215);
 
 const DIR = join(resolve(dirname(fileURLToPath(import.meta.url)), "../../.."), "test/fixtures/interop/tfjs");
-const seeds = readdirSync(DIR).filter((d) => !d.includes(".")).map((name) => {
-  const ref = JSON.parse(readFileSync(join(DIR, name, "expected.json"), "utf8")) as { inputs: { input: { dtype: string; shape: number[]; data: number[] } } };
+// the shared fixtures and ours (tfjs-extra: a Functional model, masks with gaps, a Masking layer)
+const seeds = [DIR, join(DIR, "../tfjs-extra")].flatMap((dir) => readdirSync(dir).filter((d) => !d.includes(".")).map((name) => {
+  const ref = JSON.parse(readFileSync(join(dir, name, "expected.json"), "utf8")) as { inputs: { input: { dtype: string; shape: number[]; data: number[] } } };
   const i = ref.inputs.input;
   const input: TfjsInput = { data: i.dtype === "int32" ? Int32Array.from(i.data) : Float32Array.from(i.data), shape: i.shape };
-  return { name, json: readFileSync(join(DIR, name, "model.json"), "utf8"), weights: new Uint8Array(readFileSync(join(DIR, name, "weights.bin"))), input };
-});
+  return { name, json: readFileSync(join(dir, name, "model.json"), "utf8"), weights: new Uint8Array(readFileSync(join(dir, name, "weights.bin"))), input };
+}));
 
 const stats = fuzzStats();
 let ran = 0, runRefused = 0;
@@ -103,6 +104,16 @@ test("the loader's refusals name what they refuse", async () => {
   await refuse(seed.json, seed.weights.subarray(4), /the weights are 2696 bytes/);
   await refuse(seed.json, new Map([["weights.bin", seed.weights], ["other.bin", seed.weights]]), /shard "other\.bin" that weightsManifest does not name/);
   await refuse(seed.json, new Map(), /weights has no shard "weights\.bin"/);
+  // names that are Object's own: unknown, not Object.prototype's (found by the fuzzer)
+  m = j();
+  m.modelTopology.config.layers[0].class_name = "__proto__";
+  await refuse(m, seed.weights, /layer 0 "embedding_Embedding2" \(__proto__\) is not supported/);
+  m = j();
+  (m.weightsManifest[0] as unknown as { paths: string[] }).paths = ["toString"];
+  await refuse(m, {}, /weights has no shard "toString"/);
+  const fseed = seeds.find((s) => s.name === "tfjs_functional_gru")!, functional = JSON.parse(fseed.json);
+  functional.modelTopology.config.layers = [];
+  await refuse(functional, fseed.weights, /Functional config has no layers/);
   await refuse("{", seed.weights, /model\.json is not JSON/);
   await refuse(JSON.stringify({ ...j(), format: "graph-model" }), seed.weights, /only "layers-model"/);
   const nan = seed.weights.slice();

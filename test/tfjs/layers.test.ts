@@ -7,6 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { init } from "../../src/index.js";
 import { loadTfjs } from "../../src/tfjs/index.js";
+import { gates, ORDER } from "../../src/tfjs/layers.js";
 import { bidirectional, dense, embedding, floats, kerasPredict, layersModel, recurrent, type KLayer } from "./keras-reference.js";
 
 await init();
@@ -106,6 +107,25 @@ test("mask_zero refuses a 0 followed by other tokens (Keras would skip it: not a
 test("recurrent_activation hard_sigmoid (tfjs's default) for LSTM and GRU", async () => {
   await check("LSTM hard_sigmoid", [recurrent("lh", { cls: "LSTM", units: 4, inputSize: F, first: true, recurrent_activation: "hard_sigmoid", return_sequences: true })], features);
   await check("GRU hard_sigmoid", [bidirectional("gh", { cls: "GRU", units: 3, inputSize: F, first: true, recurrent_activation: "hard_sigmoid" }, "concat")], features);
+});
+
+test("the tiled transpose of Keras kernels: every element where the plain formula puts it, across tile edges", () => {
+  // sizes that are not multiples of the tile (32), and more than one tile each way; every gate order
+  for (const [rows, H] of [[45, 37], [1, 70], [70, 1], [32, 33]]) {
+    for (const order of [ORDER.LSTM, ORDER.GRU, ORDER.SimpleRNN]) {
+      const G = order.length, src = floats(rows * G * H, rows + H, 1), got = gates(src, rows, H, order);
+      assert.is(got.length, src.length);
+      for (let k = 0; k < G; k++) for (let j = 0; j < H; j++) for (let r = 0; r < rows; r++) {
+        const want = src[r * G * H + order[k] * H + j], at = (k * H + j) * rows + r;
+        if (got[at] !== want) assert.unreachable(`rows ${rows}, H ${H}, order ${order}: [${k * H + j}, ${r}] is ${got[at]}, expected ${want}`);
+      }
+    }
+  }
+});
+
+test("a model wider than a tile (Dense 40 → 70, LSTM 36 on 40 features) matches the Keras reference", async () => {
+  const wide = Array.from({ length: 2 }, (_, b) => Array.from({ length: 3 }, (_, t) => Array.from(floats(40, 300 + 10 * b + t, 1))));
+  await check("wide LSTM + Dense", [recurrent("wl", { cls: "LSTM", units: 36, inputSize: 40, first: true, recurrent_activation: "sigmoid", return_sequences: true }), dense("wd", 36, 70, "linear")], wide);
 });
 
 test.run();

@@ -119,9 +119,8 @@ async function loadTf() {
   }
 }
 
-/** A tfjs model of the files on `backend` (made the current one first). */
-async function tfModel(tf, backend, f) {
-  await tf.setBackend(backend);
+/** A tfjs model of the files on the current backend. */
+async function tfModel(tf, f) {
   const j = JSON.parse(f.json);
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: j.modelTopology, weightSpecs: j.weightsManifest.flatMap((g) => g.weights), weightData: f.bin.slice().buffer }));
 }
@@ -149,7 +148,8 @@ async function cellsFor(c, f, params, tfjs) {
     const label = `tfjs ${backend === "cpu" ? "cpu backend (JS)" : "wasm backend (1 thread)"}`;
     if (!tfjs.tf) { cells.push({ name: label, na: tfjs.na }); continue; }
     const { tf } = tfjs;
-    const tm = await tfModel(tf, backend, f);
+    await tf.setBackend(backend);
+    const tm = await tfModel(tf, f);
     const x = tf.tensor2d(idsB, [B, T], "int32");
     const run = () => {
       const y = tm.predict(x);
@@ -166,7 +166,10 @@ async function cellsFor(c, f, params, tfjs) {
   return cells;
 }
 
-/** Load times: loadTfjs (parse + plan + layers + weights), its JS part alone, the native model, tfjs's loadLayersModel. */
+/**
+ * Load times of the sigmoid file: loadTfjs (parse + plan + layers + weights), its JS part alone, the native
+ * model from arrays already in PyTorch's layout, tfjs's loadLayersModel on each backend.
+ */
 async function loadTimes(m, f, params, tfjs) {
   const out = {}, timeIt = (fn) => medianTime(fn, settings.loads);
   out["loadTfjs (parse + layers + weights)"] = await timeIt(async () => (await tfjsEntry.loadTfjs(f.json, f.bin)).dispose());
@@ -174,12 +177,10 @@ async function loadTimes(m, f, params, tfjs) {
     const parsed = parseModelJson(f.json);
     return planModel(parsed.topology, decodeWeights(parsed, f.bin));
   });
-  out[`native ${f.file.endsWith(MODEL_FILES.sigmoid) ? "LanguageModel" : "Sequential"} + loadTorchParams`] = await timeIt(() => nativeModel(m, f.file.endsWith(MODEL_FILES.sigmoid) ? "sigmoid" : "hardSigmoid", params).dispose());
-  if (tfjs.tf) {
-    for (const backend of ["cpu", "wasm"]) {
-      await tfjs.tf.setBackend(backend);
-      out[`tfjs loadLayersModel (${backend} backend)`] = await timeIt(async () => (await tfModel(tfjs.tf, backend, f)).dispose());
-    }
+  out["native LanguageModel + loadTorchParams"] = await timeIt(() => nativeModel(m, "sigmoid", params).dispose());
+  for (const backend of tfjs.tf ? ["cpu", "wasm"] : []) {
+    await tfjs.tf.setBackend(backend);
+    out[`tfjs loadLayersModel (${backend} backend)`] = await timeIt(async () => (await tfModel(tfjs.tf, f)).dispose());
   }
   return out;
 }

@@ -10,43 +10,26 @@
 //
 // The files are bench/torch-onnx/lm_lstm_2l_h{16,160}.onnx (torch.onnx.export of Embedding → 2-layer LSTM →
 // Linear, T and B dynamic; export_lm.py), whose weights come from common.mjs's fillUniform, so the native
-// LanguageModel gets the same weights from the same generator. How it measures, as bench/run.mjs: every cell of a
-// case is warmed up (≥ 2 calls and ≥ 1 s, 0.3 s with --quick), the calls per timed repeat are set so a repeat
-// lasts ≥ 0.25 s, then the repeats are interleaved (round r starts at a rotated cell); a cell's figure is the
-// median time per call over its repeats, with min and max; ratios are between medians of the same run.
+// LanguageModel gets the same weights from the same generator. How it measures (bench/same-model.mjs, shared
+// with bench/tfjs-import.mjs), as bench/run.mjs: every cell of a case is warmed up (≥ 2 calls and ≥ 1 s,
+// 0.3 s with --quick), the calls per timed repeat are set so a repeat lasts ≥ 0.25 s, then the repeats are
+// interleaved (round r starts at a rotated cell); a cell's figure is the median time per call over its
+// repeats, with min and max; ratios are between medians of the same run.
 
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { BENCH_DIR, ROOT_DIR, fillUniform, fillIds } from "./common.mjs";
+import { COMMON_OPTIONS, medianTime, pinSelf, printHelp, reportCase, reportLoads, runCase, settingsFor } from "./same-model.mjs";
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    pin: { type: "string" },
-    "no-pin": { type: "boolean", default: false },
-    "no-ort": { type: "boolean", default: false },
-    json: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const { values: args } = parseArgs({ options: { ...COMMON_OPTIONS, "no-ort": { type: "boolean", default: false } } });
 if (args.help) {
-  console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).slice(0, 9).map((l) => l.slice(3)).join("\n"));
+  printHelp(new URL(import.meta.url), 9);
   process.exit(0);
 }
-
-// pinning: re-run this script under taskset on one CPU (one thread everywhere, so one CPU is all it uses)
-const cpus = os.cpus().length;
-const pin = args["no-pin"] ? null : Number(args.pin ?? cpus - 1);
-if (pin !== null && (!Number.isInteger(pin) || pin < 0 || pin >= cpus)) throw new Error(`--pin must be a CPU number in [0, ${cpus - 1}], got "${args.pin}"`);
-if (pin !== null && process.env.WASM_RNN_BENCH_PINNED === undefined) {
-  const r = spawnSync("taskset", ["-c", String(pin), process.execPath, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, WASM_RNN_BENCH_PINNED: String(pin) } });
-  if (r.error) throw new Error(`taskset failed (${r.error.message}); run with --no-pin`);
-  process.exit(r.status ?? 1);
-}
+const pin = pinSelf(args);
 
 const lib = await import(pathToFileURL(path.join(ROOT_DIR, "dist/src/index.js")).href);
 const onnx = await import(pathToFileURL(path.join(ROOT_DIR, "dist/src/onnx/index.js")).href);
@@ -65,16 +48,7 @@ const CASES = [
   { model: "h160", T: 64, B: 16, note: "batched: 16 sequences of 64 steps" },
 ];
 
-const settings = args.quick ? { repeats: 3, warmupMs: 300, repeatMs: 150 } : { repeats: 7, warmupMs: 1000, repeatMs: 250 };
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b), n = s.length, h = n >> 1;
-  return n % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
-const maxAbsDiff = (a, b) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return a.length === b.length ? m : Infinity;
-};
+const settings = settingsFor(args.quick);
 
 /** The native LanguageModel with export_lm.py's weights: fillUniform(seed 100 + k) for the k-th parameter. */
 function nativeModel(m) {
@@ -127,7 +101,7 @@ async function cellsFor(c, bytes, ortNode, ortWeb) {
       const r = model.run(feeds);
       return { logits: r.logits.data, hN: r.hN.data, cN: r.cN.data };
     },
-    kernelNodes: model.kernelNodes(),
+    extra: { kernelNodes: model.kernelNodes() },
   });
   for (const [label, o, options] of [
     ["onnxruntime-node (native, 1 thread)", ortNode, { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" }],
@@ -151,38 +125,9 @@ async function cellsFor(c, bytes, ortNode, ortWeb) {
   return cells;
 }
 
-async function timeCalls(cell, n) {
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) cell.async ? await cell.run() : cell.run();
-  return (performance.now() - t0) / n;
-}
-
-async function measure(cells) {
-  const live = cells.filter((c) => !c.na);
-  for (const c of live) {
-    let calls = 0, t0 = performance.now();
-    while (calls < 2 || performance.now() - t0 < settings.warmupMs) { c.async ? await c.run() : c.run(); calls++; }
-    const per = (performance.now() - t0) / calls;
-    c.iters = Math.max(1, Math.round(settings.repeatMs / per));
-    c.times = [];
-  }
-  for (let round = 0; round < settings.repeats; round++) {
-    for (let k = 0; k < live.length; k++) {
-      const c = live[(round + k) % live.length];
-      c.times.push(await timeCalls(c, c.iters));
-    }
-  }
-  for (const c of live) Object.assign(c, { median: median(c.times), min: Math.min(...c.times), max: Math.max(...c.times) });
-}
-
 /** Load times: loadOnnx (parse + build + weight upload), decodeOnnx alone, the native model, an ORT session. */
 async function loadTimes(bytes, m, ortNode, ortWeb) {
-  const n = args.quick ? 5 : 11, out = {};
-  const timeIt = async (f) => {
-    const ts = [];
-    for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(); ts.push(performance.now() - t0); }
-    return median(ts);
-  };
+  const out = {}, timeIt = (f) => medianTime(f, settings.loads);
   out["loadOnnx (parse + layers + weights)"] = await timeIt(async () => (await onnx.loadOnnx(bytes)).dispose());
   out["  of which decodeOnnx (protobuf)"] = await timeIt(() => decodeOnnx(bytes));
   out["native LanguageModel + loadTorchParams"] = await timeIt(() => nativeModel(m).dispose());
@@ -192,7 +137,6 @@ async function loadTimes(bytes, m, ortNode, ortWeb) {
   return out;
 }
 
-const ms = (v) => (v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 const ortNode = await loadOrt("node"), ortWeb = await loadOrt("web");
 const results = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, pinned: pin, build, cases: [], load: {} };
 console.log(`wasm-rnn ${build} build, Node ${process.version}, ${os.cpus()[0]?.model}${pin !== null ? `, pinned to CPU ${pin}` : ""}; ${settings.repeats} repeats`);
@@ -202,31 +146,9 @@ for (const c of CASES) {
   const m = MODELS[c.model];
   const bytes = new Uint8Array(readFileSync(path.join(BENCH_DIR, "torch-onnx", m.file)));
   const cells = await cellsFor(c, bytes, ortNode, ortWeb);
-  try {
-    const ref = cells[0].run();
-    for (const cell of cells.slice(1)) {
-      if (cell.na) continue;
-      const got = cell.async ? await cell.run() : cell.run();
-      cell.maxAbsDiff = Math.max(...["logits", "hN", "cN"].map((k) => maxAbsDiff(ref[k], got[k])));
-    }
-    await measure(cells);
-  } finally {
-    for (const cell of cells) cell.dispose?.();
-  }
-  const native = cells[0].median;
-  console.log(`\n${m.file} (V ${m.V}, E ${m.E}, LSTM ${m.H} × ${L}), T ${c.T}, B ${c.B}: ${c.note}`);
-  console.log(`  ${"cell".padEnd(38)} ${"median ms".padStart(10)} ${"min – max".padStart(17)}  ${"vs native".padStart(9)}  max |Δ| vs native`);
-  const row = { file: m.file, T: c.T, B: c.B, note: c.note, cells: [] };
-  for (const cell of cells) {
-    if (cell.na) {
-      console.log(`  ${cell.name.padEnd(38)} n/a: ${cell.na}`);
-      row.cells.push({ name: cell.name, na: cell.na });
-      continue;
-    }
-    const ratio = cell.median / native;
-    console.log(`  ${cell.name.padEnd(38)} ${ms(cell.median).padStart(10)} ${`${ms(cell.min)} – ${ms(cell.max)}`.padStart(17)}  ${`${ratio.toFixed(3)}×`.padStart(9)}  ${cell.maxAbsDiff === undefined ? "(reference)" : cell.maxAbsDiff.toExponential(1)}`);
-    row.cells.push({ name: cell.name, medianMs: cell.median, minMs: cell.min, maxMs: cell.max, n: cell.times.length, vsNative: ratio, maxAbsDiff: cell.maxAbsDiff ?? 0, ...(cell.kernelNodes ? { kernelNodes: cell.kernelNodes } : {}) });
-  }
+  await runCase(cells, ["logits", "hN", "cN"], settings);
+  const title = `${m.file} (V ${m.V}, E ${m.E}, LSTM ${m.H} × ${L}), T ${c.T}, B ${c.B}: ${c.note}`;
+  const row = { file: m.file, T: c.T, B: c.B, note: c.note, cells: reportCase(title, cells) };
   results.cases.push(row);
 }
 
@@ -234,8 +156,7 @@ for (const [key, m] of Object.entries(MODELS)) {
   const bytes = new Uint8Array(readFileSync(path.join(BENCH_DIR, "torch-onnx", m.file)));
   const t = await loadTimes(bytes, m, ortNode, ortWeb);
   results.load[m.file] = { bytes: bytes.length, ...t };
-  console.log(`\nload ${m.file} (${(bytes.length / 1024).toFixed(0)} KB), median of ${args.quick ? 5 : 11}:`);
-  for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(44)} ${ms(v).padStart(8)} ms`);
+  reportLoads(`load ${m.file} (${(bytes.length / 1024).toFixed(0)} KB), median of ${settings.loads}:`, t);
   void key;
 }
 

@@ -175,9 +175,16 @@ export function decodeWeights(parsed: ParsedModelJson, input: unknown): Map<stri
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** float32 (little-endian), or a quantized weight's values as tfjs dequantizes them. */
 function decode(bytes: Uint8Array, n: number, quant: WeightSpec["quant"]): Float32Array {
   const data = new Float32Array(n);
+  // float32 on a little-endian host (all of them, in practice): one copy of the bytes
+  if (quant === null && LITTLE_ENDIAN) {
+    new Uint8Array(data.buffer).set(bytes);
+    return data;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (quant === null) for (let i = 0; i < n; i++) data[i] = view.getFloat32(4 * i, true);
   else if (quant.dtype === "uint8") for (let i = 0; i < n; i++) data[i] = bytes[i] * quant.scale + quant.min;

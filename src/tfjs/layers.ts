@@ -201,7 +201,7 @@ class WeightTaker {
     const name = matches[0], w = this.weights.get(name)!;
     if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) layerError(l, `has weight ${q(name)} of shape ${shapeText(w.shape)}, expected ${shapeText(shape)}`);
     if (!this.options.allowNonFinite) {
-      const bad = w.data.findIndex((v) => !Number.isFinite(v));
+      const bad = firstNonFinite(w.data);
       if (bad >= 0) layerError(l, `has weight ${q(name)} with ${w.data[bad]} at index ${bad}: refused (every output would be NaN); pass allowNonFinite: true to load it anyway`);
     }
     this.used.add(name);
@@ -215,12 +215,34 @@ class WeightTaker {
   }
 }
 
-/** Keras [rows, G·H] (x·W) → PyTorch [G·H, rows] with gate block k taken from Keras block order[k]. */
-function gates(src: Float32Array, rows: number, H: number, order: number[]): Float32Array {
-  const G = order.length, out = new Float32Array(G * H * rows);
-  order.forEach((from, k) => {
-    for (let j = 0; j < H; j++) for (let r = 0; r < rows; r++) out[(k * H + j) * rows + r] = src[r * G * H + from * H + j];
-  });
+/** The index of the first NaN or ±Infinity, or −1 (a plain loop: findIndex's callback was most of a load). */
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
+
+/** Tile edge of the transposes: a tile's rows of the source and of the result stay in cache. */
+const TILE = 32;
+
+/**
+ * Keras [rows, G·H] (x·W) → PyTorch [G·H, rows] with gate block k taken from Keras block order[k]; by tiles,
+ * so neither side is walked with a whole row's stride (a large matrix's transpose was a third of a load).
+ */
+export function gates(src: Float32Array, rows: number, H: number, order: readonly number[]): Float32Array {
+  const G = order.length, GH = G * H, out = new Float32Array(GH * rows);
+  for (let k = 0; k < G; k++) {
+    const from = order[k] * H;
+    for (let r0 = 0; r0 < rows; r0 += TILE) {
+      const r1 = Math.min(rows, r0 + TILE);
+      for (let j0 = 0; j0 < H; j0 += TILE) {
+        const j1 = Math.min(H, j0 + TILE);
+        for (let j = j0; j < j1; j++) {
+          const o = (k * H + j) * rows, s = from + j;
+          for (let r = r0; r < r1; r++) out[o + r] = src[r * GH + s];
+        }
+      }
+    }
+  }
   return out;
 }
 
@@ -371,8 +393,7 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
         }
         const N = units(l), activation = activationOf(l);
         const kernel = taker.take(l, name, "kernel", [K, N]);
-        const weight = new Float32Array(N * K);
-        for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) weight[n * K + k] = kernel[k * N + n];
+        const weight = gates(kernel, K, N, [0]); // [K, N] → [N, K]
         const bias = flag(l, "use_bias", true) ? taker.take(l, name, "bias", [N]).slice() : null;
         stages.push({ kind: "dense", name, inFeatures: K, outFeatures: N, activation, weight, bias });
         width = N;

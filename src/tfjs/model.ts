@@ -1,6 +1,9 @@
 // A TensorFlow.js layers model ready to run: the recurrent layers are this library's (LSTM / GRU / RNN, on
 // the wasm kernels), Dense products run on the wasm GEMM, and the rest (embedding lookup, activations,
 // merges, masks) is glue over whole tensors. Tensors are batch-first as in Keras: [B, T, F] or [B, F].
+// Consecutive recurrent layers of one kind (Keras's stacked LSTMs) run as one multi-layer layer, as a
+// LanguageModel's stack does: each layer's output stays in wasm memory for the next, not copied out, back
+// to batch-first and in again.
 
 import { GRU } from "../layers/gru.js";
 import { LSTM } from "../layers/lstm.js";
@@ -26,7 +29,9 @@ export interface TfjsOutput {
 /** The longest batch·steps predict() takes in one call (2^24 rows). */
 const MAX_ROWS = 2 ** 24;
 
-type Unit = { stage: Stage; layer?: RecurrentLayer; dense?: DenseProduct };
+/** A stage and what runs it; a stack of recurrent stages runs as one layer of `depth` layers (stage: the last). */
+type Unit = { stage: Stage; layer?: RecurrentLayer; dense?: DenseProduct; depth?: number };
+type Recurrent = Extract<Stage, { kind: "recurrent" }>;
 
 export class TfjsModel {
   readonly inputKind: "tokens" | "features";
@@ -50,7 +55,7 @@ export class TfjsModel {
     this.outFeatures = plan.outFeatures;
     this.layers = plan.stages.map((s) => `${s.name} (${s.kind === "recurrent" ? (s.merge ? `Bidirectional ${s.className}` : s.className) : s.kind[0].toUpperCase() + s.kind.slice(1)})`);
     try {
-      for (const stage of plan.stages) this.units.push(build(stage));
+      for (const group of stacks(plan.stages)) this.units.push(group.length === 1 ? build(group[0]) : buildStack(group as Recurrent[]));
     } catch (e) {
       this.dispose();
       throw e;
@@ -107,7 +112,7 @@ export class TfjsModel {
         ({ x, mask } = maskSteps(x, width, s.value));
         break;
       case "recurrent": {
-        const r = runRecurrent(s, u.layer!, x, B, T, mask);
+        const r = runRecurrent(s, u.layer!, u.depth ?? 1, x, B, T, mask);
         x = r.y;
         width = r.width;
         steps = s.returnSequences;
@@ -147,28 +152,71 @@ export class TfjsModel {
   }
 }
 
+/**
+ * The stages in runs: recurrent layers that one multi-layer layer computes the same way (same class, size,
+ * merge null or concat, gates; every one but the last returns sequences; Dropout between them is the
+ * identity in predict) form one run, everything else is alone. Not with a mask (mask_zero, Masking), whose
+ * output rules (./glue.ts) apply layer by layer, nor with go_backwards.
+ */
+function stacks(stages: readonly Stage[]): Stage[][] {
+  const masked = stages.some((s) => (s.kind === "embedding" && s.maskZero) || s.kind === "masking");
+  const same = (a: Recurrent, b: Recurrent) => a.className === b.className && a.hidden === b.hidden && a.merge === b.merge && a.resetAfter === b.resetAfter
+    && a.nonlinearity === b.nonlinearity && a.recurrentActivation === b.recurrentActivation && !b.goBackwards;
+  const out: Stage[][] = [];
+  for (let i = 0; i < stages.length; i++) {
+    const s = stages[i], group = [s];
+    out.push(group);
+    if (s.kind !== "recurrent" || masked || s.goBackwards || (s.merge !== null && s.merge !== "concat")) continue;
+    for (let last = s; last.returnSequences;) {
+      let k = i + 1;
+      while (stages[k]?.kind === "dropout") k++;
+      const next = stages[k];
+      if (next?.kind !== "recurrent" || !same(s, next)) break;
+      group.push(next);
+      last = next;
+      i = k;
+    }
+  }
+  return out;
+}
+
 function build(stage: Stage): Unit {
   if (stage.kind === "dense") return { stage, dense: new DenseProduct(stage.name, stage.inFeatures, stage.outFeatures, stage.weight, stage.bias) };
   if (stage.kind !== "recurrent") return { stage };
-  const options: Record<string, unknown> = { inputSize: stage.inputSize, hiddenSize: stage.hidden, bidirectional: stage.merge !== null, batchFirst: true };
+  return { stage, layer: recurrentLayer([stage]) };
+}
+
+/** Stacked recurrent stages as one layer of as many layers (parameters _l0, _l1, … as PyTorch names them). */
+function buildStack(group: Recurrent[]): Unit {
+  return { stage: group[group.length - 1], layer: recurrentLayer(group), depth: group.length };
+}
+
+function recurrentLayer(group: Recurrent[]): RecurrentLayer {
+  const stage = group[0];
+  const options: Record<string, unknown> = { inputSize: stage.inputSize, hiddenSize: stage.hidden, numLayers: group.length, bidirectional: stage.merge !== null, batchFirst: true };
   if (stage.className === "GRU") options.resetAfter = stage.resetAfter;
   if (stage.className === "SimpleRNN") options.nonlinearity = stage.nonlinearity;
   // the kernels' option, passed only when it is not their default
   if (stage.className !== "SimpleRNN" && stage.recurrentActivation !== "sigmoid") options.recurrentActivation = stage.recurrentActivation;
+  const names = group.map((s) => q(s.name)).join(", ");
   let layer: RecurrentLayer;
   try {
     layer = stage.className === "LSTM" ? new LSTM(options as never) : stage.className === "GRU" ? new GRU(options as never) : new RNN(options as never);
   } catch (e) {
-    throw new TypeError(`loadTfjs: layer ${q(stage.name)} (${stage.className}): ${(e as Error).message}`);
+    throw new TypeError(`loadTfjs: layer${group.length > 1 ? "s" : ""} ${names} (${stage.className}): ${(e as Error).message}`);
   }
   try {
-    layer.loadTorchParams(stage.params);
+    const params: Record<string, Float32Array> = {};
+    group.forEach((s, l) => {
+      for (const [name, v] of Object.entries(s.params)) params[name.replace("_l0", `_l${l}`)] = v;
+    });
+    layer.loadTorchParams(params);
     layer.eval();
   } catch (e) {
     layer.dispose();
     throw e;
   }
-  return { stage, layer };
+  return layer;
 }
 
 function lookup(s: Extract<Stage, { kind: "embedding" }>, ids: Float32Array | Int32Array, B: number, T: number): Float32Array {
@@ -178,7 +226,9 @@ function lookup(s: Extract<Stage, { kind: "embedding" }>, ids: Float32Array | In
     if (!Number.isInteger(id) || id < 0 || id >= s.vocab) {
       throw new RangeError(`TfjsModel.predict: token id ${id} at [${Math.floor(i / T)}, ${i % T}] is outside the Embedding ${q(s.name)}'s [0, ${s.vocab})`);
     }
-    out.set(s.table.subarray(id * E, (id + 1) * E), i * E);
+    // an element loop: a subarray per row cost more than the copy (≈ 0.1 µs a row, 0.02 ms at T 256)
+    const from = id * E, to = i * E;
+    for (let j = 0; j < E; j++) out[to + j] = s.table[from + j];
   }
   return out;
 }
@@ -196,19 +246,22 @@ function maskSteps(x: Float32Array, width: number, value: number): { x: Float32A
   return { x: out, mask };
 }
 
-/** One recurrent layer (or Bidirectional) over [B, T, I] → [B, T, W] or [B, W] as Keras returns it. */
-function runRecurrent(s: Extract<Stage, { kind: "recurrent" }>, layer: RecurrentLayer, x: Float32Array, B: number, T: number, mask: Uint8Array | null): { y: Float32Array; width: number } {
-  const H = s.hidden, D = s.merge ? 2 : 1, I = s.inputSize;
+/**
+ * One recurrent layer (or Bidirectional), or a stack of `depth` whose last is `s`, over [B, T, I] → [B, T, W]
+ * or [B, W] as Keras returns it.
+ */
+function runRecurrent(s: Recurrent, layer: RecurrentLayer, depth: number, x: Float32Array, B: number, T: number, mask: Uint8Array | null): { y: Float32Array; width: number } {
+  const H = s.hidden, D = s.merge ? 2 : 1, I = layer.config.inputSize;
   const width = s.merge === "concat" || !s.merge ? D * H : H;
   // a forward layer without a mask reads x as it is; otherwise the steps it reads are packed first
   const { packed, lengths } = mask || s.goBackwards ? packSteps(x, B, T, I, mask, s.goBackwards) : { packed: x, lengths: null };
   // a fully masked row runs one step (the kernels take lengths ≥ 1); unpacked, it gives Keras's zero state
   const res = layer.forward(packed, { seqLen: T, batch: B, ...(mask ? { lengths: lengths!.map((L) => Math.max(L, 1)) } : {}) });
   if (!s.returnSequences) {
-    // the last step: each direction's final state ([D, B, H] → [B, D·H])
-    const last = new Float32Array(B * D * H);
+    // the last step: each direction's final state of the last layer ([L·D, B, H] → [B, D·H])
+    const last = new Float32Array(B * D * H), top = (depth - 1) * D;
     for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) {
-      if (!mask || lengths![b] > 0) last.set(res.hN.subarray((d * B + b) * H, (d * B + b + 1) * H), (b * D + d) * H);
+      if (!mask || lengths![b] > 0) last.set(res.hN.subarray(((top + d) * B + b) * H, ((top + d) * B + b + 1) * H), (b * D + d) * H);
     }
     return { y: s.merge ? merge(last, H, s.merge) : last, width };
   }

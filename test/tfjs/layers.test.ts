@@ -7,6 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { init } from "../../src/index.js";
 import { loadTfjs } from "../../src/tfjs/index.js";
+import { gates, ORDER } from "../../src/tfjs/layers.js";
 import { bidirectional, dense, embedding, floats, kerasPredict, layersModel, masking, recurrent, type KLayer } from "./keras-reference.js";
 
 await init();
@@ -125,6 +126,82 @@ test("Masking: steps whose features all equal mask_value are skipped (0 and −1
 test("recurrent_activation hard_sigmoid (tfjs's default) for LSTM and GRU", async () => {
   await check("LSTM hard_sigmoid", [recurrent("lh", { cls: "LSTM", units: 4, inputSize: F, first: true, recurrent_activation: "hard_sigmoid", return_sequences: true })], features);
   await check("GRU hard_sigmoid", [bidirectional("gh", { cls: "GRU", units: 3, inputSize: F, first: true, recurrent_activation: "hard_sigmoid" }, "concat")], features);
+});
+
+/** How many units a loaded model runs (stacked recurrent layers are one), through the private field. */
+const unitCount = (m: unknown) => (m as { units: unknown[] }).units.length;
+
+test("stacked recurrent layers (one multi-layer layer) match the Keras reference: LSTM × 2, Bidirectional GRU × 2 with Dropout between ending pooled, SimpleRNN relu × 3", async () => {
+  await check("LSTM × 2 + Dense", [
+    recurrent("st1", { cls: "LSTM", units: 5, inputSize: F, first: true, recurrent_activation: "sigmoid", return_sequences: true }),
+    recurrent("st2", { cls: "LSTM", units: 5, inputSize: 5, recurrent_activation: "sigmoid", return_sequences: true }),
+    dense("st_d", 5, 3, "linear"),
+  ], features);
+  await check("Bidirectional GRU × 2 (reset_after), Dropout between, the last pooled", [
+    bidirectional("sb1", { cls: "GRU", units: 3, inputSize: F, first: true, reset_after: true, return_sequences: true }, "concat"),
+    { class_name: "Dropout", config: { name: "sb_drop", rate: 0.3 }, weights: [] },
+    bidirectional("sb2", { cls: "GRU", units: 3, inputSize: 6, reset_after: true, return_sequences: false }, "concat"),
+  ], features);
+  await check("SimpleRNN relu × 3, the last pooled, then Dense", [
+    recurrent("sr1", { cls: "SimpleRNN", units: 4, inputSize: F, first: true, activation: "relu", return_sequences: true }),
+    recurrent("sr2", { cls: "SimpleRNN", units: 4, inputSize: 4, activation: "relu", return_sequences: true }),
+    recurrent("sr3", { cls: "SimpleRNN", units: 4, inputSize: 4, activation: "relu", return_sequences: false }),
+    dense("sr_d", 4, 2, "tanh"),
+  ], features);
+});
+
+test("a stack gives bit-identical outputs to the same layers run one by one (split by an Activation linear); what is not stacked", async () => {
+  const l1 = recurrent("bi1", { cls: "LSTM", units: 6, inputSize: F, first: true, recurrent_activation: "hard_sigmoid", return_sequences: true });
+  const l2 = recurrent("bi2", { cls: "LSTM", units: 6, inputSize: 6, recurrent_activation: "hard_sigmoid", return_sequences: false });
+  const fc = dense("bi_d", 6, 3, "linear");
+  const linear = { class_name: "Activation", config: { name: "bi_lin", activation: "linear" }, weights: [] };
+  const stacked = layersModel([l1, l2, fc]), split = layersModel([l1, linear, l2, fc]);
+  assert.equal(stacked.weights, split.weights);
+  const a = await loadTfjs(stacked.modelJson, stacked.weights), b = await loadTfjs(split.modelJson, split.weights);
+  try {
+    assert.is(unitCount(a), 2, "the two LSTMs and the Dense");
+    assert.is(unitCount(b), 4);
+    const input = { data: Float32Array.from(features.flat(2)), shape: [B, T, F] };
+    assert.equal(a.predict(input), b.predict(input));
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+  // not stacked: different sizes, classes or gates; a layer after one that returns the last step only; masks
+  const unstacked: [string, KLayer[]][] = [
+    ["sizes", [recurrent("n1", { cls: "GRU", units: 4, inputSize: F, first: true, return_sequences: true }), recurrent("n2", { cls: "GRU", units: 5, inputSize: 4 })]],
+    ["classes", [recurrent("c1", { cls: "GRU", units: 4, inputSize: F, first: true, return_sequences: true }), recurrent("c2", { cls: "LSTM", units: 4, inputSize: 4 })]],
+    ["gates", [recurrent("g1", { cls: "LSTM", units: 4, inputSize: F, first: true, recurrent_activation: "hard_sigmoid", return_sequences: true }), recurrent("g2", { cls: "LSTM", units: 4, inputSize: 4, recurrent_activation: "sigmoid" })]],
+    ["go_backwards", [recurrent("k1", { cls: "LSTM", units: 4, inputSize: F, first: true, return_sequences: true }), recurrent("k2", { cls: "LSTM", units: 4, inputSize: 4, go_backwards: true })]],
+    ["mask", [embedding("me", 8, 3, true), recurrent("m1", { cls: "GRU", units: 4, inputSize: 3, return_sequences: true }), recurrent("m2", { cls: "GRU", units: 4, inputSize: 4 })]],
+    ["Masking", [masking("mk", 0, F), recurrent("mk1", { cls: "GRU", units: 4, inputSize: F, return_sequences: true }), recurrent("mk2", { cls: "GRU", units: 4, inputSize: 4 })]],
+  ];
+  for (const [what, layers] of unstacked) {
+    const { modelJson, weights } = layersModel(layers);
+    const m = await loadTfjs(modelJson, weights);
+    assert.is(unitCount(m), layers.length, what);
+    m.dispose();
+    await check(`not stacked (${what})`, layers, what === "mask" ? ids : features);
+  }
+});
+
+test("the tiled transpose of Keras kernels: every element where the plain formula puts it, across tile edges", () => {
+  // sizes that are not multiples of the tile (32), and more than one tile each way; every gate order
+  for (const [rows, H] of [[45, 37], [1, 70], [70, 1], [32, 33]]) {
+    for (const order of [ORDER.LSTM, ORDER.GRU, ORDER.SimpleRNN]) {
+      const G = order.length, src = floats(rows * G * H, rows + H, 1), got = gates(src, rows, H, order);
+      assert.is(got.length, src.length);
+      for (let k = 0; k < G; k++) for (let j = 0; j < H; j++) for (let r = 0; r < rows; r++) {
+        const want = src[r * G * H + order[k] * H + j], at = (k * H + j) * rows + r;
+        if (got[at] !== want) assert.unreachable(`rows ${rows}, H ${H}, order ${order}: [${k * H + j}, ${r}] is ${got[at]}, expected ${want}`);
+      }
+    }
+  }
+});
+
+test("a model wider than a tile (Dense 40 → 70, LSTM 36 on 40 features) matches the Keras reference", async () => {
+  const wide = Array.from({ length: 2 }, (_, b) => Array.from({ length: 3 }, (_, t) => Array.from(floats(40, 300 + 10 * b + t, 1))));
+  await check("wide LSTM + Dense", [recurrent("wl", { cls: "LSTM", units: 36, inputSize: 40, first: true, recurrent_activation: "sigmoid", return_sequences: true }), dense("wd", 36, 70, "linear")], wide);
 });
 
 test.run();

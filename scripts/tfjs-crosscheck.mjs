@@ -76,6 +76,20 @@ for (const [what, layers, input] of cases) {
   }
 }
 
+// a model.json as Keras 3 writes it (R.keras3Model): tfjs refuses it; the loader runs it as the reference says
+{
+  const k3 = R.keras3Model([R.embedding("k3e", 8, 3, true), R.bidirectional("k3b", { cls: "LSTM", units: 4, inputSize: 3, return_sequences: true }, "concat")]);
+  let refusal = null;
+  try {
+    await tfjsPredict(k3.modelJson, k3.weights, gapped);
+  } catch (e) {
+    refusal = e.message;
+  }
+  console.log(`${refusal ? "ok  " : "FAIL"} Keras 3 model.json: tfjs 4.22 ${refusal ? `refuses it ("${refusal}")` : "loads it: the note in docs/tfjs.md is out of date"}`);
+  if (!refusal) failures++;
+  compare("Keras 3 Bidirectional tagger (loadTfjs vs reference)", Array.from((await ours(k3.modelJson, k3.weights, gapped)).data), R.kerasPredict(k3.layers, gapped).data);
+}
+
 // weights quantized as tensorflowjs_converter --quantize_uint8 / _uint16 / _float16 writes them
 {
   const { readFileSync } = await import("node:fs");

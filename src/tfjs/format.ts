@@ -30,6 +30,8 @@ export const bytesOf = (s: WeightSpec): number => s.shape.reduce((a, b) => a * b
 export interface ParsedModelJson {
   format: string | null;
   generatedBy: string | null;
+  /** modelTopology.keras_version: "3.4.1" from Keras 3, "2.15.0" from Keras 2, "tfjs-layers 4.22.0" from tfjs. */
+  kerasVersion: string | null;
   topology: Record<string, unknown>;
   /** The parsed model.json (to hand on without parsing it again). */
   raw: Record<string, unknown>;
@@ -75,6 +77,7 @@ export function parseModelJson(input: unknown): ParsedModelJson {
     fail(`model.json has format ${q(String(format))}: only "layers-model" (tf.LayersModel.save(), tensorflowjs_converter from Keras) is supported${format === "graph-model" ? "; a graph model is a TensorFlow graph, not Keras layers" : ""}`);
   }
   let topology = json.modelTopology;
+  const kerasVersion = isRecord(topology) && typeof topology.keras_version === "string" ? topology.keras_version : null;
   // tensorflowjs_converter of Keras .h5 files nests it once more
   if (isRecord(topology) && isRecord(topology.model_config)) topology = topology.model_config;
   if (!isRecord(topology)) fail(`model.json has no modelTopology object (got ${describe(topology)})`);
@@ -116,7 +119,7 @@ export function parseModelJson(input: unknown): ParsedModelJson {
     });
   });
   const str = (v: unknown) => (typeof v === "string" ? v : null);
-  return { format: str(format), generatedBy: str(json.generatedBy), topology, raw: json, groups, specs };
+  return { format: str(format), generatedBy: str(json.generatedBy), kerasVersion, topology, raw: json, groups, specs };
 }
 
 const elementsOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

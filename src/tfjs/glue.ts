@@ -13,6 +13,8 @@ export function activate(x: Float32Array, width: number, activation: Activation)
     case "sigmoid": for (let i = 0; i < n; i++) x[i] = 1 / (1 + Math.exp(-x[i])); return;
     // Keras 2 and tfjs: clip(0.2·x + 0.5, 0, 1)
     case "hard_sigmoid": for (let i = 0; i < n; i++) x[i] = Math.min(1, Math.max(0, 0.2 * x[i] + 0.5)); return;
+    // Keras 3: relu6(x + 3) / 6
+    case "hard_sigmoid_keras3": for (let i = 0; i < n; i++) x[i] = Math.min(6, Math.max(0, x[i] + 3)) / 6; return;
     case "softmax":
       for (let r = 0; r < n; r += width) {
         let max = -Infinity, sum = 0;
@@ -61,16 +63,18 @@ export function packSteps(x: Float32Array, B: number, T: number, F: number, mask
 /**
  * A one-direction layer's outputs [B, T, H] in Keras's order (the order it read the steps: reversed for
  * go_backwards) from the packed run's: a masked step outputs the state it leaves untouched, i.e. the output
- * of the unmasked step read before it, or zeros (the initial state) when there is none.
+ * of the unmasked step read before it, or zeros (the initial state) when there is none; with `zeroMasked`
+ * (Keras's zero_output_for_mask) it outputs zeros.
  */
-export function unpackSteps(y: Float32Array, B: number, T: number, H: number, mask: Uint8Array, backwards: boolean): Float32Array {
+export function unpackSteps(y: Float32Array, B: number, T: number, H: number, mask: Uint8Array, backwards: boolean, zeroMasked = false): Float32Array {
   const out = new Float32Array(y.length);
   for (let b = 0; b < B; b++) {
     const row = b * T;
     let k = 0;
     for (let p = 0; p < T; p++) {
-      if (mask[row + (backwards ? T - 1 - p : p)]) k++;
-      if (k > 0) out.set(y.subarray((row + k - 1) * H, (row + k) * H), (row + p) * H);
+      const on = mask[row + (backwards ? T - 1 - p : p)] !== 0;
+      if (on) k++;
+      if (k > 0 && (on || !zeroMasked)) out.set(y.subarray((row + k - 1) * H, (row + k) * H), (row + p) * H);
     }
   }
   return out;
@@ -79,15 +83,17 @@ export function unpackSteps(y: Float32Array, B: number, T: number, H: number, ma
 /**
  * A Bidirectional layer's outputs [B, T, 2H] at the original steps from the packed run's: the forward half
  * as unpackSteps gives it; the backward half, which tfjs runs over the reversed steps and reverses back, holds
- * at a masked step the output of the next unmasked step (zeros when none follows).
+ * at a masked step the output of the next unmasked step (zeros when none follows). With `zeroMasked`
+ * (zero_output_for_mask, which Keras sets in a Bidirectional that returns sequences) both halves are zeros there.
  */
-export function unpackBidirectional(y: Float32Array, B: number, T: number, H: number, mask: Uint8Array, lengths: Int32Array): Float32Array {
+export function unpackBidirectional(y: Float32Array, B: number, T: number, H: number, mask: Uint8Array, lengths: Int32Array, zeroMasked = false): Float32Array {
   const W = 2 * H, out = new Float32Array(y.length);
   for (let b = 0; b < B; b++) {
     const row = b * T, L = lengths[b];
     let before = 0; // unmasked steps before t
     for (let t = 0; t < T; t++) {
       const on = mask[row + t] !== 0, dst = (row + t) * W;
+      if (!on && zeroMasked) continue;
       const fwd = on ? before : before - 1;
       if (fwd >= 0) out.set(y.subarray((row + fwd) * W, (row + fwd) * W + H), dst);
       if (before < L) out.set(y.subarray((row + before) * W + H, (row + before + 1) * W), dst + H);

@@ -8,7 +8,8 @@
 import { describe, shapeText } from "../errors.js";
 import { fail, q, type Weight } from "./format.js";
 
-export type Activation = "linear" | "softmax" | "sigmoid" | "tanh" | "relu" | "hard_sigmoid";
+/** "hard_sigmoid_keras3": Keras 3's hard_sigmoid, relu6(x + 3) / 6 (Keras 2's and tfjs's is clip(0.2·x + 0.5, 0, 1)). */
+export type Activation = "linear" | "softmax" | "sigmoid" | "tanh" | "relu" | "hard_sigmoid" | "hard_sigmoid_keras3";
 export type MergeMode = "concat" | "sum" | "mul" | "ave";
 export type RecurrentClass = "LSTM" | "GRU" | "SimpleRNN";
 
@@ -19,6 +20,8 @@ export type Stage =
     /** Bidirectional's merge mode; null for a plain layer. */
     merge: MergeMode | null;
     returnSequences: boolean; goBackwards: boolean; resetAfter: boolean; nonlinearity: "tanh" | "relu";
+    /** Keras's zero_output_for_mask (Keras 3 writes it; its Bidirectional sets it when returning sequences): masked steps output zeros. */
+    zeroOutputForMask: boolean;
     recurrentActivation: "sigmoid" | "hardSigmoid";
     /** PyTorch-named parameters of a one-layer (bidirectional when merge ≠ null) layer. */
     params: Record<string, Float32Array>;
@@ -43,6 +46,8 @@ export interface TfjsPlan {
 
 export interface PlanOptions {
   allowNonFinite?: boolean;
+  /** model.json's keras_version: Keras 3 ("3.…") means another hard_sigmoid. */
+  kerasVersion?: string | null;
 }
 
 const ACTIVATIONS = new Set(["linear", "softmax", "sigmoid", "tanh", "relu", "hard_sigmoid"]);
@@ -53,11 +58,11 @@ const KEYS: Record<string, string[]> = {
   InputLayer: ["name", "dtype", "batch_input_shape", "batch_shape", "input_shape", "batch_size", "sparse", "ragged"],
   Embedding: [...COMMON, ...INIT("embeddings"), "input_dim", "output_dim", "mask_zero", "input_length"],
   LSTM: [...COMMON, ...INIT("kernel", "recurrent", "bias"), "units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
-    "dropout", "recurrent_dropout", "implementation", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "seed"],
+    "dropout", "recurrent_dropout", "implementation", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "seed", "zero_output_for_mask"],
   GRU: [...COMMON, ...INIT("kernel", "recurrent", "bias"), "units", "activation", "recurrent_activation", "use_bias", "reset_after",
-    "dropout", "recurrent_dropout", "implementation", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "seed"],
+    "dropout", "recurrent_dropout", "implementation", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "seed", "zero_output_for_mask"],
   SimpleRNN: [...COMMON, ...INIT("kernel", "recurrent", "bias"), "units", "activation", "use_bias",
-    "dropout", "recurrent_dropout", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "seed"],
+    "dropout", "recurrent_dropout", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "time_major", "seed", "zero_output_for_mask"],
   Bidirectional: [...COMMON, "layer", "merge_mode", "backward_layer"],
   Dense: [...COMMON, ...INIT("kernel", "bias"), "units", "activation", "use_bias"],
   Activation: [...COMMON, "activation"],
@@ -122,6 +127,32 @@ function chainOf(config: unknown): unknown[] {
     fail(`the Functional model's input_layers and output_layers must be its first layer ${q(first)} and its last ${q(prev ?? "")}: only plain chains with one input and one output are supported`);
   }
   return layers;
+}
+
+/**
+ * A Bidirectional's backward_layer (Keras 3 writes it) must be what Keras makes by default: the wrapped layer's
+ * class and config with go_backwards true, its name aside (anything else would need a second kind of layer).
+ */
+function sameAsForward(l: Layer, forward: Record<string, unknown>, back: unknown): void {
+  if (!isRecord(back) || back.class_name !== forward.class_name || !isRecord(back.config)) {
+    layerError(l, `has a backward_layer ${describe(isRecord(back) ? back.class_name : back)} that is not a ${String(forward.class_name)} like its layer: only the default backward layer is supported`);
+  }
+  const f = forward.config as Record<string, unknown>, b = back.config;
+  if (b.go_backwards !== true || f.go_backwards === true) layerError(l, `has a backward_layer with go_backwards ${JSON.stringify(b.go_backwards) ?? "absent"}: the default backward layer runs backwards (true) and its layer forwards`);
+  const keys = new Set([...Object.keys(f), ...Object.keys(b)]);
+  for (const key of keys) {
+    if (key === "name" || key === "go_backwards") continue;
+    if (canonical(f[key]) !== canonical(b[key])) {
+      layerError(l, `has a backward_layer whose ${key} (${JSON.stringify(b[key]) ?? "absent"}) differs from its layer's (${JSON.stringify(f[key]) ?? "absent"}): only the default backward layer, a copy of the layer, is supported`);
+    }
+  }
+}
+
+/** JSON with object keys sorted, so two configs compare by content. */
+function canonical(v: unknown): string | undefined {
+  if (Array.isArray(v)) return `[${v.map((x) => canonical(x) ?? "null").join(",")}]`;
+  if (isRecord(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(",")}}`;
+  return JSON.stringify(v);
 }
 
 function refuseKeys(l: Layer, allowed: string[]): void {
@@ -255,7 +286,7 @@ function biasGates(src: Float32Array, offset: number, H: number, order: number[]
 /** PyTorch gate block k is Keras block ORDER[k]. */
 export const ORDER: Record<RecurrentClass, number[]> = { LSTM: [0, 1, 2, 3], GRU: [1, 0, 2], SimpleRNN: [0] };
 
-function recurrentStage(l: Layer, inner: Layer, taker: WeightTaker, prefixes: string[], inputSize: number, merge: MergeMode | null): Stage {
+function recurrentStage(l: Layer, inner: Layer, taker: WeightTaker, prefixes: string[], inputSize: number, merge: MergeMode | null, keras3: boolean): Stage {
   const cls = inner.className as RecurrentClass;
   refuseKeys(inner, KEYS[cls]);
   dtypeOk(inner);
@@ -266,8 +297,10 @@ function recurrentStage(l: Layer, inner: Layer, taker: WeightTaker, prefixes: st
   }
   let recurrentActivation: "sigmoid" | "hardSigmoid" = "sigmoid";
   if (cls !== "SimpleRNN") {
-    const ra = activationOf(inner, "recurrent_activation", "hard_sigmoid");
+    // absent: tfjs's default, hard_sigmoid; Keras 3's is sigmoid
+    const ra = activationOf(inner, "recurrent_activation", keras3 ? "sigmoid" : "hard_sigmoid");
     if (ra !== "sigmoid" && ra !== "hard_sigmoid") layerError(inner, `has recurrent_activation ${q(ra)}: supported are "sigmoid" and "hard_sigmoid"`);
+    if (ra === "hard_sigmoid" && keras3) layerError(inner, `has recurrent_activation "hard_sigmoid" in a Keras 3 model, where it is relu6(x + 3) / 6: the gate kernels compute Keras 2's and tfjs's clip(0.2·x + 0.5, 0, 1), so this model is refused rather than computed with the other formula`);
     recurrentActivation = ra === "sigmoid" ? "sigmoid" : "hardSigmoid";
   }
   mustBe(inner, "return_state", (v) => v === false, "the layer must return its output only (return_state false)");
@@ -296,7 +329,7 @@ function recurrentStage(l: Layer, inner: Layer, taker: WeightTaker, prefixes: st
   });
   return {
     kind: "recurrent", name: String(l.config.name ?? ""), className: cls, inputSize, hidden: H, merge,
-    returnSequences: flag(inner, "return_sequences", false), goBackwards, resetAfter,
+    returnSequences: flag(inner, "return_sequences", false), goBackwards, resetAfter, zeroOutputForMask: flag(inner, "zero_output_for_mask", false),
     nonlinearity: activation === "relu" ? "relu" : "tanh", recurrentActivation, params,
   };
 }
@@ -304,6 +337,12 @@ function recurrentStage(l: Layer, inner: Layer, taker: WeightTaker, prefixes: st
 /** Checks the topology's layers against the weights and turns them into stages. */
 export function planModel(topology: Record<string, unknown>, weights: Map<string, Weight>, options: PlanOptions = {}): TfjsPlan {
   const layers = layerList(topology);
+  const keras3 = /^3\./.test(options.kerasVersion ?? "");
+  // Dense and Activation compute in glue, so Keras 3's hard_sigmoid is computed as Keras 3 defines it
+  const glueActivation = (l: Layer): Activation => {
+    const a = activationOf(l);
+    return a === "hard_sigmoid" && keras3 ? "hard_sigmoid_keras3" : a;
+  };
   const taker = new WeightTaker(weights, options);
   const stages: Stage[] = [];
   let inputKind: "tokens" | "features" | null = null, inputSize = 0, seqLen: number | null = null;
@@ -359,7 +398,9 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
           const w = l.config.layer;
           if (!isRecord(w) || typeof w.class_name !== "string" || !isRecord(w.config)) layerError(l, `has no wrapped layer { class_name, config }`);
           if (w.class_name !== "LSTM" && w.class_name !== "GRU" && w.class_name !== "SimpleRNN") layerError(l, `wraps ${q(w.class_name)}: supported are LSTM, GRU and SimpleRNN`);
-          if (l.config.backward_layer !== undefined && l.config.backward_layer !== null) layerError(l, `has a backward_layer of its own: only the default (a copy of the wrapped layer) is supported`);
+          // Keras 3 writes the backward layer it made: the wrapped layer's copy with go_backwards true
+          const back = l.config.backward_layer;
+          if (back !== undefined && back !== null) sameAsForward(l, w, back);
           // absent: Keras's default, concat; null: the two directions as two outputs, which a chain has no room for
           const m = l.config.merge_mode === undefined ? "concat" : l.config.merge_mode;
           if (m === null) layerError(l, "has merge_mode null (the two directions as separate outputs): only merged outputs are supported");
@@ -368,7 +409,11 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
           const innerName = typeof w.config.name === "string" ? w.config.name : "";
           inner = { className: w.class_name, config: w.config, where: `${l.where}'s ${w.class_name}` };
           declare(inner);
-          prefixes = [`${name}/forward_${innerName}`, `${name}/backward_${innerName}`];
+          // weights under "<bidirectional>/forward_<layer>/…" (Keras 2 names the wrapped layer "<layer>"; Keras 3
+          // names it "forward_<layer>" itself) and the backward layer's name, or "backward_<layer>"
+          const backName = isRecord(back) && isRecord(back.config) && typeof back.config.name === "string" ? back.config.name : `backward_${innerName.replace(/^forward_/, "")}`;
+          const forward = [`${name}/forward_${innerName}`, `${name}/${innerName}`].find((p) => taker.peek(p, "kernel") !== null) ?? `${name}/forward_${innerName}`;
+          prefixes = [forward, `${name}/${backName}`];
         }
         let I = featuresIn("steps");
         if (I === 0) {
@@ -377,7 +422,7 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
           if (I < 1) layerError(l, "declares no input shape and has no kernel to learn it from");
           inputSize = I;
         }
-        const stage = recurrentStage(l, inner, taker, prefixes, I, merge);
+        const stage = recurrentStage(l, inner, taker, prefixes, I, merge, keras3);
         if (stage.kind !== "recurrent") break;
         stages.push(stage);
         width = merge === "concat" ? 2 * stage.hidden : stage.hidden;
@@ -391,7 +436,7 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
           if (K < 1) layerError(l, "declares no input shape and has no kernel to learn it from");
           inputSize = K;
         }
-        const N = units(l), activation = activationOf(l);
+        const N = units(l), activation = glueActivation(l);
         const kernel = taker.take(l, name, "kernel", [K, N]);
         const weight = gates(kernel, K, N, [0]); // [K, N] → [N, K]
         const bias = flag(l, "use_bias", true) ? taker.take(l, name, "bias", [N]).slice() : null;
@@ -408,7 +453,7 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
       }
       case "Activation": case "Dropout": {
         if (first) layerError(l, "needs a layer before it");
-        if (l.className === "Activation") stages.push({ kind: "activation", name, activation: activationOf(l, "activation", "linear") });
+        if (l.className === "Activation") stages.push({ kind: "activation", name, activation: glueActivation(l) });
         else {
           mustBe(l, "rate", (v) => typeof v === "number" && v >= 0 && v < 1, "a rate in [0, 1)");
           mustBe(l, "noise_shape", () => false, "only the default noise shape");

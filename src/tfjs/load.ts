@@ -26,7 +26,7 @@ export async function loadTfjsWith(init: Init, modelJson: unknown, weights: Tfjs
   const o = checkObject("loadTfjs: options", options);
   checkKnownKeys("loadTfjs", o, ["init", "allowNonFinite", "fetch"]);
   const parsed = parseModelJson(modelJson);
-  const plan = planModel(parsed.topology, decodeWeights(parsed, weights), { allowNonFinite: options.allowNonFinite === true });
+  const plan = planModel(parsed.topology, decodeWeights(parsed, weights), { allowNonFinite: options.allowNonFinite === true, kerasVersion: parsed.kerasVersion });
   await init(options.init ?? {});
   return new TfjsModel(plan);
 }

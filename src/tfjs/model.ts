@@ -258,14 +258,17 @@ function runRecurrent(s: Recurrent, layer: RecurrentLayer, depth: number, x: Flo
   // a fully masked row runs one step (the kernels take lengths ≥ 1); unpacked, it gives Keras's zero state
   const res = layer.forward(packed, { seqLen: T, batch: B, ...(mask ? { lengths: lengths!.map((L) => Math.max(L, 1)) } : {}) });
   if (!s.returnSequences) {
-    // the last step: each direction's final state of the last layer ([L·D, B, H] → [B, D·H])
+    // the last step: each direction's final state of the last layer ([L·D, B, H] → [B, D·H]); with
+    // zero_output_for_mask, zeros where the step a direction reads last is masked
     const last = new Float32Array(B * D * H), top = (depth - 1) * D;
     for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) {
-      if (!mask || lengths![b] > 0) last.set(res.hN.subarray(((top + d) * B + b) * H, ((top + d) * B + b + 1) * H), (b * D + d) * H);
+      const lastRead = d === 1 || s.goBackwards ? 0 : T - 1;
+      if (mask && (lengths![b] === 0 || (s.zeroOutputForMask && !mask[b * T + lastRead]))) continue;
+      last.set(res.hN.subarray(((top + d) * B + b) * H, ((top + d) * B + b + 1) * H), (b * D + d) * H);
     }
     return { y: s.merge ? merge(last, H, s.merge) : last, width };
   }
   let y = res.output; // [B, T, D·H]
-  if (mask) y = s.merge ? unpackBidirectional(y, B, T, H, mask, lengths!) : unpackSteps(y, B, T, H, mask, s.goBackwards);
+  if (mask) y = s.merge ? unpackBidirectional(y, B, T, H, mask, lengths!, s.zeroOutputForMask) : unpackSteps(y, B, T, H, mask, s.goBackwards, s.zeroOutputForMask);
   return { y: s.merge ? merge(y, H, s.merge) : y, width };
 }

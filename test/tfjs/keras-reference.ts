@@ -36,6 +36,7 @@ export interface RecurrentSpec {
   reset_after?: boolean;
   use_bias?: boolean;
   first?: boolean;
+  zero_output_for_mask?: boolean;
 }
 
 function recurrentConfig(name: string, s: RecurrentSpec): Record<string, unknown> {
@@ -46,6 +47,7 @@ function recurrentConfig(name: string, s: RecurrentSpec): Record<string, unknown
   if (s.cls !== "SimpleRNN") c.recurrent_activation = s.recurrent_activation ?? "sigmoid";
   if (s.cls === "GRU") c.reset_after = s.reset_after ?? false;
   if (s.first) c.batch_input_shape = [null, null, s.inputSize];
+  if (s.zero_output_for_mask !== undefined) c.zero_output_for_mask = s.zero_output_for_mask;
   return c;
 }
 
@@ -89,6 +91,62 @@ export function layersModel(layers: KLayer[]): { modelJson: Record<string, unkno
   };
 }
 
+/**
+ * The same layers as Keras 3 writes them and tensorflowjs_converter passes them on: a Functional model_config
+ * inside modelTopology, an InputLayer with batch_shape, DTypePolicy objects, "__keras_tensor__" inbound nodes,
+ * zero_output_for_mask on every recurrent layer, a Bidirectional whose layer is named forward_<name> (with
+ * zero_output_for_mask = return_sequences, as Keras sets it) beside the backward_layer it made, and weights
+ * under "<layer>/<cell>_cell/". Returns the layers with those configs (for kerasPredict) and the files.
+ */
+export function keras3Model(layers: KLayer[]): { layers: KLayer[]; modelJson: Record<string, unknown>; weights: Uint8Array } {
+  const dtype = { module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null };
+  const cell = (cls: string) => (cls === "SimpleRNN" ? "simple_rnn" : cls.toLowerCase());
+  const inCell = (x: KWeight, prefix: string, cls: string): KWeight => ({ ...x, name: `${prefix}/${cell(cls)}_cell/${x.name.slice(prefix.length + 1)}` });
+  const first = layers[0].config, shape = (first.batch_input_shape ?? (first.layer as { config: { batch_input_shape?: unknown } } | undefined)?.config.batch_input_shape) as unknown[];
+  const out = layers.map((l): KLayer => {
+    const { batch_input_shape: _, ...config } = l.config;
+    if (l.class_name === "Bidirectional") {
+      const inner = config.layer as { class_name: string; config: Record<string, unknown> };
+      const name = String(inner.config.name), ret = inner.config.return_sequences === true;
+      const fwd = { ...inner.config, name: `forward_${name}`, dtype, zero_output_for_mask: ret };
+      const half = l.weights.length / 2, prefix = (d: string) => `${String(config.name)}/${d}_${name}`;
+      return {
+        class_name: "Bidirectional",
+        config: { ...config, dtype, layer: { module: "keras.layers", class_name: inner.class_name, config: fwd, registered_name: null },
+          backward_layer: { module: "keras.layers", class_name: inner.class_name, config: { ...fwd, name: `backward_${name}`, go_backwards: true }, registered_name: null } },
+        weights: [...l.weights.slice(0, half).map((x) => inCell(x, prefix("forward"), inner.class_name)), ...l.weights.slice(half).map((x) => inCell(x, prefix("backward"), inner.class_name))],
+      };
+    }
+    const recurrent = ["LSTM", "GRU", "SimpleRNN"].includes(l.class_name);
+    return {
+      class_name: l.class_name,
+      config: { ...config, dtype, ...(recurrent ? { zero_output_for_mask: config.zero_output_for_mask ?? false } : {}) },
+      weights: recurrent ? l.weights.map((x) => inCell(x, String(config.name), l.class_name)) : l.weights,
+    };
+  });
+  const { weights } = layersModel(out);
+  const names = ["input_layer", ...out.map((l) => String(l.config.name))];
+  const nodes = out.map((l, i) => ({
+    // a copy: a test that edits the file must not edit the reference's layers
+    module: "keras.layers", class_name: l.class_name, config: structuredClone(l.config), registered_name: null, name: names[i + 1],
+    inbound_nodes: [{ args: [{ class_name: "__keras_tensor__", config: { shape, dtype: "float32", keras_history: [names[i], 0, 0] } }], kwargs: {} }],
+  }));
+  const input = { class_name: "InputLayer", config: { batch_shape: shape, dtype: out[0].class_name === "Embedding" ? "int32" : "float32", sparse: false, name: "input_layer" }, name: "input_layer", inbound_nodes: [] };
+  return {
+    layers: out,
+    modelJson: {
+      format: "layers-model", generatedBy: "keras v3.4.1", convertedBy: "TensorFlow.js Converter v4.22.0",
+      modelTopology: {
+        keras_version: "3.4.1", backend: "tensorflow",
+        model_config: { class_name: "Functional", config: { name: "functional", trainable: true, layers: [input, ...nodes], input_layers: [["input_layer", 0, 0]], output_layers: [[names[names.length - 1], 0, 0]] } },
+        training_config: { loss: "mse", optimizer_config: { class_name: "Adam", config: {} } },
+      },
+      weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: out.flatMap((l) => l.weights).map((x) => ({ name: x.name, shape: x.shape, dtype: "float32" })) }],
+    },
+    weights,
+  };
+}
+
 // ---- the float64 reference ----
 
 type Seq = number[][][]; // [B][T][F]
@@ -124,7 +182,8 @@ function runLayer(cls: string, c: Record<string, unknown>, ws: KWeight[], xs: nu
   const outs: number[][] = [];
   for (const t of order) {
     const x = xs[t];
-    if (!mask[t]) { outs.push(h.slice()); continue; }
+    // a masked step keeps the state; it outputs that state, or zeros with zero_output_for_mask
+    if (!mask[t]) { outs.push(c.zero_output_for_mask === true ? new Array<number>(H).fill(0) : h.slice()); continue; }
     const xk = mulCols(x, K, GH, 0, GH).map((v, j) => v + bias(0, j));
     let nh: number[];
     if (cls === "LSTM") {

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { init } from "../../src/index.js";
 import { loadTfjs } from "../../src/tfjs/index.js";
 import { gates, ORDER } from "../../src/tfjs/layers.js";
-import { bidirectional, dense, embedding, floats, kerasPredict, layersModel, masking, recurrent, type KLayer } from "./keras-reference.js";
+import { bidirectional, dense, embedding, floats, keras3Model, kerasPredict, layersModel, masking, recurrent, type KLayer } from "./keras-reference.js";
 
 await init();
 
@@ -104,6 +104,81 @@ test("mask_zero with pre-padding and gaps: forward, go_backwards, Bidirectional,
       await check(`${cls} gapped backwards ret ${ret}`, [embedding(`gb_${cls}`, 8, 3, true), recurrent(`gmb_${cls}`, { cls, units: 4, inputSize: 3, return_sequences: true, go_backwards: true }), recurrent(`gm2_${cls}`, { cls, units: 3, inputSize: 4, return_sequences: ret })], gapped);
       await check(`${cls} gapped Bidirectional ret ${ret}`, [embedding(`gbi_${cls}`, 8, 3, true), bidirectional(`gbi1_${cls}`, { cls, units: 3, inputSize: 3, return_sequences: true }, "concat"), dense(`gbd_${cls}`, 6, 4, "tanh"), bidirectional(`gbi2_${cls}`, { cls, units: 2, inputSize: 4, return_sequences: ret }, "sum")], gapped);
     }
+  }
+});
+
+test("zero_output_for_mask: masked steps output zeros (forward, go_backwards, Bidirectional); a last step that is masked gives zeros", async () => {
+  for (const cls of ["LSTM", "GRU"] as const) {
+    for (const ret of [false, true]) {
+      const z = { zero_output_for_mask: true };
+      await check(`${cls} zero ret ${ret}`, [embedding(`ze_${cls}`, 8, 3, true), recurrent(`zr_${cls}`, { cls, units: 4, inputSize: 3, return_sequences: ret, ...z })], gapped);
+      await check(`${cls} zero backwards ret ${ret}`, [embedding(`zb_${cls}`, 8, 3, true), recurrent(`zbr_${cls}`, { cls, units: 4, inputSize: 3, return_sequences: ret, go_backwards: true, ...z })], gapped);
+      await check(`${cls} zero Bidirectional ret ${ret}`, [embedding(`zbi_${cls}`, 8, 3, true), bidirectional(`zbb_${cls}`, { cls, units: 3, inputSize: 3, return_sequences: ret, ...z }, "concat")], gapped);
+    }
+  }
+  // the flag changes outputs only where a mask is: without one the outputs are the plain layer's
+  await check("zero without a mask", [recurrent("zn", { cls: "LSTM", units: 4, inputSize: F, first: true, return_sequences: true, zero_output_for_mask: true })], features);
+});
+
+test("a Keras 3 model.json (what tfjs 4.22 itself cannot load): model_config, batch_shape, DTypePolicy, Bidirectional with its backward_layer", async () => {
+  for (const [what, klayers, input] of [
+    ["tagger", [embedding("k3e", 8, 3, true), bidirectional("k3b", { cls: "LSTM", units: 4, inputSize: 3, return_sequences: true }, "concat"), dense("k3d", 8, 3, "softmax")], gapped],
+    ["classifier", [embedding("k3ce", 8, 3, true), bidirectional("k3cb", { cls: "GRU", units: 3, inputSize: 3, reset_after: true }, "sum"), dense("k3cd", 3, 2, "softmax")], gapped],
+    ["forecaster", [recurrent("k3l", { cls: "LSTM", units: 4, inputSize: F, first: true, return_sequences: true }), recurrent("k3s", { cls: "SimpleRNN", units: 3, inputSize: 4 }), dense("k3fd", 3, 1, "linear")], features],
+  ] as [string, KLayer[], number[][] | number[][][]][]) {
+    const k3 = keras3Model(klayers);
+    const model = await loadTfjs(k3.modelJson, k3.weights);
+    try {
+      const tokens = typeof (input[0] as unknown[])[0] === "number";
+      const shape = tokens ? [input.length, input[0].length] : [input.length, input[0].length, (input as number[][][])[0][0].length];
+      const got = model.predict({ data: tokens ? Int32Array.from((input as number[][]).flat()) : Float32Array.from((input as number[][][]).flat(2)), shape });
+      const want = kerasPredict(k3.layers, input);
+      assert.equal(got.shape, want.shape, what);
+      close(got.data, want.data, `Keras 3 ${what}`);
+      // the Keras 3 Bidirectional that returns sequences zeros both halves at masked steps, unlike a Keras 2 file
+      if (what === "tagger") {
+        const keras2 = kerasPredict(klayers, input);
+        assert.ok(want.data.some((v, i) => Math.abs(v - keras2.data[i]) > 1e-3), "zero_output_for_mask changed the reference");
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+  // a backward_layer that is not the default copy is refused, naming what differs
+  const k3 = keras3Model([embedding("k3x", 8, 3, false), bidirectional("k3xb", { cls: "LSTM", units: 4, inputSize: 3 }, "concat")]);
+  const layer = (k3.modelJson as { modelTopology: { model_config: { config: { layers: { config: Record<string, { config: Record<string, unknown> }> }[] } } } }).modelTopology.model_config.config.layers[2];
+  layer.config.backward_layer.config.units = 5;
+  try {
+    (await loadTfjs(k3.modelJson, k3.weights)).dispose();
+    assert.unreachable("loaded");
+  } catch (e) {
+    assert.match((e as Error).message, /has a backward_layer whose units \(5\) differs from its layer's \(4\)/);
+  }
+  layer.config.backward_layer.config.units = 4;
+  // Keras 3's hard_sigmoid is relu6(x + 3) / 6: computed so in a Dense, refused in the gates (the kernels have 0.2·x + 0.5)
+  const hard = keras3Model([recurrent("k3h", { cls: "GRU", units: 4, inputSize: F, first: true }), dense("k3hd", 4, 3, "linear")]);
+  const hardLayers = (hard.modelJson as { modelTopology: { model_config: { config: { layers: { config: Record<string, unknown> }[] } } } }).modelTopology.model_config.config.layers;
+  hardLayers[2].config.activation = "hard_sigmoid";
+  const m3 = await loadTfjs(hard.modelJson, hard.weights);
+  try {
+    const linear = kerasPredict(hard.layers, features).data.map((v) => Math.min(6, Math.max(0, v + 3)) / 6);
+    close(m3.predict({ data: Float32Array.from(features.flat(2)), shape: [B, T, F] }).data, linear, "Keras 3 Dense hard_sigmoid");
+  } finally {
+    m3.dispose();
+  }
+  hardLayers[1].config.recurrent_activation = "hard_sigmoid";
+  try {
+    (await loadTfjs(hard.modelJson, hard.weights)).dispose();
+    assert.unreachable("loaded");
+  } catch (e) {
+    assert.match((e as Error).message, /recurrent_activation "hard_sigmoid" in a Keras 3 model, where it is relu6\(x \+ 3\) \/ 6/);
+  }
+  layer.config.backward_layer.config.go_backwards = false;
+  try {
+    (await loadTfjs(k3.modelJson, k3.weights)).dispose();
+    assert.unreachable("loaded");
+  } catch (e) {
+    assert.match((e as Error).message, /has a backward_layer with go_backwards false/);
   }
 });
 

@@ -155,18 +155,18 @@ export class TfjsModel {
 /**
  * The stages in runs: recurrent layers that one multi-layer layer computes the same way (same class, size,
  * merge null or concat, gates; every one but the last returns sequences; Dropout between them is the
- * identity in predict) form one run, everything else is alone. Not with a mask (mask_zero, Masking), whose
- * output rules (./glue.ts) apply layer by layer, nor with go_backwards.
+ * identity in predict) form one run, everything else is alone; not with go_backwards. Under a mask the run
+ * reads the packed steps once: a layer never reads the step the one below outputs at a masked step (the mask
+ * goes on with the sequence), so only the last layer's outputs need Keras's rules for masked steps (./glue.ts).
  */
 function stacks(stages: readonly Stage[]): Stage[][] {
-  const masked = stages.some((s) => (s.kind === "embedding" && s.maskZero) || s.kind === "masking");
   const same = (a: Recurrent, b: Recurrent) => a.className === b.className && a.hidden === b.hidden && a.merge === b.merge && a.resetAfter === b.resetAfter
     && a.nonlinearity === b.nonlinearity && a.recurrentActivation === b.recurrentActivation && !b.goBackwards;
   const out: Stage[][] = [];
   for (let i = 0; i < stages.length; i++) {
     const s = stages[i], group = [s];
     out.push(group);
-    if (s.kind !== "recurrent" || masked || s.goBackwards || (s.merge !== null && s.merge !== "concat")) continue;
+    if (s.kind !== "recurrent" || s.goBackwards || (s.merge !== null && s.merge !== "concat")) continue;
     for (let last = s; last.returnSequences;) {
       let k = i + 1;
       while (stages[k]?.kind === "dropout") k++;

@@ -12,6 +12,7 @@ const { init, LSTM, GRU, LanguageModel, Sequential } = await import("../dist/src
 const { loadTfjs } = await import("../dist/src/tfjs/index.js");
 const { exportTfjs } = await import("../dist/src/tfjs/export-entry.js");
 const R = await import("../dist/test/tfjs/keras-reference.js");
+const { toF16Bits } = await import("../dist/src/quant/f16.js");
 await init();
 
 const B = 3, T = 5, F = 4;
@@ -104,7 +105,7 @@ for (const [what, layers, input] of cases) {
     for (const w of json.weightsManifest[0].weights) {
       const n = w.shape.reduce((a, b) => a * b, 1), v = f32.subarray(o, (o += n));
       if (dtype === "float16") {
-        parts.push(new Uint8Array(Uint16Array.from(v, (x) => f16(x)).buffer));
+        parts.push(new Uint8Array(Uint16Array.from(v, (x) => toF16Bits(x)).buffer));
         w.quantization = { dtype };
       } else {
         const min = Math.min(...v), scale = (Math.max(...v) - min) / (dtype === "uint8" ? 255 : 65535) || 1;
@@ -117,17 +118,6 @@ for (const [what, layers, input] of cases) {
     parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
     compare(`classifier weights quantized ${dtype} (loadTfjs vs tfjs)`, Array.from((await ours(json, bytes, ids)).data), (await tfjsPredict(json, bytes, ids)).data);
   }
-}
-
-/** float32 → float16 bits, round to nearest even (for the float16 case above). */
-function f16(x) {
-  const f = new Float32Array([x]), u = new Uint32Array(f.buffer)[0];
-  const sign = (u >>> 16) & 0x8000, e = ((u >>> 23) & 0xff) - 127 + 15, m = u & 0x7fffff;
-  if (e <= 0) return sign | Math.round((m | 0x800000) / 2 ** (14 - e));
-  let h = sign | (e << 10) | (m >>> 13);
-  const rest = m & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
-  return h;
 }
 
 // exportTfjs: tfjs loads what we write and computes what we compute

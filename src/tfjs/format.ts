@@ -51,7 +51,8 @@ export function fail(message: string): never {
   throw new TypeError(`loadTfjs: ${message}`);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A JSON object: not null, an array or bytes. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 

@@ -6,7 +6,7 @@
 // (bias_hh zero); a Keras GRU with reset_after has a bias [2, 3H]: rows input and recurrent.
 
 import { describe, shapeText } from "../errors.js";
-import { fail, q, type Weight } from "./format.js";
+import { fail, isRecord, q, type Weight } from "./format.js";
 
 /** "hard_sigmoid_keras3": Keras 3's hard_sigmoid, relu6(x + 3) / 6 (Keras 2's and tfjs's is clip(0.2·x + 0.5, 0, 1)). */
 export type Activation = "linear" | "softmax" | "sigmoid" | "tanh" | "relu" | "hard_sigmoid" | "hard_sigmoid_keras3";
@@ -54,7 +54,8 @@ const ACTIVATIONS = new Set(["linear", "softmax", "sigmoid", "tanh", "relu", "ha
 // keys that only say how a layer is trained, named or initialised: they do not change predict()
 const COMMON = ["name", "trainable", "dtype", "batch_input_shape", "batch_shape", "input_shape", "batch_size", "input_dim", "activity_regularizer"];
 const INIT = (...w: string[]) => w.flatMap((p) => [`${p}_initializer`, `${p}_regularizer`, `${p}_constraint`]);
-const KEYS: Record<string, string[]> = {
+// no prototype: a class_name "__proto__" or "toString" in a file is unknown, not Object's (as ONNX's OPS)
+const KEYS: Record<string, string[]> = Object.assign(Object.create(null) as Record<string, string[]>, {
   InputLayer: ["name", "dtype", "batch_input_shape", "batch_shape", "input_shape", "batch_size", "sparse", "ragged"],
   Embedding: [...COMMON, ...INIT("embeddings"), "input_dim", "output_dim", "mask_zero", "input_length"],
   LSTM: [...COMMON, ...INIT("kernel", "recurrent", "bias"), "units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
@@ -68,7 +69,7 @@ const KEYS: Record<string, string[]> = {
   Activation: [...COMMON, "activation"],
   Dropout: [...COMMON, "rate", "noise_shape", "seed"],
   Masking: [...COMMON, "mask_value"],
-};
+});
 
 interface Layer {
   className: string;
@@ -80,9 +81,6 @@ function layerError(l: Layer, message: string): never {
   fail(`${l.where} ${message}`);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Sequential or a Functional model that is a plain chain → its layers in order. */
 function layerList(topology: Record<string, unknown>): Layer[] {
@@ -354,8 +352,7 @@ export function planModel(topology: Record<string, unknown>, weights: Map<string
   };
   layers.forEach((l, i) => {
     const name = typeof l.config.name === "string" ? l.config.name : `layer_${i}`;
-    // own keys only: a class_name "__proto__" or "toString" is unknown, not Object's
-    if (!Object.prototype.hasOwnProperty.call(KEYS, l.className)) {
+    if (!(l.className in KEYS)) {
       layerError(l, `is not supported: the layers loaded here are ${Object.keys(KEYS).join(", ")}`);
     }
     refuseKeys(l, KEYS[l.className]);
